@@ -1,0 +1,14 @@
+"""Command modules; each exposes `register(app)` and is listed in MODULES once."""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+MODULES: list[str] = []
+
+
+def register_all(app: typer.Typer) -> None:
+    for name in MODULES:
+        importlib.import_module(f"connector.commands.{name}").register(app)
