@@ -1,0 +1,1 @@
+"""CRM adapters: one module per CRM behind the small interface in `connector.crm.base`."""
