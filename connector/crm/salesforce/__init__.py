@@ -21,8 +21,19 @@ from connector.crm.salesforce.mapping import MappingConfig
 __all__ = ["SalesforceAdapter", "SalesforceClient", "connect", "make_client"]
 
 
+class _Session(requests.Session):
+    """A session whose own CA bundle wins: plain requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE
+    in the environment override `Session.verify` (psf/requests issue 3829)."""
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001, ANN201
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None and isinstance(self.verify, str):
+            merged["verify"] = self.verify
+        return merged
+
+
 def make_client(settings, **kwargs: object) -> SalesforceClient:  # noqa: ANN001 (Settings)
-    session = requests.Session()
+    session = _Session()
     if settings.salesforce_ca_bundle is not None:
         session.verify = str(settings.salesforce_ca_bundle)
     return SalesforceClient(
