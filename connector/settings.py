@@ -37,6 +37,8 @@ DEFAULT_EVENT_MAP = {
     "CampaignMember:Responded": "form_submission", "CampaignMember:Registered": "webinar_registered",
     "CampaignMember:Attended": "webinar_attended", "CampaignMember:Opened": "email_open",
     "CampaignMember:Clicked": "email_click", "CampaignMember:Downloaded": "content_download",
+    "CampaignMember:Sent": "email_delivered", "CampaignMember:Bounced": "email_bounce",
+    "CampaignMember:Unsubscribed": "unsubscribe",
 }
 
 
