@@ -151,6 +151,16 @@ class SalesforceSandbox:
     def set_updateable(self, sobject: str, name: str, updateable: bool) -> None:
         self.store.set_updateable(sobject, name, updateable)
 
+    def reject_writes(self, record_ids: list[str], message: str = "Title: enter a title for this lead") -> None:
+        """Writes to these records fail, as a validation rule makes them, until `accept_writes`."""
+        from connector.sandbox.salesforce.store import RecordError
+
+        for record_id in record_ids:
+            self.store.rejects[record_id] = RecordError("FIELD_CUSTOM_VALIDATION_EXCEPTION", message, [])
+
+    def accept_writes(self) -> None:
+        self.store.rejects.clear()
+
     def expire_sessions(self) -> None:
         """Every session ends, as when a session times out or an admin revokes it."""
         self.org.tokens.clear()

@@ -51,6 +51,7 @@ class Store:
         self.person_id = make_id("User", 2)  # a sales rep: seeded records and edits made "by hand"
         self.cursors: OrderedDict[str, Cursor] = OrderedDict()
         self._cursor_seq = 0
+        self.rejects: dict[str, RecordError] = {}  # record id -> the error every write to it gets
         self._create()
 
     # -- schema --------------------------------------------------------------------------------
@@ -237,6 +238,8 @@ class Store:
                 return RecordError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", [])
             if current["IsDeleted"]:
                 return RecordError("ENTITY_IS_DELETED", "entity is deleted", [])
+            if record_id in self.rejects:
+                return self.rejects[record_id]
             fields = {name: self.catalog.get(sobject, name) for name in values}
             locked = [f.name for f in fields.values() if f is not None and not f.updateable]
             if locked:
