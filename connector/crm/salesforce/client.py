@@ -140,6 +140,8 @@ class SalesforceClient:
         self.retry = retry or RetryPolicy()
         self.query_batch_size = query_batch_size
         self.calls: Counter[str] = Counter()
+        self.rows: Counter[str] = Counter()  # records read, by "query:Object" (for the floor)
+        self.written: Counter[str] = Counter()  # records sent, by write path (for the floor)
         self.server_time: datetime | None = None
         session.hooks.setdefault("response", []).append(self._observe)
         self._token = tokens.fetch()
@@ -235,10 +237,13 @@ class SalesforceClient:
         """The records of a SOQL query, one list per page, following `nextRecordsUrl`."""
         headers = {"Sforce-Query-Options": f"batchSize={self.query_batch_size}"}
         endpoint = "queryAll" if include_deleted else "query"
+        sobject = soql.split(" FROM ", 1)[1].split(None, 1)[0] if " FROM " in soql else "?"
+        key = f"{endpoint}:{sobject}"
         result = self._call(
             endpoint, lambda sf: sf.query(soql, include_deleted=include_deleted, headers=headers)
         )
         while True:
+            self.rows[key] += len(result["records"])
             yield result["records"]
             if result.get("done", True) or not result.get("nextRecordsUrl"):
                 return
@@ -263,6 +268,7 @@ class SalesforceClient:
         """PATCH /composite/sobjects, allOrNone false: one `{"id", "success", "errors"}` per record."""
         if len(records) > COLLECTION_SIZE:
             raise ValueError(f"at most {COLLECTION_SIZE} records per collection call")
+        self.written["collections"] += len(records)
         body = {
             "allOrNone": False,
             "records": [{"attributes": {"type": sobject}, **record} for record in records],
@@ -286,6 +292,8 @@ class SalesforceClient:
         job_spec = {"object": sobject, "operation": "update", "contentType": "CSV", "lineEnding": "LF"}
         job = self._call("jobs/ingest", lambda sf: sf.restful("jobs/ingest", method="POST", json=job_spec))
         job_id = job["id"]
+        self.written["bulk"] += len(rows)
+        self.written["bulk_jobs"] += 1
         data = to_csv(rows)
         self._call(
             "jobs/ingest/batches",

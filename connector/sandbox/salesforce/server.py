@@ -411,7 +411,8 @@ class SalesforceHTTPServer(ThreadingHTTPServer):
         return f"https://127.0.0.1:{self.server_address[1]}"
 
     def start_background(self) -> None:
-        self._thread = threading.Thread(target=self.serve_forever, name="salesforce-sandbox", daemon=True)
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="salesforce-sandbox", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
