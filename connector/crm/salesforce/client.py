@@ -52,31 +52,40 @@ class RetriesExhausted(Exception):
 
 @dataclass
 class UsageGuard:
-    """Stops before the org's daily API usage passes `share` of its allocation."""
+    """Stops before the org's daily API usage passes `share` of its allocation, and likewise the
+    connected app's own allocation when the org gave it one (`per-app-api-usage`)."""
 
     share: float
     used: int | None = None
     limit: int | None = None
+    app_used: int | None = None
+    app_limit: int | None = None
 
     def update(self, api_usage: Any) -> None:
         usage = (api_usage or {}).get("api-usage")
         if usage is not None:
             self.used, self.limit = usage.used, usage.total
+        app = (api_usage or {}).get("per-app-api-usage")
+        if app is not None:
+            self.app_used, self.app_limit = app.used, app.total
 
     def check(self) -> None:
-        if self.used is None or not self.limit:
-            return
-        if self.used + 1 > self.share * self.limit:
-            raise AllocationStop(
-                f"Salesforce daily API usage is {self.used:,} of {self.limit:,} requests; "
-                f"leadscore stops at {self.share:.0%} (LEADSCORE_SALESFORCE_API_SHARE) to leave the "
-                "rest to the org. The checkpoint is kept; the next run continues."
-            )
+        for used, limit, whose in ((self.used, self.limit, "the org's daily API usage"),
+                                   (self.app_used, self.app_limit, "the connected app's API usage")):
+            if used is not None and limit and used + 1 > self.share * limit:
+                raise AllocationStop(
+                    f"Salesforce: {whose} is {used:,} of {limit:,} requests; leadscore stops at "
+                    f"{self.share:.0%} (LEADSCORE_SALESFORCE_API_SHARE) to leave the rest to the org. "
+                    "The checkpoint is kept; the next run continues."
+                )
 
     def snapshot(self) -> dict[str, int]:
-        if self.used is None or self.limit is None:
-            return {}
-        return {"api_usage_used": self.used, "api_usage_max": self.limit}
+        out = {}
+        if self.used is not None and self.limit is not None:
+            out.update(api_usage_used=self.used, api_usage_max=self.limit)
+        if self.app_used is not None and self.app_limit is not None:
+            out.update(app_api_usage_used=self.app_used, app_api_usage_max=self.app_limit)
+        return out
 
 
 @dataclass

@@ -90,7 +90,7 @@ def test_guard_stops_before_the_share_of_the_allocation_is_used(rsps, client):
     rsps.add(responses.GET, BASE + "/limits", json=LIMITS, headers=sf_headers(used=50_000, limit=100_000))
     client.limits()
     assert client.usage_report() == {"api_usage_used": 50_000, "api_usage_max": 100_000}
-    with pytest.raises(AllocationStop, match="50,000 of 100,000"):
+    with pytest.raises(AllocationStop, match="daily API usage is 50,000 of 100,000"):
         client.limits()
     assert len(rsps.calls) == 1
 
@@ -114,3 +114,12 @@ def test_collection_update_sends_all_or_none_false(rsps, client):
     body = json.loads(rsps.calls[0].request.body)
     assert body == {"allOrNone": False, "records": [
         {"attributes": {"type": "Lead"}, "id": "00Q000000000001AAA", "Leadscore_Fit__c": 40}]}
+
+
+def test_guard_also_keeps_to_the_connected_apps_own_allocation(rsps, client):
+    headers = {**sf_headers(used=10, limit=100_000),
+               "Sforce-Limit-Info": "api-usage=10/100000;per-app-api-usage=800/1000(appName=leadscore)"}
+    rsps.add(responses.GET, BASE + "/limits", json=LIMITS, headers=headers)
+    client.limits()
+    with pytest.raises(AllocationStop, match="connected app's API usage is 800 of 1,000"):
+        client.limits()
