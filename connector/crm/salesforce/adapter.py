@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from simple_salesforce.exceptions import SalesforceMalformedRequest
@@ -54,6 +55,7 @@ class SalesforceAdapter:
         self.max_batch = max(bulk_threshold * 5, COLLECTION_SIZE)
         self.reader = LeadReader(client, config, EventMapper(config, clock), include_contacts=include_contacts)
         self._user_id: str | None = None
+        self._start: str | None = None  # when the run being read began (Salesforce's clock)
 
     # -- fields ----------------------------------------------------------------------------------
 
@@ -66,31 +68,52 @@ class SalesforceAdapter:
 
     def iter_pages(self, checkpoint: str | None, *, full: bool) -> Iterator[LeadPage]:
         state = Checkpoint.parse(checkpoint)
-        since = None if full else minus(state.since, self.overlap)
-        if since is not None and self._user_id is None:
-            self._user_id = self.client.user_id()
-        run_start: str | None = None
-        seen: set[str] = set()
-        phases = [*self.reader.objects, "activity"]
-        resume = phases.index(state.phase) if state.phase in phases and not full else 0
-        for sobject in phases[resume:-1]:
-            start = since
-            if state.phase == sobject and state.after:
-                start = minus(state.after, 0)
-            for rows in self.reader.changed_pages(sobject, start, self._user_id):
-                run_start = run_start or self._server_start()
-                seen.update(row["Id"] for row in rows)
-                after = max_stamp(rows)
-                yield LeadPage(self.reader.records(rows), Checkpoint(state.since, sobject, after).dump())
-        if since is not None:
-            changed = sorted(self.reader.activity_changes(since) - seen)
-            run_start = run_start or self._server_start()
-            page_size = self.client.query_batch_size
-            for offset in range(0, len(changed), page_size):
-                rows = self.reader.by_ids(changed[offset:offset + page_size])
-                yield LeadPage(self.reader.records(rows), Checkpoint(state.since, "activity").dump())
-        final = run_start or self._server_start() or state.since
+        resuming = state.phase is not None and (state.mode == "full" or not full)
+        if not resuming:
+            state = Checkpoint(state.since)
+        if state.mode == "full" or (not resuming and (full or state.since is None)):
+            pages = self._full(state)
+        else:
+            pages = self._incremental(state)
+        for records, position in pages:
+            self._start = self._start or state.start or self._server_start()
+            yield LeadPage(records, replace(position, start=self._start).dump())
+        final = self._start or self._server_start() or state.since
+        self._start = None
         yield LeadPage([], Checkpoint(final).dump() if final else None)
+
+    def _full(self, state: Checkpoint) -> Iterator[tuple[list[LeadRecord], Checkpoint]]:
+        """Every record, in Id order, with its activity read by Id range: no activity phase
+        is needed, the read covers it."""
+        objects = self.reader.objects
+        first = objects.index(state.phase) if state.phase in objects else 0
+        for sobject in objects[first:]:
+            after = state.after if state.phase == sobject else None
+            for rows in self.reader.all_pages(sobject, after):
+                if rows:
+                    position = Checkpoint(state.since, sobject, rows[-1]["Id"], "full")
+                    yield self.reader.records(rows, id_range=True), position
+
+    def _incremental(self, state: Checkpoint) -> Iterator[tuple[list[LeadRecord], Checkpoint]]:
+        """Records changed since the checkpoint (less the overlap), by SystemModstamp; then those
+        whose activity changed, read by id."""
+        since = minus(state.since, self.overlap)
+        if self._user_id is None:
+            self._user_id = self.client.user_id()
+        phases = [*self.reader.objects, "activity"]
+        resume = phases.index(state.phase) if state.phase in phases else 0
+        seen: set[str] = set()
+        for sobject in phases[resume:-1]:
+            start = minus(state.after, 0) if state.phase == sobject and state.after else since
+            for rows in self.reader.changed_pages(sobject, start, self._user_id):
+                seen.update(row["Id"] for row in rows)
+                position = Checkpoint(state.since, sobject, max_stamp(rows), "incremental")
+                yield self.reader.records(rows), position
+        changed = sorted(self.reader.activity_changes(since) - seen)
+        page_size = self.client.query_batch_size
+        for offset in range(0, len(changed), page_size):
+            rows = self.reader.by_ids(changed[offset:offset + page_size])
+            yield self.reader.records(rows), Checkpoint(state.since, "activity", None, "incremental")
 
     def _server_start(self) -> str | None:
         """When this run began, by Salesforce's clock (the `Date` of its first answer), less a

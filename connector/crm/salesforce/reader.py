@@ -60,18 +60,22 @@ def in_list(ids: Iterable[str]) -> str:
 @dataclass(frozen=True)
 class Checkpoint:
     """Where a run stands. `since`: everything modified before it (less the overlap) is scored.
-    Within a run, `phase` and `after` say how far it got, so a restart resumes there."""
+    Within a run, `phase` and `after` say how far it got (the last Id of a full read, the last
+    SystemModstamp of an incremental one, by `mode`), and `start` when the run began, so that a
+    restart resumes there and still reads, next time, what changed while the first try ran."""
 
     since: str | None = None
     phase: str | None = None  # "Lead", "Contact" or "activity"
     after: str | None = None
+    mode: str | None = None  # "full" or "incremental"
+    start: str | None = None
 
     @classmethod
     def parse(cls, text: str | None) -> Checkpoint:
         if not text:
             return cls()
         data = json.loads(text)
-        return cls(data.get("since"), data.get("phase"), data.get("after"))
+        return cls(*(data.get(name) for name in ("since", "phase", "after", "mode", "start")))
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in vars(self).items() if v is not None}, sort_keys=True)
@@ -108,6 +112,11 @@ class LeadReader:
                 where += f" AND LastModifiedById != '{exclude_user}'"
         yield from self.client.query_pages(self.select(sobject, where))
 
+    def all_pages(self, sobject: str, after_id: str | None) -> Iterator[list[dict]]:
+        """Every Lead (unconverted) or Contact in Id order, from after `after_id`."""
+        where = f" AND Id > '{after_id}'" if after_id else ""
+        yield from self.client.query_pages(self.select(sobject, where, order="Id"))
+
     def by_ids(self, ids: Sequence[str]) -> list[dict]:
         """Leads/Contacts by id, in URI-bounded batches (unconverted Leads only)."""
         rows: list[dict] = []
@@ -138,12 +147,15 @@ class LeadReader:
 
     # -- a page with its activity --------------------------------------------------------------
 
-    def records(self, rows: Sequence[dict]) -> list[LeadRecord]:
+    def records(self, rows: Sequence[dict], *, id_range: bool = False) -> list[LeadRecord]:
         """A page of Lead/Contact rows with their activity: three queries (and their own pages)
-        per URI-sized batch of ids."""
+        per URI-sized batch of ids; or, for a page read in Id order (`id_range`), three queries
+        over the page's Id range, which any number of ids fits in one URI."""
         ids = [row["Id"] for row in rows]
         events: dict[str, list[Event]] = defaultdict(list)
-        if ids:
+        if ids and id_range:
+            self._collect_range(ids, events)
+        elif ids:
             self._collect(ids, events)
         out = []
         for row in rows:
@@ -172,6 +184,29 @@ class LeadReader:
             for batch in id_batches(subset, template, base):
                 for page in self.client.query_pages(template.replace("{ids}", in_list(batch))):
                     for row in page:
+                        events[row[key]].extend(convert(row))
+
+
+    def _collect_range(self, ids: list[str], events: dict[str, list[Event]]) -> None:
+        """Activity of a page of one object read `ORDER BY Id`: its first and last Id bound it.
+        Salesforce compares the Ids itself, as it ordered them, so the range holds exactly the
+        page's records and those skipped by the page's filter (converted Leads), dropped here.
+        The same Id-range reads are how Salesforce's own PK chunking splits a table."""
+        first, last = ids[0], ids[-1]
+        wanted = set(ids)
+        member_key = "ContactId" if first.startswith(CONTACT_PREFIX) else "LeadId"
+        queries = [
+            (f"SELECT {TASK_FIELDS} FROM Task WHERE IsClosed = true AND WhoId >= '{first}' "
+             f"AND WhoId <= '{last}'", "WhoId", self.events.task),
+            (f"SELECT {EVENT_FIELDS} FROM Event WHERE WhoId >= '{first}' AND WhoId <= '{last}'",
+             "WhoId", self.events.event),
+            (f"SELECT {MEMBER_FIELDS} FROM CampaignMember WHERE {member_key} >= '{first}' "
+             f"AND {member_key} <= '{last}'", member_key, self.events.campaign_member),
+        ]
+        for soql, key, convert in queries:
+            for page in self.client.query_pages(soql):
+                for row in page:
+                    if row.get(key) in wanted:
                         events[row[key]].extend(convert(row))
 
 

@@ -42,19 +42,32 @@ def test_full_read_pages_through_next_records_url(rsps, adapter):
     pages = list(adapter.iter_pages(None, full=True))
     assert [[r.lead.id for r in p.records] for p in pages] == [[L1, L2], [L3], []]
     assert pages[-1].checkpoint == Checkpoint("2026-11-20T11:59:59.000+0000").dump()
+    assert json.loads(pages[0].checkpoint) == {"after": L2, "mode": "full", "phase": "Lead",
+                                               "start": "2026-11-20T11:59:59.000+0000"}
 
 
-def test_activity_is_read_for_the_whole_page_in_three_queries(rsps, adapter):
+def test_a_restarted_full_read_resumes_after_the_last_id_and_keeps_the_first_start(rsps, adapter):
     org = Org(rsps)
+    org.answer("Lead", query_result([lead(L3)]))
+    position = Checkpoint("2026-11-01T00:00:00.000+0000", "Lead", L2, "full", "2026-11-19T08:00:00.000+0000")
+    pages = list(adapter.iter_pages(position.dump(), full=False))
+    assert f"AND Id > '{L2}' ORDER BY Id" in org.queries[0]
+    assert pages[-1].checkpoint == Checkpoint("2026-11-19T08:00:00.000+0000").dump()
+
+
+def test_a_full_read_takes_the_pages_activity_by_id_range_in_three_queries(rsps, adapter):
+    org = Org(rsps)
+    converted = "00Q000000000002BBB"  # in the range, but not in the page: a converted Lead
     org.answer("Lead", query_result([lead(L1), lead(L2), lead(L3)]))
     org.answer("Task", query_result([task(L1, "Email"), task(L1, "Call", "Call", CallDisposition="Connected"),
-                                     task(L2, "Email", "RE: pricing")]))
+                                     task(L2, "Email", "RE: pricing"), task(converted, "Email")]))
     org.answer("Event", query_result([meeting(L3)]))
     org.answer("CampaignMember", query_result([member(L2, "Attended")]))
     page = next(adapter.iter_pages(None, full=True))
+    assert " FROM Lead WHERE IsConverted = false ORDER BY Id" in org.queries[0]
     activity_queries = [q for q in org.queries if " FROM Lead " not in q]
     assert len(activity_queries) == 3
-    assert all(f"'{L1}','{L2}','{L3}'" in q for q in activity_queries)
+    assert all(f">= '{L1}' AND " in q and f"<= '{L3}'" in q for q in activity_queries)
     events = {r.lead.id: sorted(e.type for e in r.lead.events) for r in page.records}
     assert events == {
         L1: ["call_connected", "email_delivered"],
@@ -72,11 +85,13 @@ def test_lead_fields_map_to_the_models_property_names(rsps, adapter):
     assert record.lead.stage == "lead"
 
 
-def test_id_lists_are_split_under_the_uri_limit(rsps, adapter):
+def test_changed_leads_take_their_activity_by_id_lists_split_under_the_uri_limit(rsps, adapter):
     org = Org(rsps)
+    rsps.add(responses.GET, "https://acme.my.salesforce.com/services/oauth2/userinfo",
+             json={"user_id": "005000000000009AAA"}, headers=sf_headers())
     ids = [f"00Q{n:012d}AAA" for n in range(2000)]
     org.answer("Lead", query_result([lead(i) for i in ids]))
-    next(adapter.iter_pages(None, full=True))
+    next(adapter.iter_pages(Checkpoint("2026-11-19T12:00:00.000+0000").dump(), full=False))
     task_urls = [u for u, q in zip(org.urls, org.queries) if " FROM Task " in q]
     assert 3 <= len(task_urls) <= 6
     assert all(len(u) < 16_384 - 2_048 for u in task_urls)
