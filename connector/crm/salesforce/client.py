@@ -179,6 +179,10 @@ class SalesforceClient:
     def usage_report(self) -> dict[str, int]:
         return self.guard.snapshot()
 
+    def close(self) -> None:
+        """Close the connections kept alive to Salesforce."""
+        self._session.close()
+
     @property
     def base_url(self) -> str:
         return self.sf.base_url
