@@ -123,3 +123,29 @@ def test_guard_also_keeps_to_the_connected_apps_own_allocation(rsps, client):
     client.limits()
     with pytest.raises(AllocationStop, match="connected app's API usage is 800 of 1,000"):
         client.limits()
+
+
+def test_jwt_bearer_flow_signs_an_assertion_for_the_user(rsps, tmp_path):
+    from urllib.parse import parse_qs
+
+    import jwt
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from connector.crm.salesforce import make_client
+    from connector.settings import Settings
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    (tmp_path / "key.pem").write_bytes(pem)
+    rsps.add(responses.POST, "https://login.salesforce.com/services/oauth2/token", json=token_answer("jwt-token"))
+    settings = Settings(_env_file=None, salesforce_auth="jwt", salesforce_client_id="3MVG9-consumer-key",
+                        salesforce_username="integration@acme.com", salesforce_private_key_file=tmp_path / "key.pem")
+    client = make_client(settings)
+    form = parse_qs(rsps.calls[0].request.body)
+    assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
+    claims = jwt.decode(form["assertion"][0], key.public_key(), algorithms=["RS256"],
+                        audience="https://login.salesforce.com")
+    assert (claims["iss"], claims["sub"]) == ("3MVG9-consumer-key", "integration@acme.com")
+    assert client.sf.session_id == "jwt-token" and client.base_url == BASE + "/"
