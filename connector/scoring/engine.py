@@ -1,27 +1,36 @@
 """`score_lead`: one lead, one model, one `now` → fit, engagement, label, grade, stage, reasons.
 
-Pure and deterministic. Points are carried as integers in 1/10,000ths of a point: each event's
-decayed points are rounded to that unit once, then summed as integers (order-independent,
-exact), and each score is rounded half up to a whole number once at the end. The only float
+Pure and deterministic. Points are carried as integers in 1/10,000ths of a point (points.py):
+each event's decayed points are rounded to that unit once, then summed as integers (exact, in
+any order), and each score is rounded half up to a whole number once at the end. The only float
 function used is `**` for half-life decay, whose last-bit differences between platforms vanish
 in that rounding.
+
+Speed: what a rule gives depends only on the value it reads, so the model's plans memoize it
+(a property value's fit points and reasons, an event's matching rules, an engagement reason's
+sentence) in small bounded caches. The caches hold results of pure functions: they change how
+fast a lead is scored, never what it scores.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 from datetime import datetime, timezone
 
-from connector.scoring.caps import Item, apply_group_caps, bound_score
+from connector.scoring.caps import Entry, apply_group_caps, bound_score
 from connector.scoring.conditions import Condition
 from connector.scoring.events import EVENT_TYPES, SCHEDULED_EVENTS
-from connector.scoring.model import EngagementRule, ScoringModel
-from connector.scoring.points import UNIT, to_units
-from connector.scoring.reasons import engagement_reason, fit_reason
-from connector.scoring.types import Lead, Reason, ScoreResult
-from connector.scoring.values import as_number, as_text, is_unusable, shown
+from connector.scoring.model import EngagementRule, EventPlan, FitPlan, ScoringModel
+from connector.scoring.points import UNIT, to_points, to_units
+from connector.scoring.reasons import engagement_text, fit_body, make_reason
+from connector.scoring.types import Event, Lead, Reason, ScoreResult
+from connector.scoring.values import as_number, as_text, email_domain, is_unusable, shown
 
+CACHE_LIMIT = 4096  # entries per cache; a full cache is emptied, so memory stays flat
 _DAY = 86_400.0
+_HALF_UNIT = UNIT // 2
+_index = itemgetter(0)
 _UNSET = object()
 
 
@@ -33,146 +42,240 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
     warnings: list[str] = []
-    fit_items = _fit_items(lead.properties, model, warnings)
-    engagement_items = _engagement_items(lead.events, model, now, warnings)
-    fit, fit_cap = _total(fit_items, model, "fit")
-    engagement, engagement_cap = _total(engagement_items, model, "engagement")
-
-    reasons = [item.reason for item in fit_items]
-    if fit_cap is not None:
-        reasons.append(fit_cap)
-    reasons.extend(item.reason for item in engagement_items)
-    if engagement_cap is not None:
-        reasons.append(engagement_cap)
-
-    return ScoreResult(
-        lead_id=lead.id,
-        fit=fit,
-        engagement=engagement,
-        label=_label(model, fit, engagement),
-        grade=_band(model.fit_bands, fit) + _band(model.engagement_bands, engagement),
-        stage=_stage(lead, model, fit, engagement, now, warnings),
-        reasons=tuple(reasons),
-        warnings=tuple(warnings),
-        model_name=model.name,
-        model_version=model.version,
+    fit_entries = _fit_entries(lead.properties, model, warnings)
+    engagement_entries = _engagement_entries(lead.events, model, now, warnings)
+    fit, fit_reasons = _total(fit_entries, model, "fit")
+    engagement, engagement_reasons = _total(engagement_entries, model, "engagement")
+    return ScoreResult(  # positional, in ScoreResult's field order: the hot path
+        lead.id,
+        fit,
+        engagement,
+        _label(model, fit, engagement),
+        _band(model.fit_bands, fit) + _band(model.engagement_bands, engagement),
+        _stage(lead, model, fit, engagement, now, warnings) if model.stage_rules or lead.stage else None,
+        fit_reasons + engagement_reasons,
+        tuple(warnings),
+        model.name,
+        model.version,
     )
 
 
-def _total(items: list[Item], model: ScoringModel, score: str) -> tuple[int, Reason | None]:
-    if any(item.group is not None for item in items):
-        apply_group_caps(items, model.groups)
-    for item in items:
-        item.finish()
+def _total(entries: list[Entry], model: ScoringModel, score: str) -> tuple[int, tuple[Reason, ...]]:
+    """The score from its fired rules (group caps, then bounds) and their reasons in file order."""
+    units = 0
+    grouped = None
+    reasons = []
+    for entry in entries:
+        units += entry[1]
+        reasons.append(entry[3])
+        if entry[2] is not None:
+            grouped = entry if grouped is None else True
+    if grouped is not None and (grouped is True or _outside_group(grouped, model)):
+        entries = apply_group_caps(entries, model.groups, score)
+        units = 0
+        reasons = []
+        for entry in entries:
+            units += entry[1]
+            reasons.append(entry[3])
+    points = (units + _HALF_UNIT) // UNIT
     bounds = model.fit_bounds if score == "fit" else model.engagement_bounds
-    return bound_score(sum(item.units for item in items), bounds, score)
+    if bounds.min <= points <= bounds.max:
+        return points, tuple(reasons)
+    key = (score, points)
+    capped = model.reason_cache.get(key)
+    if capped is None:
+        capped = bound_score(units, bounds, score)
+        _remember(model.reason_cache, key, capped)
+    reasons.append(capped[1])
+    return capped[0], tuple(reasons)
+
+
+def _outside_group(entry: Entry, model: ScoringModel) -> bool:
+    group = model.groups[entry[2]]
+    units = entry[1]
+    return (group.max_units is not None and units > group.max_units) or (
+        group.min_units is not None and units < group.min_units)
+
+
+def _remember(cache: dict, key: object, value: object) -> None:
+    if len(cache) >= CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
 
 
 # ---- fit ----------------------------------------------------------------------------------
 
 
-def _fit_items(properties: Mapping[str, object], model: ScoringModel, warnings: list[str]) -> list[Item]:
-    fired: list[tuple[int, Item]] = []
+def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings: list[str]) -> list[Entry]:
+    entries: list[Entry] = []
     get = properties.get
     for plan in model.fit_plan:
         raw = get(plan.property)
-        text = as_text(raw)
-        if text is None:
-            low = None
-            if raw is not None:
-                _warn_unreadable(plan.property, raw, warnings)
+        if raw is None or type(raw) is str:
+            key: object = raw
+            if plan.by_domain and raw is not None:
+                text = as_text(raw)
+                key = ("@", email_domain(text)) if text is not None else raw
+            found = plan.cache.get(key)
+            if found is None:
+                found = _evaluate_fit(plan, raw, model)
+                _remember(plan.cache, key, found)
         else:
-            low = text.lower()
-        number: object = _UNSET
-        for rule in plan.rules:
-            condition = rule.condition
-            kind = condition.kind
-            if kind == "text":
-                if low is None or not condition.test(low):
-                    continue
-            elif kind == "number":
-                if text is None:
-                    continue
-                if number is _UNSET:
-                    number = as_number(text)
-                    if number is None:
-                        warnings.append(f"{plan.property}: {shown(text)!r} is not a number, so rules comparing "
-                                        "it as a number did not apply")
-                if number is None or not condition.test(number):
-                    continue
-            elif not condition.test(low is not None):
+            found = _evaluate_fit(plan, raw, model)
+        if found[0]:
+            entries += found[0]
+        if found[1] is not None:
+            warnings.append(found[1])
+    if len(entries) > 1:
+        entries.sort(key=_index)
+    return entries
+
+
+def _evaluate_fit(plan: FitPlan, raw: object, model: ScoringModel) -> tuple[tuple[Entry, ...], str | None]:
+    """The entries of the plan's rules that fire on this value, and a warning if the value
+    could not be used. Groups local to the property are capped here already."""
+    text = as_text(raw)
+    warning = None
+    low = None
+    if text is None:
+        if raw is not None:
+            warning = _unreadable(plan.property, raw)
+    else:
+        low = text.lower()
+    number: object = _UNSET
+    entries = []
+    for rule in plan.rules:
+        condition = rule.condition
+        kind = condition.kind
+        if kind == "text":
+            if low is None or not condition.test(low):
                 continue
-            fired.append((rule.index, Item(rule.id, "fit", rule.group, to_units(rule.points),
-                                           fit_reason(rule, text))))
-    if len(fired) > 1:
-        fired.sort(key=_first)
-    return [item for _, item in fired]
+        elif kind == "number":
+            if text is None:
+                continue
+            if number is _UNSET:
+                number = as_number(text)
+                if number is None:
+                    warning = (f"{plan.property}: {shown(text)!r} is not a number, so rules comparing it "
+                               "as a number did not apply")
+            if number is None or not condition.test(number):
+                continue
+        elif not condition.test(low is not None):
+            continue
+        units = to_units(rule.points)
+        body = fit_body(rule, text)
+        reason = make_reason(rule.id, "fit", to_points(units), body, "")
+        entries.append((rule.index, units, rule.group, reason, body, "", rule.id))
+    if plan.local_groups and any(entry[2] in plan.local_groups for entry in entries):
+        entries = [entry[:2] + (None,) + entry[3:] if entry[2] in plan.local_groups else entry
+                   for entry in apply_group_caps(entries, model.groups, "fit")]
+    return tuple(entries), warning
 
 
-def _first(pair: tuple[int, Item]) -> int:
-    return pair[0]
-
-
-def _warn_unreadable(prop: str, raw: object, warnings: list[str]) -> None:
+def _unreadable(prop: str, raw: object) -> str | None:
     if is_unusable(raw):
-        warnings.append(f"{prop}: a {type(raw).__name__} value cannot be compared, so it was treated as empty")
-    elif isinstance(raw, str) and raw.strip():
-        warnings.append(f"{prop}: {shown(raw)!r} was read as empty")
-    elif isinstance(raw, float):
-        warnings.append(f"{prop}: {raw!r} is not a usable number, so it was treated as empty")
+        return f"{prop}: a {type(raw).__name__} value cannot be compared, so it was treated as empty"
+    if isinstance(raw, str) and raw.strip():
+        return f"{prop}: {shown(raw)!r} was read as empty"
+    if isinstance(raw, float):
+        return f"{prop}: {raw!r} is not a usable number, so it was treated as empty"
+    return None
 
 
 # ---- engagement ---------------------------------------------------------------------------
 
 
-def _engagement_items(events: tuple, model: ScoringModel, now: datetime, warnings: list[str]) -> list[Item]:
-    by_event = model.rules_by_event
+def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: datetime,
+                        warnings: list[str]) -> list[Entry]:
+    plans = model.event_plans
     hits: dict[int, list[tuple[float, int]]] = {}
-    rules: dict[int, EngagementRule] = {}
-    problems: dict[str, int] = {}
+    problems: dict[str, int] | None = None
     latest_future: datetime | None = None
     for event in events:
-        candidates = by_event.get(event.type)
-        if candidates is None:
+        plan = plans.get(event.type)
+        if plan is None:
             if event.type not in EVENT_TYPES:
+                problems = problems or {}
                 key = f"unknown:{event.type}"
                 problems[key] = problems.get(key, 0) + 1
             continue
         timestamp = event.timestamp
-        if not isinstance(timestamp, datetime):
-            problems["no_timestamp"] = problems.get("no_timestamp", 0) + 1
-            continue
-        if timestamp.tzinfo is None:
+        count = event.count
+        try:
+            age = (now - timestamp).total_seconds() / _DAY
+        except TypeError:  # no timestamp, or a naive one
+            if not isinstance(timestamp, datetime):
+                problems = problems or {}
+                problems["no_timestamp"] = problems.get("no_timestamp", 0) + 1
+                continue
             timestamp = timestamp.replace(tzinfo=timezone.utc)
-        age = (now - timestamp).total_seconds() / _DAY
+            age = (now - timestamp).total_seconds() / _DAY
+        if type(count) is not int or count < 1:
+            problems = problems or {}
+            problems["bad_count"] = problems.get("bad_count", 0) + 1
+            continue
         if age < 0:
             age = 0.0
             if event.type not in SCHEDULED_EVENTS:
+                problems = problems or {}
                 problems["future"] = problems.get("future", 0) + 1
                 if latest_future is None or timestamp > latest_future:
                     latest_future = timestamp
-        count = event.count
-        if type(count) is not int or count < 1:
-            problems["bad_count"] = problems.get("bad_count", 0) + 1
-            continue
-        attributes = event.attributes
-        for rule in candidates:
-            if rule.where and not _matches(rule.where, attributes):
-                continue
-            found = hits.get(rule.index)
+        if plan.attributes:
+            matched = None
+            if plan.single is not None and event.attributes:
+                value = event.attributes.get(plan.single)
+                if type(value) is str:
+                    matched = plan.cache.get(value)
+            if matched is None:
+                matched = _matching_rules(plan, event.attributes)
+        else:
+            matched = plan.indexes
+        hit = (age, count)
+        for index in matched:
+            found = hits.get(index)
             if found is None:
-                hits[rule.index] = [(age, count)]
-                rules[rule.index] = rule
+                hits[index] = hit
+            elif type(found) is list:
+                found.append(hit)
             else:
-                found.append((age, count))
+                hits[index] = [found, hit]
     if problems:
         _warn_events(problems, latest_future, warnings)
-    items = []
-    for index in sorted(hits):
-        item = _rule_item(rules[index], hits[index])
-        if item is not None:
-            items.append(item)
-    return items
+    if not hits:
+        return []
+    rules = model.engagement_rules
+    cache = model.reason_cache
+    entries = []
+    for index in sorted(hits) if len(hits) > 1 else hits:
+        entry = _rule_entry(rules[index], hits[index], cache)
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def _matching_rules(plan: EventPlan, attributes: Mapping[str, object]) -> tuple[int, ...]:
+    """The indexes of the plan's rules whose conditions these attributes meet."""
+    names = plan.attributes
+    get = attributes.get if attributes else _nothing
+    if len(names) == 1:
+        key: object = get(names[0])
+        cacheable = key is None or type(key) is str
+    else:
+        key = tuple(get(name) for name in names)
+        cacheable = all(v is None or type(v) is str for v in key)  # type: ignore[union-attr]
+    if cacheable:
+        found = plan.cache.get(key)
+        if found is not None:
+            return found
+    found = tuple(rule.index for rule in plan.rules if not rule.where or _matches(rule.where, attributes))
+    if cacheable:
+        _remember(plan.cache, key, found)
+    return found
+
+
+def _nothing(name: str) -> None:
+    return None
 
 
 def _matches(where: tuple[Condition, ...], attributes: Mapping[str, object]) -> bool:
@@ -191,37 +294,51 @@ def _matches(where: tuple[Condition, ...], attributes: Mapping[str, object]) -> 
     return True
 
 
-def _rule_item(rule: EngagementRule, hits: list[tuple[float, int]]) -> Item | None:
-    """The rule's points from its matching events: the most recent `max_events` count, each
-    decayed by its own age, then the rule's `max_points` bound."""
-    if len(hits) > 1:
+def _rule_entry(rule: EngagementRule, hits: tuple[float, int] | list[tuple[float, int]],
+                reason_cache: dict) -> Entry | None:
+    """The rule's points from its matching events (one (age, count) pair, or a list of them):
+    the most recent `max_events` count, each decayed by its own age, then `max_points`."""
+    unit_points = rule.unit_points
+    factor = rule.factor
+    if type(hits) is tuple:
+        age, counted = hits
+        seen = counted
+        if rule.max_events is not None and counted > rule.max_events:
+            counted = rule.max_events
+        units = int((unit_points * (1.0 if factor is None else factor(age)) * counted + 0.5) // 1)
+    else:
         hits.sort()
-    remaining = rule.max_events
-    points = rule.points
-    factor = rule.decay.factor
-    units = counted = seen = 0
-    for age, count in hits:
-        seen += count
-        if remaining is not None:
-            take = count if count < remaining else remaining
-            if take == 0:
-                continue
-            remaining -= take
-        else:
-            take = count
-        counted += take
-        units += int((points * factor(age) * take * UNIT + 0.5) // 1)
+        remaining = rule.max_events
+        units = counted = seen = 0
+        for age, count in hits:
+            seen += count
+            if remaining is not None:
+                take = count if count < remaining else remaining
+                if take == 0:
+                    continue
+                remaining -= take
+            else:
+                take = count
+            counted += take
+            units += int((unit_points * (1.0 if factor is None else factor(age)) * take + 0.5) // 1)
     if units == 0:
         return None  # every event has decayed away: nothing to tell the rep
-    capped = None
-    if rule.max_points is not None:
-        limit = to_units(rule.max_points)
+    before_cap = units
+    limit = rule.limit_units
+    if limit is not None:
         if units > limit:
-            capped, units = units, limit
+            units = limit
         elif units < -limit:
-            capped, units = units, -limit
-    return Item(rule.id, "engagement", rule.group, units,
-                engagement_reason(rule, counted, seen, to_units(points * counted), capped, units))
+            units = -limit
+    raw = int((unit_points * counted + 0.5) // 1)
+    key = (rule.index, (units + _HALF_UNIT) // UNIT, counted, seen, (raw + _HALF_UNIT) // UNIT,
+           (before_cap + _HALF_UNIT) // UNIT, before_cap != units)
+    cached = reason_cache.get(key)
+    if cached is None:
+        body, notes = engagement_text(rule, counted, seen, key[4], key[5], key[6])
+        cached = (make_reason(rule.id, "engagement", key[1], body, notes), body, notes)
+        _remember(reason_cache, key, cached)
+    return (rule.index, units, rule.group, cached[0], cached[1], cached[2], rule.id)
 
 
 def _warn_events(problems: dict[str, int], latest_future: datetime | None, warnings: list[str]) -> None:
@@ -236,7 +353,7 @@ def _warn_events(problems: dict[str, int], latest_future: datetime | None, warni
         elif key == "bad_count":
             warnings.append(f"{n} {events} with a count below 1 not counted")
         else:
-            warnings.append(f"{n} {events} of unknown type {key[len('unknown:'):]!r} not counted")
+            warnings.append(f"{n} {events} of unknown type {shown(key[len('unknown:'):])!r} not counted")
 
 
 # ---- label, grade, stage ------------------------------------------------------------------
@@ -266,7 +383,7 @@ def _stage(lead: Lead, model: ScoringModel, fit: int, engagement: int, now: date
     rank = model.stage_rank
     best = -1
     if current is not None:
-        found = rank.get(current)
+        found = rank.get(current) if type(current) is str else None
         if found is None:
             warnings.append(f"stage {shown(str(current))!r} is not in the model's stages, so it is left as is")
             return None
@@ -288,14 +405,14 @@ def _stage(lead: Lead, model: ScoringModel, fit: int, engagement: int, now: date
 def _has_event(lead: Lead, event_type: str, where: tuple[Condition, ...], within_days: float | None,
                now: datetime) -> bool:
     for event in lead.events:
-        if event.type != event_type or not isinstance(event.timestamp, datetime):
+        timestamp = event.timestamp
+        if event.type != event_type or not isinstance(timestamp, datetime):
             continue
         if type(event.count) is not int or event.count < 1:
             continue
         if where and not _matches(where, event.attributes):
             continue
         if within_days is not None:
-            timestamp = event.timestamp
             if timestamp.tzinfo is None:
                 timestamp = timestamp.replace(tzinfo=timezone.utc)
             if (now - timestamp).total_seconds() / _DAY > within_days:

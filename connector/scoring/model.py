@@ -12,7 +12,7 @@ import difflib
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from connector.errors import UserError
 from connector.scoring.conditions import LIST_OPS, OPS, Condition, compile_condition
 from connector.scoring.decay import NO_DECAY, Decay
 from connector.scoring.events import EVENT_TYPES
+from connector.scoring.points import UNIT, to_units
 
 HUBSPOT_STAGES = (
     "subscriber",
@@ -59,6 +60,12 @@ class Group:
     name: str
     min: float | None
     max: float | None
+    min_units: int | None = field(init=False, compare=False)
+    max_units: int | None = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "min_units", None if self.min is None else to_units(self.min))
+        object.__setattr__(self, "max_units", None if self.max is None else to_units(self.max))
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +90,15 @@ class EngagementRule:
     group: str | None
     reason: str
     index: int
+    # Precompiled for the engine: points per event in fixed-point units, max_points likewise.
+    unit_points: float = field(init=False, compare=False)
+    limit_units: int | None = field(init=False, compare=False)
+    factor: Callable[[float], float] | None = field(init=False, compare=False)  # None: no decay
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "unit_points", self.points * UNIT)
+        object.__setattr__(self, "factor", None if self.decay.kind == "none" else self.decay.factor)
+        object.__setattr__(self, "limit_units", None if self.max_points is None else to_units(self.max_points))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,11 +128,34 @@ class StageRule:
 
 @dataclass(frozen=True, slots=True)
 class FitPlan:
-    """The fit rules reading one property, so its value is normalized once per lead."""
+    """The fit rules reading one property, so its value is read once per lead.
+
+    `cache` memoizes what the rules give for a value (scoring is a pure function of it);
+    `by_domain` says the rules only look at an email's domain, so the domain is the key.
+    """
 
     property: str
-    needs_number: bool
     rules: tuple[FitRule, ...]
+    by_domain: bool
+    local_groups: frozenset[str]  # groups whose rules all read this property
+    cache: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EventPlan:
+    """The engagement rules on one event type, and the attributes their conditions read;
+    `cache` memoizes which rules those attribute values match."""
+
+    event: str
+    rules: tuple[EngagementRule, ...]
+    attributes: tuple[str, ...]
+    cache: dict = field(default_factory=dict, compare=False, hash=False)
+    single: str | None = field(init=False, compare=False)  # the attribute, when only one is read
+    indexes: tuple[int, ...] = field(init=False, compare=False)  # all the rules, by index
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "single", self.attributes[0] if len(self.attributes) == 1 else None)
+        object.__setattr__(self, "indexes", tuple(rule.index for rule in self.rules))
 
 
 @dataclass(frozen=True)
@@ -138,27 +177,40 @@ class ScoringModel:
     stages: tuple[str, ...]
     stage_rules: tuple[StageRule, ...]
     # Precompiled for the engine.
-    fit_plan: tuple[FitPlan, ...] = field(init=False, repr=False)
-    rules_by_event: Mapping[str, tuple[EngagementRule, ...]] = field(init=False, repr=False)
-    stage_rank: Mapping[str, int] = field(init=False, repr=False)
+    fit_plan: tuple[FitPlan, ...] = field(init=False, repr=False, compare=False)
+    event_plans: Mapping[str, EventPlan] = field(init=False, repr=False, compare=False)
+    stage_rank: Mapping[str, int] = field(init=False, repr=False, compare=False)
+    reason_cache: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         plans: dict[str, list[FitRule]] = {}
         for rule in self.fit_rules:
             plans.setdefault(rule.condition.target, []).append(rule)
-        object.__setattr__(
-            self,
-            "fit_plan",
-            tuple(
-                FitPlan(prop, any(r.condition.kind == "number" for r in rules), tuple(rules))
-                for prop, rules in plans.items()
-            ),
+        # A group whose rules all read one property can be capped with that property's value.
+        readers: dict[str, set[str]] = {}
+        for rule in self.fit_rules:
+            if rule.group is not None:
+                readers.setdefault(rule.group, set()).add(rule.condition.target)
+        fit_plan = tuple(
+            FitPlan(
+                prop,
+                tuple(rules),
+                all(r.condition.op == "email_domain_in" and "{" not in r.reason for r in rules),
+                frozenset(r.group for r in rules if r.group is not None and readers[r.group] == {prop}),
+            )
+            for prop, rules in plans.items()
         )
         by_event: dict[str, list[EngagementRule]] = {}
         for erule in self.engagement_rules:
             by_event.setdefault(erule.event, []).append(erule)
-        object.__setattr__(self, "rules_by_event", {k: tuple(v) for k, v in by_event.items()})
+        event_plans = {
+            event: EventPlan(event, tuple(rules), tuple(dict.fromkeys(c.target for r in rules for c in r.where)))
+            for event, rules in by_event.items()
+        }
+        object.__setattr__(self, "fit_plan", fit_plan)
+        object.__setattr__(self, "event_plans", event_plans)
         object.__setattr__(self, "stage_rank", {name: i for i, name in enumerate(self.stages)})
+        object.__setattr__(self, "reason_cache", {})
 
     @property
     def label_names(self) -> tuple[str, ...]:

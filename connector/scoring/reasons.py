@@ -1,33 +1,44 @@
-"""The sentences a sales rep reads for each fired rule ("+12 visited the pricing page 3 times
-(decayed from 30)"). Each function returns the sentence and its notes; caps.Item adds the
-points in front once they are final."""
+"""The sentences a sales rep reads for each fired rule: "+20 senior title: VP Sales",
+"+12 visited the pricing page 3 times (decayed from 30)", "-10 free email domain".
+
+A reason is made of its points, a body and notes (the caps and decay that changed the points);
+they are kept apart so that a group cap can add its note once the points are final.
+"""
 
 from __future__ import annotations
 
 from connector.scoring.model import EngagementRule, FitRule
-from connector.scoring.points import to_points
+from connector.scoring.types import Reason
 from connector.scoring.values import shown
 
 
-def fit_reason(rule: FitRule, text: str | None) -> tuple[str, str]:
+def compose(points: int, body: str, notes: str) -> str:
+    text = f"{'-' if points < 0 else '+'}{abs(points)} {body}"
+    return f"{text} ({notes})" if notes else text
+
+
+def make_reason(rule_id: str, score: str, points: int, body: str, notes: str) -> Reason:
+    return Reason(rule_id, score, points, compose(points, body, notes))
+
+
+def fit_body(rule: FitRule, text: str | None) -> str:
+    """The rule's sentence with the lead's value (shortened) in place of {value}."""
     reason = rule.reason
     if "{" in reason:
         reason = reason.format(value=shown(text) if text is not None else "(empty)")
-    return reason, ""
+    return reason
 
 
-def engagement_reason(rule: EngagementRule, counted: int, seen: int, raw_units: int,
-                      capped: int | None, units: int) -> tuple[str, str]:
-    """`counted` of `seen` events gave `raw_units` before decay, `capped` (if the rule's
-    max_points cut it) after decay, and `units` in the end."""
-    text = rule.reason if counted == 1 else f"{rule.reason} {counted} times"
+def engagement_text(rule: EngagementRule, counted: int, seen: int, raw_points: int,
+                    before_cap_points: int, capped: bool) -> tuple[str, str]:
+    """Body and notes for a rule that counted `counted` of `seen` events, worth `raw_points`
+    undecayed and `before_cap_points` after decay, then maybe cut by its max_points."""
+    body = rule.reason if counted == 1 else f"{rule.reason} {counted} times"
     notes = []
-    before_cap = capped if capped is not None else units
-    if to_points(before_cap) != to_points(raw_units):
-        notes.append(f"decayed from {to_points(raw_units)}")
+    if before_cap_points != raw_points:
+        notes.append(f"decayed from {raw_points}")
     if seen > counted:
         notes.append(f"{seen} in all, the {counted} most recent counted")
-    if capped is not None:
+    if capped:
         notes.append(f"capped at {rule.max_points:g}")
-    return text, "; ".join(notes)
-
+    return body, "; ".join(notes)
