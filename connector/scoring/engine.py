@@ -109,22 +109,24 @@ def _remember(cache: dict, key: object, value: object) -> None:
 def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings: list[str]) -> list[Entry]:
     entries: list[Entry] = []
     get = properties.get
-    for plan in model.fit_plan:
-        raw = get(plan.property)
+    for prop, by_domain, cache, plan in model.fit_steps:
+        raw = get(prop)
         if raw is None or type(raw) is str:
             key: object = raw
-            if plan.by_domain and raw is not None:
+            if by_domain and raw is not None:
                 text = as_text(raw)
                 key = ("@", email_domain(text)) if text is not None else raw
-            found = plan.cache.get(key)
+            found = cache.get(key)
             if found is None:
                 found = _evaluate_fit(plan, raw, model)
-                _remember(plan.cache, key, found)
+                _remember(cache, key, found)
         else:
             found = _evaluate_fit(plan, raw, model)
         if found[0]:
             entries += found[0]
-        if found[1] is not None:
+            if found[1] is not None:
+                warnings.append(found[1])
+        elif found[1] is not None:
             warnings.append(found[1])
     if len(entries) > 1:
         entries.sort(key=_index)

@@ -178,6 +178,7 @@ class ScoringModel:
     stage_rules: tuple[StageRule, ...]
     # Precompiled for the engine.
     fit_plan: tuple[FitPlan, ...] = field(init=False, repr=False, compare=False)
+    fit_steps: tuple[tuple[str, bool, dict, FitPlan], ...] = field(init=False, repr=False, compare=False)
     event_plans: Mapping[str, EventPlan] = field(init=False, repr=False, compare=False)
     stage_rank: Mapping[str, int] = field(init=False, repr=False, compare=False)
     reason_cache: dict = field(init=False, repr=False, compare=False)
@@ -208,6 +209,7 @@ class ScoringModel:
             for event, rules in by_event.items()
         }
         object.__setattr__(self, "fit_plan", fit_plan)
+        object.__setattr__(self, "fit_steps", tuple((p.property, p.by_domain, p.cache, p) for p in fit_plan))
         object.__setattr__(self, "event_plans", event_plans)
         object.__setattr__(self, "stage_rank", {name: i for i, name in enumerate(self.stages)})
         object.__setattr__(self, "reason_cache", {})
