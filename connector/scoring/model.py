@@ -399,6 +399,10 @@ class _Parser:
         default_decay = self.parse_decay(data["decay"], "decay", self.header_line("decay")) if "decay" in data else NO_DECAY
         fit_rules = self.parse_fit_rules(data, lists, groups)
         engagement_rules = self.parse_engagement_rules(data, lists, groups, default_decay)
+        for name in sorted({r.group for r in fit_rules} & {r.group for r in engagement_rules} - {None}):
+            self.problem(f"groups.{name}", "the group has both fit and engagement rules, but the two scores are "
+                         "capped apart", "use one group for fit rules and another for engagement rules",
+                         self.header_line(f"groups.{name}"))
         labels = self.parse_labels(data, fit_bounds, engagement_bounds)
         fit_bands, engagement_bands = self.parse_grade(data.get("grade"), fit_bounds, engagement_bounds)
         stages, stage_rules = self.parse_stages(data.get("stages", {}), lists, fit_bounds, engagement_bounds)

@@ -42,7 +42,7 @@ def test_validate_bad_model_exits_1_naming_file_field_and_fix(tmp_path, capsys, 
 
 def test_score_missing_leads_file_exits_1_with_a_fix(tmp_path, capsys, monkeypatch):
     assert _main(monkeypatch, "score", "--leads", str(tmp_path / "none.jsonl"), "--model", str(DEFAULT_MODEL)) == 1
-    assert "no such leads file; fix:" in capsys.readouterr().err
+    assert "no such leads file; fix:" in " ".join(capsys.readouterr().err.split())
 
 
 def test_score_json_has_the_promised_fields_for_every_lead():

@@ -34,6 +34,11 @@ fit = [{ band = "A", min = 75 }, { band = "B", min = 50 }, { band = "C", min = 2
 engagement = [{ band = "1", min = 75 }, { band = "2", min = 50 }, { band = "3", min = 25 }, { band = "4", min = 0 }]
 """
 
+# The same with scores that may go negative (down to -100).
+WIDE_BASE = (BASE.replace('{ band = "D", min = 0 }', '{ band = "D", min = -100 }')
+             .replace('{ band = "4", min = 0 }', '{ band = "4", min = -100 }')
+             + "[scores.fit]\nmin = -100\nmax = 100\n[scores.engagement]\nmin = -100\nmax = 100\n")
+
 
 def make_model(rules: str = "", base: str = BASE) -> ScoringModel:
     """A valid model made of the base sections and `rules` (TOML appended after them)."""
@@ -43,3 +48,16 @@ def make_model(rules: str = "", base: str = BASE) -> ScoringModel:
 @pytest.fixture
 def now() -> datetime:
     return NOW
+
+
+def fit_rule(condition: str, points: int = 10, rule_id: str = "r", extra: str = "") -> str:
+    """A [[fit]] table: `condition` holds its property/op/value lines."""
+    return f'[[fit]]\nid = "{rule_id}"\n{condition}\npoints = {points}\n{extra}\n'
+
+
+def fires(condition: str, properties: dict) -> bool:
+    """Whether a fit rule with this condition fires on a lead with these properties."""
+    from connector.scoring import Lead, score_lead
+
+    result = score_lead(Lead("1", properties), make_model(fit_rule(condition, points=10)), NOW)
+    return any(reason.rule == "r" for reason in result.reasons)
