@@ -351,7 +351,8 @@ class _Parser:
         else:
             ok = isinstance(value, kinds)
         if not ok:
-            wanted = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
+            names = [_TYPE_NAMES.get(k, k.__name__) for k in kinds if not (k is int and float in kinds)]
+            wanted = " or ".join(names)
             self.problem(full, f"expected {wanted}, got {_type_name(value)} {value!r}",
                          f"write it as {example or wanted}", self.key_line(line, key))
             return None
@@ -453,6 +454,7 @@ class _Parser:
         if low >= high:  # type: ignore[operator]
             self.problem(f"{path}.min", f"min ({low}) must be below max ({high})", "swap them or fix one, e.g. min = 0, max = 100",
                          self.key_line(line, "min"))
+            return Bounds(0, 100)  # checks that depend on the bounds go on with the usual ones
         return Bounds(low, high)  # type: ignore[arg-type]
 
     def parse_lists(self, table: Mapping[str, object]) -> dict[str, tuple[str, ...]]:
@@ -788,19 +790,33 @@ class _Parser:
             self.check_reachable(path, "min_fit", min_fit, fit, line)
             self.check_reachable(path, "min_engagement", min_eng, engagement, line)
             if labels:
-                prev = labels[-1]
-                for key, mine, theirs, low in (("min_fit", min_fit, prev.min_fit, fit.min),
-                                               ("min_engagement", min_eng, prev.min_engagement, engagement.min)):
-                    if (mine if mine is not None else low) > (theirs if theirs is not None else low):
-                        self.problem(f"{path}.{key}", f"thresholds out of order: {mine:g} is above the "
-                                     f"{key} of '{prev.name}' before it",
-                                     "list labels from the highest thresholds to the lowest", self.key_line(line, key))
+                self.check_label_order(path, line, labels, min_fit, min_eng, fit, engagement)
             labels.append(Label(name if isinstance(name, str) else "", min_fit, min_eng))
         if labels and (labels[-1].min_fit is not None or labels[-1].min_engagement is not None):
             self.problem(f'labels "{labels[-1].name}"', "the last label has minimums, so some leads would get no label",
                          "remove min_fit/min_engagement from the last label (it catches every other lead)",
                          self.header_line("labels", len(tables) - 1))
         return labels
+
+    def check_label_order(self, path: str, line: int | None, earlier: list[Label], min_fit: float | None,
+                          min_eng: float | None, fit: Bounds, engagement: Bounds) -> None:
+        prev = earlier[-1]
+        inverted = False
+        for key, mine, theirs in (("min_fit", min_fit, prev.min_fit), ("min_engagement", min_eng, prev.min_engagement)):
+            if mine is not None and theirs is not None and mine > theirs:
+                inverted = True
+                self.problem(f"{path}.{key}", f"thresholds out of order: {mine:g} is above the {key} of "
+                             f"'{prev.name}' before it ({theirs:g})",
+                             "list labels from the highest thresholds to the lowest", self.key_line(line, key))
+        if inverted or min_fit is None and min_eng is None:
+            return
+        for label in earlier:
+            if ((min_fit if min_fit is not None else fit.min) >= (label.min_fit if label.min_fit is not None else fit.min)
+                    and (min_eng if min_eng is not None else engagement.min)
+                    >= (label.min_engagement if label.min_engagement is not None else engagement.min)):
+                self.problem(path, f"can never be given: every lead that meets its minimums meets those of "
+                             f"'{label.name}' first", "lower its thresholds or move it above that label", line)
+                return
 
     def check_reachable(self, path: str, key: str, value: float | None, bounds: Bounds, line: int | None) -> None:
         if value is not None and not bounds.min <= value <= bounds.max:
