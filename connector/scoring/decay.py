@@ -8,6 +8,7 @@ Three forms, all non-increasing in age (so a lead's engagement never rises as ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -23,13 +24,25 @@ class Decay:
         if self.max_age_days is not None and age_days > self.max_age_days:
             return 0.0
         if self.kind == "half_life":
-            return 0.5 ** (age_days / self.half_life_days)
+            return 0.5 ** (age_days * (1.0 / self.half_life_days))
         if self.kind == "steps":
             for days, factor in self.steps:
                 if age_days <= days:
                     return factor
             return 0.0
         return 1.0
+
+    def compiled(self) -> Callable[[float], float] | None:
+        """`factor` as a small closure for the engine's hot path; None for no decay."""
+        if self.kind == "none":
+            return None
+        max_age = self.max_age_days
+        if self.kind == "half_life":
+            inverse = 1.0 / self.half_life_days
+            if max_age is None:
+                return lambda age: 0.5 ** (age * inverse)
+            return lambda age: 0.5 ** (age * inverse) if age <= max_age else 0.0
+        return self.factor
 
     def describe(self) -> str:
         if self.kind == "half_life":

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from operator import itemgetter
 from datetime import datetime, timezone
+from math import floor
 
 from connector.scoring.caps import Entry, apply_group_caps, bound_score
 from connector.scoring.conditions import Condition
@@ -46,12 +47,16 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
     engagement_entries = _engagement_entries(lead.events, model, now, warnings)
     fit, fit_reasons = _total(fit_entries, model, "fit")
     engagement, engagement_reasons = _total(engagement_entries, model, "engagement")
+    verdict = model.verdict_cache.get((fit, engagement))
+    if verdict is None:
+        verdict = (_label(model, fit, engagement), _band(model.fit_bands, fit) + _band(model.engagement_bands, engagement))
+        _remember(model.verdict_cache, (fit, engagement), verdict)
     return ScoreResult(  # positional, in ScoreResult's field order: the hot path
         lead.id,
         fit,
         engagement,
-        _label(model, fit, engagement),
-        _band(model.fit_bands, fit) + _band(model.engagement_bands, engagement),
+        verdict[0],
+        verdict[1],
         _stage(lead, model, fit, engagement, now, warnings) if model.stage_rules or lead.stage else None,
         fit_reasons + engagement_reasons,
         tuple(warnings),
@@ -307,7 +312,7 @@ def _rule_entry(rule: EngagementRule, hits: tuple[float, int] | list[tuple[float
         seen = counted
         if rule.max_events is not None and counted > rule.max_events:
             counted = rule.max_events
-        units = int((unit_points * (1.0 if factor is None else factor(age)) * counted + 0.5) // 1)
+        units = floor(unit_points * counted + 0.5) if factor is None else floor(unit_points * factor(age) * counted + 0.5)
     else:
         hits.sort()
         remaining = rule.max_events
@@ -322,7 +327,7 @@ def _rule_entry(rule: EngagementRule, hits: tuple[float, int] | list[tuple[float
             else:
                 take = count
             counted += take
-            units += int((unit_points * (1.0 if factor is None else factor(age)) * take + 0.5) // 1)
+            units += floor(unit_points * take + 0.5) if factor is None else floor(unit_points * factor(age) * take + 0.5)
     if units == 0:
         return None  # every event has decayed away: nothing to tell the rep
     before_cap = units
@@ -332,12 +337,13 @@ def _rule_entry(rule: EngagementRule, hits: tuple[float, int] | list[tuple[float
             units = limit
         elif units < -limit:
             units = -limit
-    raw = int((unit_points * counted + 0.5) // 1)
-    key = (rule.index, (units + _HALF_UNIT) // UNIT, counted, seen, (raw + _HALF_UNIT) // UNIT,
-           (before_cap + _HALF_UNIT) // UNIT, before_cap != units)
+    # The sentence depends only on these (the undecayed points follow from the rule and `counted`).
+    key = (rule.index, (units + _HALF_UNIT) // UNIT, counted, seen, (before_cap + _HALF_UNIT) // UNIT,
+           before_cap != units)
     cached = reason_cache.get(key)
     if cached is None:
-        body, notes = engagement_text(rule, counted, seen, key[4], key[5], key[6])
+        raw = (floor(unit_points * counted + 0.5) + _HALF_UNIT) // UNIT
+        body, notes = engagement_text(rule, counted, seen, raw, key[4], key[5])
         cached = (make_reason(rule.id, "engagement", key[1], body, notes), body, notes)
         _remember(reason_cache, key, cached)
     return (rule.index, units, rule.group, cached[0], cached[1], cached[2], rule.id)

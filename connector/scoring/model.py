@@ -97,7 +97,7 @@ class EngagementRule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unit_points", self.points * UNIT)
-        object.__setattr__(self, "factor", None if self.decay.kind == "none" else self.decay.factor)
+        object.__setattr__(self, "factor", self.decay.compiled())
         object.__setattr__(self, "limit_units", None if self.max_points is None else to_units(self.max_points))
 
 
@@ -182,6 +182,7 @@ class ScoringModel:
     event_plans: Mapping[str, EventPlan] = field(init=False, repr=False, compare=False)
     stage_rank: Mapping[str, int] = field(init=False, repr=False, compare=False)
     reason_cache: dict = field(init=False, repr=False, compare=False)
+    verdict_cache: dict = field(init=False, repr=False, compare=False)  # (fit, engagement) → (label, grade)
 
     def __post_init__(self) -> None:
         plans: dict[str, list[FitRule]] = {}
@@ -213,6 +214,7 @@ class ScoringModel:
         object.__setattr__(self, "event_plans", event_plans)
         object.__setattr__(self, "stage_rank", {name: i for i, name in enumerate(self.stages)})
         object.__setattr__(self, "reason_cache", {})
+        object.__setattr__(self, "verdict_cache", {})
 
     @property
     def label_names(self) -> tuple[str, ...]:
