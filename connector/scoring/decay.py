@@ -42,7 +42,15 @@ class Decay:
             if max_age is None:
                 return lambda age: 0.5 ** (age * inverse)
             return lambda age: 0.5 ** (age * inverse) if age <= max_age else 0.0
-        return self.factor
+        steps = self.steps
+
+        def stepped(age: float) -> float:
+            for days, factor in steps:
+                if age <= days:
+                    return factor
+            return 0.0
+
+        return stepped
 
     def describe(self) -> str:
         if self.kind == "half_life":

@@ -119,20 +119,23 @@ def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings
         if raw is None or type(raw) is str:
             key: object = raw
             if by_domain and raw is not None:
-                text = as_text(raw)
-                key = ("@", email_domain(text)) if text is not None else raw
+                at = raw.rfind("@")
+                if at >= 0:  # an address: its domain decides (as values.email_domain reads it)
+                    key = ("@", raw[at + 1 :].strip().lower().rstrip(".>"))
+                else:
+                    text = as_text(raw)
+                    key = ("@", email_domain(text)) if text is not None else raw
             found = cache.get(key)
             if found is None:
                 found = _evaluate_fit(plan, raw, model)
                 _remember(cache, key, found)
         else:
             found = _evaluate_fit(plan, raw, model)
-        if found[0]:
-            entries += found[0]
-            if found[1] is not None:
-                warnings.append(found[1])
-        elif found[1] is not None:
-            warnings.append(found[1])
+        fired, warning = found
+        if fired:
+            entries += fired
+        if warning is not None:
+            warnings.append(warning)
     if len(entries) > 1:
         entries.sort(key=_index)
     return entries

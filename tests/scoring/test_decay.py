@@ -71,3 +71,15 @@ def test_every_decay_form_never_grows_with_age(decay):
     factors = [decay.factor(age) for age in ages]
     assert factors == sorted(factors, reverse=True)
     assert all(0 <= f <= 1 for f in factors)
+
+
+@pytest.mark.parametrize("decay", [Decay("half_life", half_life_days=30), Decay("half_life", half_life_days=7, max_age_days=20),
+                                   Decay("steps", steps=((30, 1.0), (90, 0.5)))])
+def test_compiled_decay_gives_exactly_the_documented_factor(decay):
+    compiled = decay.compiled()
+    for age in (0.0, 0.5, 6.99, 7.0, 20.0, 20.01, 30.0, 30.5, 89.9, 90.0, 90.1, 365.0):
+        assert compiled(age) == decay.factor(age)
+
+
+def test_no_decay_compiles_to_nothing_to_compute():
+    assert Decay("none").compiled() is None
