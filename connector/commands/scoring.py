@@ -158,20 +158,24 @@ def summarize(model: ScoringModel) -> Iterator[str]:
             f"{g.name} {'' if g.min is None else f'{g.min:g}'}..{'' if g.max is None else f'{g.max:g}'}"
             for g in model.groups.values())
     yield "labels: " + ", ".join(
-        label.name + (f" (fit ≥ {label.min_fit:g}" if label.min_fit is not None else " (")
-        + (f"{', ' if label.min_fit is not None else ''}engagement ≥ {label.min_engagement:g})"
-           if label.min_engagement is not None else ")" if label.min_fit is not None else "otherwise)")
+        f"{label.name} ({', '.join(_minimums(label.min_fit, label.min_engagement)) or 'otherwise'})"
         for label in model.labels)
     yield ("grade: fit " + " ".join(f"{b.name}≥{b.min:g}" for b in model.fit_bands)
            + " × engagement " + " ".join(f"{b.name}≥{b.min:g}" for b in model.engagement_bands))
     yield "stages: " + " → ".join(model.stages)
     for srule in model.stage_rules:
-        conditions = []
-        if srule.min_fit is not None:
-            conditions.append(f"fit ≥ {srule.min_fit:g}")
-        if srule.min_engagement is not None:
-            conditions.append(f"engagement ≥ {srule.min_engagement:g}")
+        conditions = _minimums(srule.min_fit, srule.min_engagement)
         if srule.event is not None:
             within = f" within {srule.within_days:g} days" if srule.within_days is not None else ""
-            conditions.append(f"a {srule.event}{within}")
+            where = f" where {', '.join(c.summary for c in srule.where)}" if srule.where else ""
+            conditions.append(f"a {srule.event}{where}{within}")
         yield f"  to {srule.stage} when " + " and ".join(conditions)
+
+
+def _minimums(min_fit: float | None, min_engagement: float | None) -> list[str]:
+    found = []
+    if min_fit is not None:
+        found.append(f"fit ≥ {min_fit:g}")
+    if min_engagement is not None:
+        found.append(f"engagement ≥ {min_engagement:g}")
+    return found

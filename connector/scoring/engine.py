@@ -29,10 +29,12 @@ from connector.scoring.types import Event, Lead, Reason, ScoreResult
 from connector.scoring.values import as_number, as_text, email_domain, is_unusable, shown
 
 CACHE_LIMIT = 4096  # entries per cache; a full cache is emptied, so memory stays flat
+CACHED_CHARS = 512  # longer values are scored without being remembered
 _DAY = 86_400.0
 _HALF_UNIT = UNIT // 2
 _index = itemgetter(0)
 _UNSET = object()
+_NO_PROPERTIES: Mapping[str, object] = {}
 
 
 def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
@@ -43,8 +45,8 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
     warnings: list[str] = []
-    fit_entries = _fit_entries(lead.properties, model, warnings)
-    engagement_entries = _engagement_entries(lead.events, model, now, warnings)
+    fit_entries = _fit_entries(lead.properties or _NO_PROPERTIES, model, warnings)
+    engagement_entries = _engagement_entries(lead.events or (), model, now, warnings)
     fit, fit_reasons = _total(fit_entries, model, "fit")
     engagement, engagement_reasons = _total(engagement_entries, model, "engagement")
     verdict = model.verdict_cache.get((fit, engagement))
@@ -116,7 +118,7 @@ def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings
     get = properties.get
     for prop, by_domain, cache, plan in model.fit_steps:
         raw = get(prop)
-        if raw is None or type(raw) is str:
+        if raw is None or (type(raw) is str and len(raw) <= CACHED_CHARS):
             key: object = raw
             if by_domain and raw is not None:
                 at = raw.rfind("@")
@@ -235,7 +237,7 @@ def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: dat
             matched = None
             if plan.single is not None and event.attributes:
                 value = event.attributes.get(plan.single)
-                if type(value) is str:
+                if type(value) is str and len(value) <= CACHED_CHARS:
                     matched = plan.cache.get(value)
             if matched is None:
                 matched = _matching_rules(plan, event.attributes)
@@ -270,10 +272,10 @@ def _matching_rules(plan: EventPlan, attributes: Mapping[str, object]) -> tuple[
     get = attributes.get if attributes else _nothing
     if len(names) == 1:
         key: object = get(names[0])
-        cacheable = key is None or type(key) is str
+        cacheable = key is None or (type(key) is str and len(key) <= CACHED_CHARS)
     else:
         key = tuple(get(name) for name in names)
-        cacheable = all(v is None or type(v) is str for v in key)  # type: ignore[union-attr]
+        cacheable = all(v is None or (type(v) is str and len(v) <= CACHED_CHARS) for v in key)  # type: ignore[union-attr]
     if cacheable:
         found = plan.cache.get(key)
         if found is not None:
@@ -415,7 +417,7 @@ def _stage(lead: Lead, model: ScoringModel, fit: int, engagement: int, now: date
 
 def _has_event(lead: Lead, event_type: str, where: tuple[Condition, ...], within_days: float | None,
                now: datetime) -> bool:
-    for event in lead.events:
+    for event in lead.events or ():
         timestamp = event.timestamp
         if event.type != event_type or not isinstance(timestamp, datetime):
             continue

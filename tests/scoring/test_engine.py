@@ -284,3 +284,15 @@ def test_naive_now_and_timestamps_are_taken_as_utc(now):
     naive = now.replace(tzinfo=None)
     result = score_lead(Lead("1", {}, (Event("email_open", naive - timedelta(days=1)),)), model, naive)
     assert result.engagement == 2
+
+
+def test_long_values_are_scored_but_not_remembered(now):
+    model = load_model(DEFAULT_MODEL)
+    title = "VP Sales " + "x" * 5000
+    assert score_lead(Lead("1", {"jobtitle": title}), model, now).fit == 30
+    assert all(title not in plan.cache for plan in model.fit_plan)
+
+
+def test_lead_with_no_properties_or_events_mapping_is_scored(now):
+    result = score_lead(Lead("1", None, None), load_model(DEFAULT_MODEL), now)  # type: ignore[arg-type]
+    assert (result.fit, result.engagement, result.label) == (0, 0, "cold")
