@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from connector.scoring.model import Bounds, Group
+from connector.scoring.compiled import Bounds, Group
 from connector.scoring.points import to_points
 from connector.scoring.reasons import make_reason
 from connector.scoring.types import Reason

@@ -20,9 +20,9 @@ from datetime import datetime, timezone
 from math import floor
 
 from connector.scoring.caps import Entry, apply_group_caps, bound_score
+from connector.scoring.compiled import EngagementRule, EventPlan, FitPlan, ScoringModel
 from connector.scoring.conditions import Condition
 from connector.scoring.events import EVENT_TYPES, SCHEDULED_EVENTS
-from connector.scoring.model import EngagementRule, EventPlan, FitPlan, ScoringModel
 from connector.scoring.points import UNIT, to_points, to_units
 from connector.scoring.reasons import engagement_text, fit_body, make_reason
 from connector.scoring.types import Event, Lead, Reason, ScoreResult

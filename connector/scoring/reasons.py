@@ -7,7 +7,7 @@ they are kept apart so that a group cap can add its note once the points are fin
 
 from __future__ import annotations
 
-from connector.scoring.model import EngagementRule, FitRule
+from connector.scoring.compiled import EngagementRule, FitRule
 from connector.scoring.types import Reason
 from connector.scoring.values import shown
 
