@@ -15,9 +15,9 @@ fast a lead is scored, never what it scores.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from operator import itemgetter
 from datetime import datetime, timezone
 from math import floor
+from operator import itemgetter
 
 from connector.scoring.caps import Entry, apply_group_caps, bound_score
 from connector.scoring.compiled import EngagementRule, EventPlan, FitPlan, ScoringModel
