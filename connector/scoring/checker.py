@@ -24,7 +24,7 @@ from connector.scoring.compiled import (
     ScoringModel,
     StageRule,
 )
-from connector.scoring.conditions import LIST_OPS, OPS, Condition, compile_condition
+from connector.scoring.conditions import LIST_OPS, OPS, Condition, base_op, compile_condition
 from connector.scoring.decay import NO_DECAY, Decay
 from connector.scoring.events import EVENT_TYPES
 
@@ -319,13 +319,13 @@ class _Parser:
         for key in sorted(unused & {"min", "max"}):
             self.problem(f"{path}.{key}", f"op '{op}' does not use '{key}'",
                          "use op = \"between\" for a range, or value = N", self.key_line(line, key))
-        if op in LIST_OPS:
+        if base_op(op) in LIST_OPS:
             values = self.list_values(table, path, line, lists, op)
             return None if values is None else compile_condition(target, op, values=values)
         if "list" in table:
             self.problem(f"{path}.list", f"op '{op}' does not take a list", 'use op = "one_of" with list = "..."',
                          self.key_line(line, "list"))
-        if op == "regex":
+        if base_op(op) == "regex":
             pattern = self.value(table, "value", (str,), path, line, required=True, example='value = "\\\\bvp\\\\b"')
             if pattern is None:
                 return None
@@ -361,7 +361,7 @@ class _Parser:
                 return None
             return lists[name]  # type: ignore[index]
         value = table["value"]
-        if isinstance(value, str) and op == "contains":
+        if isinstance(value, str) and base_op(op) == "contains":
             return (value,)
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             self.problem(f"{path}.value", f"op '{op}' needs a non-empty list of text values, got {value!r}",

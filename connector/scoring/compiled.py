@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from connector.scoring.conditions import Condition
+from connector.scoring.conditions import Condition, base_op
 from connector.scoring.decay import Decay
 from connector.scoring.points import UNIT, to_units
 
@@ -174,7 +174,7 @@ class ScoringModel:
             FitPlan(
                 prop,
                 tuple(rules),
-                all(r.condition.op == "email_domain_in" and "{" not in r.reason for r in rules),
+                all(base_op(r.condition.op) == "email_domain_in" and "{" not in r.reason for r in rules),
                 frozenset(r.group for r in rules if r.group is not None and readers[r.group] == {prop}),
             )
             for prop, rules in plans.items()

@@ -27,7 +27,16 @@ OPS: dict[str, str] = {
     "is_set": "presence",
     "is_empty": "presence",
 }
+# The negations of the text operators ("is none of", "does not contain" in HubSpot's terms). Like
+# every text operator they never match an empty value: combine with is_empty for that.
+NEGATED = ("equals", "one_of", "contains", "regex", "email_domain_in")
+OPS.update({f"not_{op}": OPS[op] for op in NEGATED})
 LIST_OPS = frozenset({"one_of", "contains", "email_domain_in"})  # value may be a list / list ref
+
+
+def base_op(op: str) -> str:
+    """The operator a negated one negates ("not_contains" → "contains"), else the operator."""
+    return op[4:] if op.startswith("not_") else op
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +81,9 @@ def compile_condition(
 ) -> Condition:
     """Build the predicate for a validated condition. `values` holds a list operator's items
     (from `value = [...]` or a named list), `low`/`high` the bounds of `between`."""
+    if op.startswith("not_"):
+        positive = compile_condition(target, base_op(op), value=value, values=values, low=low, high=high)
+        return Condition(target, op, positive.kind, _negate(positive.test), f"not ({positive.summary})")
     kind = OPS[op]
     test: Callable[..., bool]
     if op == "equals":
@@ -115,6 +127,10 @@ def compile_condition(
         test = _not
         summary = f"{target} is empty"
     return Condition(target, op, kind, test, summary)
+
+
+def _negate(test: Callable[[object], bool]) -> Callable[[object], bool]:
+    return lambda value: not test(value)
 
 
 def _contains_one(needle: str) -> Callable[[str], bool]:

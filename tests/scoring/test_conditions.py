@@ -115,3 +115,35 @@ def test_email_domain_in_matches_subdomains_of_a_listed_domain():
 def test_email_domain_in_reads_a_website_value():
     condition = 'property = "website"\nop = "email_domain_in"\nvalue = ["rivalcrm.com"]'
     assert fires(condition, {"website": "https://www.rivalcrm.com/about"})
+
+
+def test_not_equals_matches_other_values_but_never_an_empty_one():
+    condition = 'property = "country"\nop = "not_equals"\nvalue = "United States"'
+    assert fires(condition, {"country": "Canada"})
+    assert not fires(condition, {"country": "united states"})
+    assert not fires(condition, {"country": ""})
+
+
+def test_not_one_of_matches_values_outside_the_list():
+    condition = 'property = "industry"\nop = "not_one_of"\nvalue = ["Education", "Government"]'
+    assert fires(condition, {"industry": "Retail"})
+    assert not fires(condition, {"industry": "education"})
+
+
+def test_not_contains_matches_text_without_any_of_the_substrings():
+    condition = 'property = "jobtitle"\nop = "not_contains"\nvalue = ["intern", "student"]'
+    assert fires(condition, {"jobtitle": "Account Executive"})
+    assert not fires(condition, {"jobtitle": "Sales Intern"})
+
+
+def test_not_regex_matches_text_the_pattern_does_not_find():
+    condition = "property = \"jobtitle\"\nop = \"not_regex\"\nvalue = '^(mr|ms)\\b'"
+    assert fires(condition, {"jobtitle": "Director"})
+    assert not fires(condition, {"jobtitle": "Mr"})
+
+
+def test_not_email_domain_in_matches_business_addresses():
+    condition = 'property = "email"\nop = "not_email_domain_in"\nvalue = ["gmail.com", "yahoo.com"]'
+    assert fires(condition, {"email": "ann@acme.io"})
+    assert not fires(condition, {"email": "ann@gmail.com"})
+    assert not fires(condition, {"email": "n/a"})
