@@ -118,7 +118,7 @@ def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings
     get = properties.get
     for prop, by_domain, cache, plan in model.fit_steps:
         raw = get(prop)
-        if raw is None or (type(raw) is str and len(raw) <= CACHED_CHARS):
+        if raw is None or type(raw) is str:
             key: object = raw
             if by_domain and raw is not None:
                 at = raw.rfind("@")
@@ -130,7 +130,8 @@ def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings
             found = cache.get(key)
             if found is None:
                 found = _evaluate_fit(plan, raw, model)
-                _remember(cache, key, found)
+                if raw is None or len(raw) <= CACHED_CHARS:
+                    _remember(cache, key, found)
         else:
             found = _evaluate_fit(plan, raw, model)
         fired, warning = found
@@ -237,7 +238,7 @@ def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: dat
             matched = None
             if plan.single is not None and event.attributes:
                 value = event.attributes.get(plan.single)
-                if type(value) is str and len(value) <= CACHED_CHARS:
+                if type(value) is str:
                     matched = plan.cache.get(value)
             if matched is None:
                 matched = _matching_rules(plan, event.attributes)
