@@ -156,6 +156,7 @@ class ScoringModel:
     # Precompiled for the engine.
     fit_plan: tuple[FitPlan, ...] = field(init=False, repr=False, compare=False)
     fit_steps: tuple[tuple[str, bool, dict, FitPlan], ...] = field(init=False, repr=False, compare=False)
+    fit_plan_in_order: bool = field(init=False, repr=False, compare=False)  # rules of a property are adjacent
     event_plans: Mapping[str, EventPlan] = field(init=False, repr=False, compare=False)
     stage_rank: Mapping[str, int] = field(init=False, repr=False, compare=False)
     reason_cache: dict = field(init=False, repr=False, compare=False)
@@ -188,6 +189,8 @@ class ScoringModel:
         }
         object.__setattr__(self, "fit_plan", fit_plan)
         object.__setattr__(self, "fit_steps", tuple((p.property, p.by_domain, p.cache, p) for p in fit_plan))
+        order = [rule.index for p in fit_plan for rule in p.rules]
+        object.__setattr__(self, "fit_plan_in_order", order == sorted(order))
         object.__setattr__(self, "event_plans", event_plans)
         object.__setattr__(self, "stage_rank", {name: i for i, name in enumerate(self.stages)})
         object.__setattr__(self, "reason_cache", {})

@@ -139,7 +139,7 @@ def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings
             entries += fired
         if warning is not None:
             warnings.append(warning)
-    if len(entries) > 1:
+    if len(entries) > 1 and not model.fit_plan_in_order:
         entries.sort(key=_index)
     return entries
 
@@ -255,16 +255,7 @@ def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: dat
                 hits[index] = [found, hit]
     if problems:
         _warn_events(problems, latest_future, warnings)
-    if not hits:
-        return []
-    rules = model.engagement_rules
-    cache = model.reason_cache
-    entries = []
-    for index in sorted(hits) if len(hits) > 1 else hits:
-        entry = _rule_entry(rules[index], hits[index], cache)
-        if entry is not None:
-            entries.append(entry)
-    return entries
+    return _rule_entries(hits, model) if hits else []
 
 
 def _matching_rules(plan: EventPlan, attributes: Mapping[str, object]) -> tuple[int, ...]:
@@ -307,52 +298,63 @@ def _matches(where: tuple[Condition, ...], attributes: Mapping[str, object]) -> 
     return True
 
 
-def _rule_entry(rule: EngagementRule, hits: tuple[float, int] | list[tuple[float, int]],
-                reason_cache: dict) -> Entry | None:
-    """The rule's points from its matching events (one (age, count) pair, or a list of them):
-    the most recent `max_events` count, each decayed by its own age, then `max_points`."""
+def _rule_entries(hits: dict[int, tuple[float, int] | list[tuple[float, int]]], model: ScoringModel) -> list[Entry]:
+    """Each hit rule's points from its events, in file order: the most recent `max_events`
+    count, each decayed by its own age, then `max_points`. A rule's hits are one (age, count)
+    pair, or a list of them."""
+    rules = model.engagement_rules
+    reason_cache = model.reason_cache
+    entries = []
+    for index in sorted(hits) if len(hits) > 1 else hits:
+        rule = rules[index]
+        found = hits[index]
+        unit_points = rule.unit_points
+        factor = rule.factor
+        if type(found) is tuple:
+            age, counted = found
+            seen = counted
+            if rule.max_events is not None and counted > rule.max_events:
+                counted = rule.max_events
+            units = floor(unit_points * counted + 0.5) if factor is None else floor(unit_points * factor(age) * counted + 0.5)
+        else:
+            units, counted, seen = _count_recent(found, rule)
+        if units == 0:
+            continue  # every event has decayed away: nothing to tell the rep
+        before_cap = units
+        limit = rule.limit_units
+        if limit is not None:
+            units = limit if units > limit else -limit if units < -limit else units
+        # The sentence depends only on these (the undecayed points follow from the rule and `counted`).
+        key = (index, (units + _HALF_UNIT) // UNIT, counted, seen, (before_cap + _HALF_UNIT) // UNIT, before_cap != units)
+        cached = reason_cache.get(key)
+        if cached is None:
+            raw = (floor(unit_points * counted + 0.5) + _HALF_UNIT) // UNIT
+            body, notes = engagement_text(rule, counted, seen, raw, key[4], key[5])
+            cached = (make_reason(rule.id, "engagement", key[1], body, notes), body, notes)
+            _remember(reason_cache, key, cached)
+        entries.append((index, units, rule.group, cached[0], cached[1], cached[2], rule.id))
+    return entries
+
+
+def _count_recent(hits: list[tuple[float, int]], rule: EngagementRule) -> tuple[int, int, int]:
+    """Units, counted and seen events of several hits: the most recent first, up to max_events."""
+    hits.sort()
     unit_points = rule.unit_points
     factor = rule.factor
-    if type(hits) is tuple:
-        age, counted = hits
-        seen = counted
-        if rule.max_events is not None and counted > rule.max_events:
-            counted = rule.max_events
-        units = floor(unit_points * counted + 0.5) if factor is None else floor(unit_points * factor(age) * counted + 0.5)
-    else:
-        hits.sort()
-        remaining = rule.max_events
-        units = counted = seen = 0
-        for age, count in hits:
-            seen += count
-            if remaining is not None:
-                take = count if count < remaining else remaining
-                if take == 0:
-                    continue
-                remaining -= take
-            else:
-                take = count
-            counted += take
-            units += floor(unit_points * take + 0.5) if factor is None else floor(unit_points * factor(age) * take + 0.5)
-    if units == 0:
-        return None  # every event has decayed away: nothing to tell the rep
-    before_cap = units
-    limit = rule.limit_units
-    if limit is not None:
-        if units > limit:
-            units = limit
-        elif units < -limit:
-            units = -limit
-    # The sentence depends only on these (the undecayed points follow from the rule and `counted`).
-    key = (rule.index, (units + _HALF_UNIT) // UNIT, counted, seen, (before_cap + _HALF_UNIT) // UNIT,
-           before_cap != units)
-    cached = reason_cache.get(key)
-    if cached is None:
-        raw = (floor(unit_points * counted + 0.5) + _HALF_UNIT) // UNIT
-        body, notes = engagement_text(rule, counted, seen, raw, key[4], key[5])
-        cached = (make_reason(rule.id, "engagement", key[1], body, notes), body, notes)
-        _remember(reason_cache, key, cached)
-    return (rule.index, units, rule.group, cached[0], cached[1], cached[2], rule.id)
+    remaining = rule.max_events
+    units = counted = seen = 0
+    for age, count in hits:
+        seen += count
+        if remaining is not None:
+            take = count if count < remaining else remaining
+            if take == 0:
+                continue
+            remaining -= take
+        else:
+            take = count
+        counted += take
+        units += floor(unit_points * take + 0.5) if factor is None else floor(unit_points * factor(age) * take + 0.5)
+    return units, counted, seen
 
 
 def _warn_events(problems: dict[str, int], latest_future: datetime | None, warnings: list[str]) -> None:

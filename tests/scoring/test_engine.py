@@ -296,3 +296,11 @@ def test_long_values_are_scored_but_not_remembered(now):
 def test_lead_with_no_properties_or_events_mapping_is_scored(now):
     result = score_lead(Lead("1", None, None), load_model(DEFAULT_MODEL), now)  # type: ignore[arg-type]
     assert (result.fit, result.engagement, result.label) == (0, 0, "cold")
+
+
+def test_fit_reasons_follow_file_order_when_rules_of_a_property_are_apart(now):
+    model = make_model('[[fit]]\nid = "a"\nproperty = "jobtitle"\nop = "is_set"\npoints = 1\n'
+                       '[[fit]]\nid = "b"\nproperty = "country"\nop = "is_set"\npoints = 1\n'
+                       '[[fit]]\nid = "c"\nproperty = "jobtitle"\nop = "contains"\nvalue = "vp"\npoints = 1\n')
+    result = score_lead(Lead("1", {"jobtitle": "VP", "country": "US"}), model, now)
+    assert [r.rule for r in result.reasons] == ["a", "b", "c"]
