@@ -121,11 +121,13 @@ class FitPlan:
 @dataclass(frozen=True, slots=True)
 class EventPlan:
     """The engagement rules on one event type, and the attributes their conditions read;
-    `cache` memoizes which rules those attribute values match."""
+    `cache` memoizes which rules those attribute values match. `staged`: a stage rule looks for
+    this event type too, so the engine keeps such events for the stage rules."""
 
     event: str
     rules: tuple[EngagementRule, ...]
     attributes: tuple[str, ...]
+    staged: bool = False
     cache: dict = field(default_factory=dict, compare=False, hash=False)
     single: str | None = field(init=False, compare=False)  # the attribute, when only one is read
     indexes: tuple[int, ...] = field(init=False, compare=False)  # all the rules, by index
@@ -183,8 +185,12 @@ class ScoringModel:
         by_event: dict[str, list[EngagementRule]] = {}
         for erule in self.engagement_rules:
             by_event.setdefault(erule.event, []).append(erule)
+        staged = {rule.event for rule in self.stage_rules if rule.event is not None}
+        for event in staged:
+            by_event.setdefault(event, [])
         event_plans = {
-            event: EventPlan(event, tuple(rules), tuple(dict.fromkeys(c.target for r in rules for c in r.where)))
+            event: EventPlan(event, tuple(rules), tuple(dict.fromkeys(c.target for r in rules for c in r.where)),
+                             event in staged)
             for event, rules in by_event.items()
         }
         object.__setattr__(self, "fit_plan", fit_plan)

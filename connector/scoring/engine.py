@@ -20,7 +20,7 @@ from math import floor
 from operator import itemgetter
 
 from connector.scoring.caps import Entry, apply_group_caps, bound_score
-from connector.scoring.compiled import EngagementRule, EventPlan, FitPlan, ScoringModel
+from connector.scoring.compiled import EngagementRule, EventPlan, FitPlan, ScoringModel, StageRule
 from connector.scoring.conditions import Condition
 from connector.scoring.events import EVENT_TYPES, SCHEDULED_EVENTS
 from connector.scoring.points import UNIT, to_points, to_units
@@ -35,6 +35,7 @@ _HALF_UNIT = UNIT // 2
 _index = itemgetter(0)
 _UNSET = object()
 _NO_PROPERTIES: Mapping[str, object] = {}
+Staged = tuple  # (event type, age in days, attributes): an event a stage rule looks for
 
 
 def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
@@ -46,7 +47,7 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
         now = now.replace(tzinfo=timezone.utc)
     warnings: list[str] = []
     fit_entries = _fit_entries(lead.properties or _NO_PROPERTIES, model, warnings)
-    engagement_entries = _engagement_entries(lead.events or (), model, now, warnings)
+    engagement_entries, staged = _engagement_entries(lead.events or (), model, now, warnings)
     fit, fit_reasons = _total(fit_entries, model, "fit")
     engagement, engagement_reasons = _total(engagement_entries, model, "engagement")
     verdict = model.verdict_cache.get((fit, engagement))
@@ -59,9 +60,9 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
         engagement,
         verdict[0],
         verdict[1],
-        _stage(lead, model, fit, engagement, now, warnings) if model.stage_rules or lead.stage else None,
+        _stage(lead, model, fit, engagement, staged, warnings) if model.stage_rules or lead.stage else None,
         fit_reasons + engagement_reasons,
-        tuple(warnings),
+        tuple(warnings) if warnings else (),
         model.name,
         model.version,
     )
@@ -199,9 +200,11 @@ def _unreadable(prop: str, raw: object) -> str | None:
 
 
 def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: datetime,
-                        warnings: list[str]) -> list[Entry]:
+                        warnings: list[str]) -> tuple[list[Entry], list[Staged] | None]:
+    """The hit engagement rules' entries, and the events stage rules look for (with their age)."""
     plans = model.event_plans
     hits: dict[int, list[tuple[float, int]]] = {}
+    staged: list[Staged] | None = None
     problems: dict[str, int] | None = None
     latest_future: datetime | None = None
     for event in events:
@@ -234,6 +237,9 @@ def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: dat
                 problems["future"] = problems.get("future", 0) + 1
                 if latest_future is None or timestamp > latest_future:
                     latest_future = timestamp
+        if plan.staged:
+            staged = staged or []
+            staged.append((event.type, age, event.attributes))
         if plan.attributes:
             matched = None
             if plan.single is not None and event.attributes:
@@ -255,7 +261,7 @@ def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: dat
                 hits[index] = [found, hit]
     if problems:
         _warn_events(problems, latest_future, warnings)
-    return _rule_entries(hits, model) if hits else []
+    return (_rule_entries(hits, model) if hits else []), staged
 
 
 def _matching_rules(plan: EventPlan, attributes: Mapping[str, object]) -> tuple[int, ...]:
@@ -391,7 +397,7 @@ def _band(bands: tuple, score: int) -> str:
     return bands[-1].name
 
 
-def _stage(lead: Lead, model: ScoringModel, fit: int, engagement: int, now: datetime,
+def _stage(lead: Lead, model: ScoringModel, fit: int, engagement: int, staged: list[Staged] | None,
            warnings: list[str]) -> str | None:
     """The furthest stage the lead qualifies for, never before its current one; None when the
     lead has no stage and qualifies for none, or its stage is not in the model's order."""
@@ -412,26 +418,17 @@ def _stage(lead: Lead, model: ScoringModel, fit: int, engagement: int, now: date
             continue
         if rule.min_engagement is not None and engagement < rule.min_engagement:
             continue
-        if rule.event is not None and not _has_event(lead, rule.event, rule.where, rule.within_days, now):
+        if rule.event is not None and not (staged and _has_event(staged, rule)):
             continue
         best = target
     return model.stages[best] if best >= 0 else None
 
 
-def _has_event(lead: Lead, event_type: str, where: tuple[Condition, ...], within_days: float | None,
-               now: datetime) -> bool:
-    for event in lead.events or ():
-        timestamp = event.timestamp
-        if event.type != event_type or not isinstance(timestamp, datetime):
-            continue
-        if type(event.count) is not int or event.count < 1:
-            continue
-        if where and not _matches(where, event.attributes):
-            continue
-        if within_days is not None:
-            if timestamp.tzinfo is None:
-                timestamp = timestamp.replace(tzinfo=timezone.utc)
-            if (now - timestamp).total_seconds() / _DAY > within_days:
-                continue
-        return True
+def _has_event(staged: list[Staged], rule: StageRule) -> bool:
+    """Whether one of the lead's events meets the stage rule's event, conditions and age."""
+    within = rule.within_days
+    for event_type, age, attributes in staged:
+        if event_type == rule.event and (within is None or age <= within) and (
+                not rule.where or _matches(rule.where, attributes)):
+            return True
     return False
