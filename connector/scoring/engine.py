@@ -34,6 +34,7 @@ _DAY = 86_400.0
 _HALF_UNIT = UNIT // 2
 _index = itemgetter(0)
 _UNSET = object()
+_KNOWN_TYPES = frozenset(EVENT_TYPES)
 _NO_PROPERTIES: Mapping[str, object] = {}
 Staged = tuple  # (event type, age in days, attributes): an event a stage rule looks for
 
@@ -210,7 +211,7 @@ def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: dat
     for event in events:
         plan = plans.get(event.type)
         if plan is None:
-            if event.type not in EVENT_TYPES:
+            if event.type not in _KNOWN_TYPES:
                 problems = problems or {}
                 key = f"unknown:{event.type}"
                 problems[key] = problems.get(key, 0) + 1
