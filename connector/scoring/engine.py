@@ -35,6 +35,7 @@ _HALF_UNIT = UNIT // 2
 _index = itemgetter(0)
 _UNSET = object()
 _KNOWN_TYPES = frozenset(EVENT_TYPES)
+_NOTHING = ((), None)  # a property value no rule fires on, that gave no warning
 _NO_PROPERTIES: Mapping[str, object] = {}
 Staged = tuple  # (event type, age in days, attributes): an event a stage rule looks for
 
@@ -136,6 +137,8 @@ def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings
                     _remember(cache, key, found)
         else:
             found = _evaluate_fit(plan, raw, model)
+        if found is _NOTHING:
+            continue
         fired, warning = found
         if fired:
             entries += fired
@@ -184,7 +187,7 @@ def _evaluate_fit(plan: FitPlan, raw: object, model: ScoringModel) -> tuple[tupl
     if plan.local_groups and any(entry[2] in plan.local_groups for entry in entries):
         entries = [entry[:2] + (None,) + entry[3:] if entry[2] in plan.local_groups else entry
                    for entry in apply_group_caps(entries, model.groups, "fit")]
-    return tuple(entries), warning
+    return (tuple(entries), warning) if entries or warning else _NOTHING
 
 
 def _unreadable(prop: str, raw: object) -> str | None:
