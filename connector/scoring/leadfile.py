@@ -83,6 +83,8 @@ def _event(event: dict) -> Event:
     count = event.get("count", 1)
     if isinstance(count, str) and count.strip().isdigit():
         count = int(count)
+    elif isinstance(count, float) and count.is_integer():
+        count = int(count)
     return Event(event["type"], parse_timestamp(event.get("timestamp")), attributes, count)
 
 

@@ -65,3 +65,10 @@ def test_sample_leads_file_has_about_twenty_valid_leads():
     leads = list(read_leads(ROOT / "config" / "sample_leads.jsonl"))
     assert 15 <= len(leads) <= 30
     assert len({lead.id for lead in leads}) == len(leads)
+
+
+def test_event_counts_written_as_text_or_whole_floats_are_read_as_numbers(tmp_path):
+    line = ('{"id": 1, "events": [{"type": "email_open", "timestamp": "2026-11-01T00:00:00Z", "count": "4"}, '
+            '{"type": "email_open", "timestamp": "2026-11-01T00:00:00Z", "count": 2.0}]}')
+    (lead,) = read_leads(write(tmp_path, line))
+    assert [event.count for event in lead.events] == [4, 2]
