@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from connector.errors import UserError
 from connector.scoring.compiled import (
@@ -75,6 +75,7 @@ class _Parser:
         self.source = source
         self.lines = text.splitlines()
         self.problems: list[tuple[int, int, str]] = []  # (line or big, order, message)
+        self.rule_ids: dict[str, str] = {}  # id → the path of the rule that has it
 
     # ---- reporting ------------------------------------------------------------------------
 
@@ -270,7 +271,18 @@ class _Parser:
             return f'{section} "{rule_id}"'
         return f"{section}[{index + 1}]"
 
-    def rule_id(self, rule: Mapping[str, object], path: str, line: int | None, seen: dict[str, str]) -> str | None:
+    def rule_tables(self, data: Mapping[str, object], section: str, allowed: tuple[str, ...]
+                    ) -> Iterator[tuple[int, Mapping[str, object], int | None, str, str | None]]:
+        """Each [[section]] table with its line, field path and checked id; unknown keys reported."""
+        for index, rule in enumerate(self.tables(data, section, section)):
+            line = self.header_line(section, index)
+            path = self.rule_path(section, index, rule)
+            self.keys(rule, allowed, path, line)
+            yield index, rule, line, path, self.rule_id(rule, path, line)
+
+    def rule_id(self, rule: Mapping[str, object], path: str, line: int | None) -> str | None:
+        """The rule's id, checked: usable, and unique among fit and engagement rules (reasons name it)."""
+        seen = self.rule_ids
         rule_id = self.value(rule, "id", (str,), path, line, required=True,
                              example='id = "a_short_name" (unique, used in reasons)')
         if not isinstance(rule_id, str):
@@ -399,12 +411,7 @@ class _Parser:
     def parse_fit_rules(self, data: Mapping[str, object], lists: Mapping[str, tuple[str, ...]],
                         groups: Mapping[str, Group]) -> list[FitRule]:
         rules: list[FitRule] = []
-        seen: dict[str, str] = {}
-        for index, rule in enumerate(self.tables(data, "fit", "fit")):
-            line = self.header_line("fit", index)
-            path = self.rule_path("fit", index, rule)
-            self.keys(rule, _FIT_KEYS, path, line)
-            rule_id = self.rule_id(rule, path, line, seen)
+        for index, rule, line, path, rule_id in self.rule_tables(data, "fit", _FIT_KEYS):
             condition = self.parse_condition(rule, "property", path, line, lists)
             points = self.number(rule, "points", path, line, required=True, example="points = 10 (negative to subtract)")
             group = self.group_ref(rule, path, line, groups)
@@ -480,12 +487,7 @@ class _Parser:
     def parse_engagement_rules(self, data: Mapping[str, object], lists: Mapping[str, tuple[str, ...]],
                                groups: Mapping[str, Group], default_decay: Decay | None) -> list[EngagementRule]:
         rules: list[EngagementRule] = []
-        seen: dict[str, str] = {}
-        for index, rule in enumerate(self.tables(data, "engagement", "engagement")):
-            line = self.header_line("engagement", index)
-            path = self.rule_path("engagement", index, rule)
-            self.keys(rule, _ENGAGEMENT_KEYS, path, line)
-            rule_id = self.rule_id(rule, path, line, seen)
+        for index, rule, line, path, rule_id in self.rule_tables(data, "engagement", _ENGAGEMENT_KEYS):
             event = self.event_type(rule, path, line, required=True)
             where = self.parse_where(rule, path, line, lists)
             points = self.number(rule, "points", path, line, required=True, example="points = 5 (per event)")

@@ -235,3 +235,8 @@ def test_label_that_can_never_be_given_is_rejected():
 def test_label_on_engagement_alone_may_precede_one_on_fit_and_engagement():
     text = BASE.replace('name = "hot"\nmin_fit = 60\nmin_engagement = 50', 'name = "hot"\nmin_engagement = 80')
     assert make_model(base=text).label_names == ("hot", "warm", "cold")
+
+
+def test_rule_ids_are_unique_across_fit_and_engagement():
+    message = problems_of(BASE + FIT_OK + '[[engagement]]\nid = "size"\nevent = "visit"\npoints = 1\n')
+    assert "duplicate rule id 'size' (also used by fit \"size\")" in message
