@@ -29,6 +29,7 @@ from connector.scoring.decay import NO_DECAY, Decay
 from connector.scoring.events import EVENT_TYPES
 
 _ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+_RESERVED_IDS = frozenset({"fit_bounds", "engagement_bounds"})  # see caps.bound_score
 
 
 class ModelError(UserError):
@@ -290,6 +291,9 @@ class _Parser:
         if not _ID.match(rule_id):
             self.problem(f"{path}.id", f"'{rule_id}' is not a usable id",
                          "use letters, digits, '_', '-' or '.' only", self.key_line(line, "id"))
+        if rule_id in _RESERVED_IDS:
+            self.problem(f"{path}.id", f"'{rule_id}' is reserved for the reason a score's bounds give",
+                         "choose another id", self.key_line(line, "id"))
         if rule_id in seen:
             self.problem(f"{path}.id", f"duplicate rule id '{rule_id}' (also used by {seen[rule_id]})",
                          "give each rule its own id", self.key_line(line, "id"))

@@ -240,3 +240,7 @@ def test_label_on_engagement_alone_may_precede_one_on_fit_and_engagement():
 def test_rule_ids_are_unique_across_fit_and_engagement():
     message = problems_of(BASE + FIT_OK + '[[engagement]]\nid = "size"\nevent = "visit"\npoints = 1\n')
     assert "duplicate rule id 'size' (also used by fit \"size\")" in message
+
+
+def test_the_ids_of_bounds_reasons_are_reserved():
+    assert "'fit_bounds' is reserved" in problems_of(BASE + FIT_OK.replace('id = "size"', 'id = "fit_bounds"'))
