@@ -36,6 +36,7 @@ _index = itemgetter(0)
 _UNSET = object()
 _KNOWN_TYPES = frozenset(EVENT_TYPES)
 _NOTHING = ((), None)  # a property value no rule fires on, that gave no warning
+_NO_ENTRY = ()  # a memoized hit that gives no points
 _NO_PROPERTIES: Mapping[str, object] = {}
 Staged = tuple  # (event type, age in days, attributes): an event a stage rule looks for
 
@@ -311,39 +312,58 @@ def _matches(where: tuple[Condition, ...], attributes: Mapping[str, object]) -> 
 def _rule_entries(hits: dict[int, tuple[float, int] | list[tuple[float, int]]], model: ScoringModel) -> list[Entry]:
     """Each hit rule's points from its events, in file order: the most recent `max_events`
     count, each decayed by its own age, then `max_points`. A rule's hits are one (age, count)
-    pair, or a list of them."""
+    pair, or a list of them.
+
+    One event of a rule whose decay takes few values (none, steps) gives one of few entries:
+    those are memoized whole, by the decay factor and the count."""
     rules = model.engagement_rules
-    reason_cache = model.reason_cache
+    cache = model.reason_cache
     entries = []
     for index in sorted(hits) if len(hits) > 1 else hits:
         rule = rules[index]
         found = hits[index]
-        unit_points = rule.unit_points
-        factor = rule.factor
         if type(found) is tuple:
-            age, counted = found
-            seen = counted
-            if rule.max_events is not None and counted > rule.max_events:
-                counted = rule.max_events
-            units = floor(unit_points * counted + 0.5) if factor is None else floor(unit_points * factor(age) * counted + 0.5)
+            age, count = found
+            factor = 1.0 if rule.factor is None else rule.factor(age)
+            if rule.discrete:
+                key = (index, factor, count)
+                entry = cache.get(key)
+                if entry is None:
+                    entry = _entry(rule, factor, count, cache) or _NO_ENTRY
+                    _remember(cache, key, entry)
+            else:
+                entry = _entry(rule, factor, count, cache)
         else:
             units, counted, seen = _count_recent(found, rule)
-        if units == 0:
-            continue  # every event has decayed away: nothing to tell the rep
-        before_cap = units
-        limit = rule.limit_units
-        if limit is not None:
-            units = limit if units > limit else -limit if units < -limit else units
-        # The sentence depends only on these (the undecayed points follow from the rule and `counted`).
-        key = (index, (units + _HALF_UNIT) // UNIT, counted, seen, (before_cap + _HALF_UNIT) // UNIT, before_cap != units)
-        cached = reason_cache.get(key)
-        if cached is None:
-            raw = (floor(unit_points * counted + 0.5) + _HALF_UNIT) // UNIT
-            body, notes = engagement_text(rule, counted, seen, raw, key[4], key[5])
-            cached = (make_reason(rule.id, "engagement", key[1], body, notes), body, notes)
-            _remember(reason_cache, key, cached)
-        entries.append((index, units, rule.group, cached[0], cached[1], cached[2], rule.id))
+            entry = _finish(rule, units, counted, seen, cache)
+        if entry:
+            entries.append(entry)
     return entries
+
+
+def _entry(rule: EngagementRule, factor: float, count: int, cache: dict) -> Entry | None:
+    """The entry of one hit: `count` events at one age, worth `factor` of their points."""
+    counted = count if rule.max_events is None or count <= rule.max_events else rule.max_events
+    return _finish(rule, floor(rule.unit_points * factor * counted + 0.5), counted, count, cache)
+
+
+def _finish(rule: EngagementRule, units: int, counted: int, seen: int, cache: dict) -> Entry | None:
+    """The rule's entry from its decayed units: `max_points`, then the sentence (memoized)."""
+    if units == 0:
+        return None  # every event has decayed away: nothing to tell the rep
+    before_cap = units
+    limit = rule.limit_units
+    if limit is not None:
+        units = limit if units > limit else -limit if units < -limit else units
+    # The sentence depends only on these (the undecayed points follow from the rule and `counted`).
+    key = (rule.index, (units + _HALF_UNIT) // UNIT, counted, seen, (before_cap + _HALF_UNIT) // UNIT, before_cap != units)
+    cached = cache.get(key)
+    if cached is None:
+        raw = (floor(rule.unit_points * counted + 0.5) + _HALF_UNIT) // UNIT
+        body, notes = engagement_text(rule, counted, seen, raw, key[4], key[5])
+        cached = (make_reason(rule.id, "engagement", key[1], body, notes), body, notes)
+        _remember(cache, key, cached)
+    return (rule.index, units, rule.group, cached[0], cached[1], cached[2], rule.id)
 
 
 def _count_recent(hits: list[tuple[float, int]], rule: EngagementRule) -> tuple[int, int, int]:
