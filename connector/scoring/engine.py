@@ -126,8 +126,8 @@ def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings
             key: object = raw
             if by_domain and raw is not None:
                 at = raw.rfind("@")
-                if at >= 0:  # an address: its domain decides (as values.email_domain reads it)
-                    key = ("@", raw[at + 1 :].strip().lower().rstrip(".>"))
+                if at >= 0:  # an address: what follows the @ decides all the rules read (its domain)
+                    key = ("@", raw[at + 1 :])
                 else:
                     text = as_text(raw)
                     key = ("@", email_domain(text)) if text is not None else raw
