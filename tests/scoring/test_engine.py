@@ -304,3 +304,19 @@ def test_fit_reasons_follow_file_order_when_rules_of_a_property_are_apart(now):
                        '[[fit]]\nid = "c"\nproperty = "jobtitle"\nop = "contains"\nvalue = "vp"\npoints = 1\n')
     result = score_lead(Lead("1", {"jobtitle": "VP", "country": "US"}), model, now)
     assert [r.rule for r in result.reasons] == ["a", "b", "c"]
+
+
+def test_memo_caches_stay_bounded_and_never_change_results(now):
+    from connector.scoring.engine import CACHE_LIMIT
+
+    model = load_model(DEFAULT_MODEL)
+    fresh = load_model(DEFAULT_MODEL)
+    for i in range(CACHE_LIMIT + 500):
+        lead = Lead(str(i), {"jobtitle": f"VP Sales {i}", "email": f"a@d{i}.com"},
+                    (Event("page_view", now - timedelta(hours=i), {"url": f"/pricing?{i}"}),))
+        score_lead(lead, model, now)
+    assert all(len(plan.cache) <= CACHE_LIMIT for plan in model.fit_plan)
+    assert all(len(plan.cache) <= CACHE_LIMIT for plan in model.event_plans.values())
+    assert len(model.reason_cache) <= CACHE_LIMIT
+    probe = Lead("p", {"jobtitle": "VP Sales 7", "email": "a@d7.com"}, (Event("page_view", now, {"url": "/pricing?7"}),))
+    assert score_lead(probe, model, now) == score_lead(probe, fresh, now)
