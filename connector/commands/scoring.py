@@ -122,12 +122,15 @@ def print_table(results: Iterable[ScoreResult], model: ScoringModel, as_of: date
     table.add_column("label")
     table.add_column("grade")
     table.add_column("stage", overflow="fold")
-    table.add_column("reasons", min_width=30, ratio=1)
+    table.add_column("reasons", ratio=1)
     for result in results:
         notes = [reason.text for reason in result.reasons] + [f"warning: {w}" for w in result.warnings]
         table.add_row(result.lead_id, str(result.fit), str(result.engagement), result.label, result.grade,
                       result.stage or "", "\n".join(notes))
-    Console(highlight=False).print(table)
+    console = Console(highlight=False)
+    if not console.is_terminal:  # a file or a pipe: lines as long as a reason needs, not 80 columns
+        console = Console(highlight=False, width=160)
+    console.print(table)
 
 
 def summarize(model: ScoringModel) -> Iterator[str]:
