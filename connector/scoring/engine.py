@@ -20,7 +20,7 @@ from math import floor
 from operator import itemgetter
 
 from connector.scoring.caps import Entry, apply_group_caps, bound_score
-from connector.scoring.compiled import EngagementRule, EventPlan, FitPlan, ScoringModel, StageRule
+from connector.scoring.compiled import Bounds, EngagementRule, EventPlan, FitPlan, ScoringModel, StageRule
 from connector.scoring.conditions import Condition
 from connector.scoring.events import EVENT_TYPES, SCHEDULED_EVENTS
 from connector.scoring.points import UNIT, to_points, to_units
@@ -51,8 +51,9 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
     warnings: list[str] = []
     fit_entries = _fit_entries(lead.properties or _NO_PROPERTIES, model, warnings)
     engagement_entries, staged = _engagement_entries(lead.events or (), model, now, warnings)
-    fit, fit_reasons = _total(fit_entries, model, "fit")
-    engagement, engagement_reasons = _total(engagement_entries, model, "engagement")
+    reasons: list[Reason] = []
+    fit = _total(fit_entries, model, model.fit_bounds, "fit", reasons)
+    engagement = _total(engagement_entries, model, model.engagement_bounds, "engagement", reasons)
     verdict = model.verdict_cache.get((fit, engagement))
     if verdict is None:
         verdict = (_label(model, fit, engagement), _band(model.fit_bands, fit) + _band(model.engagement_bands, engagement))
@@ -64,41 +65,39 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
         verdict[0],
         verdict[1],
         _stage(lead, model, fit, engagement, staged, warnings) if model.stage_rules or lead.stage else None,
-        fit_reasons + engagement_reasons,
+        tuple(reasons),
         tuple(warnings) if warnings else (),
         model.name,
         model.version,
     )
 
 
-def _total(entries: list[Entry], model: ScoringModel, score: str) -> tuple[int, tuple[Reason, ...]]:
-    """The score from its fired rules (group caps, then bounds) and their reasons in file order."""
+def _total(entries: list[Entry], model: ScoringModel, bounds: Bounds, score: str, reasons: list[Reason]) -> int:
+    """The score from its fired rules (group caps, then bounds); their reasons, in file order,
+    are added to `reasons`."""
     units = 0
     grouped = None
-    reasons = []
     for entry in entries:
         units += entry[1]
-        reasons.append(entry[3])
         if entry[2] is not None:
             grouped = entry if grouped is None else True
     if grouped is not None and (grouped is True or _outside_group(grouped, model)):
         entries = apply_group_caps(entries, model.groups, score)
         units = 0
-        reasons = []
         for entry in entries:
             units += entry[1]
-            reasons.append(entry[3])
+    for entry in entries:
+        reasons.append(entry[3])
     points = (units + _HALF_UNIT) // UNIT
-    bounds = model.fit_bounds if score == "fit" else model.engagement_bounds
     if bounds.min <= points <= bounds.max:
-        return points, tuple(reasons)
+        return points
     key = (score, points)
     capped = model.reason_cache.get(key)
     if capped is None:
         capped = bound_score(units, bounds, score)
         _remember(model.reason_cache, key, capped)
     reasons.append(capped[1])
-    return capped[0], tuple(reasons)
+    return capped[0]
 
 
 def _outside_group(entry: Entry, model: ScoringModel) -> bool:
