@@ -244,14 +244,15 @@ def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: dat
         if plan.staged:
             staged = staged or []
             staged.append((event.type, age, event.attributes))
-        if plan.attributes:
-            matched = None
-            if plan.single is not None and event.attributes:
-                value = event.attributes.get(plan.single)
-                if type(value) is str:
-                    matched = plan.cache.get(value)
+        single = plan.single
+        if single is not None:  # rules reading one attribute: memoized by its value
+            attributes = event.attributes
+            value = attributes.get(single) if attributes else None
+            matched = plan.cache.get(value) if type(value) is str else None
             if matched is None:
-                matched = _matching_rules(plan, event.attributes)
+                matched = _matching_rules(plan, attributes)
+        elif plan.attributes:
+            matched = _matching_rules(plan, event.attributes)
         else:
             matched = plan.indexes
         hit = (age, count)
