@@ -72,11 +72,14 @@ class EngagementRule:
     limit_units: int | None = field(init=False, compare=False)
     factor: Callable[[float], float] | None = field(init=False, compare=False)  # None: no decay
     discrete: bool = field(init=False, compare=False)  # the decay factor takes few values (none, steps)
+    # The entry of one event, by decay factor, for discrete rules (a few entries at most).
+    single_entries: dict = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unit_points", self.points * UNIT)
         object.__setattr__(self, "factor", self.decay.compiled())
         object.__setattr__(self, "discrete", self.decay.kind in ("none", "steps"))
+        object.__setattr__(self, "single_entries", {})
         object.__setattr__(self, "limit_units", None if self.max_points is None else to_units(self.max_points))
 
 

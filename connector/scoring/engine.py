@@ -325,7 +325,11 @@ def _rule_entries(hits: dict[int, tuple[float, int] | list[tuple[float, int]]], 
         if type(found) is tuple:
             age, count = found
             factor = 1.0 if rule.factor is None else rule.factor(age)
-            if rule.discrete:
+            if rule.discrete and count == 1:
+                entry = rule.single_entries.get(factor)
+                if entry is None:  # at most one per step window: no bound needed
+                    entry = rule.single_entries[factor] = _entry(rule, factor, 1, cache) or _NO_ENTRY
+            elif rule.discrete:
                 key = (index, factor, count)
                 entry = cache.get(key)
                 if entry is None:
