@@ -15,6 +15,7 @@ fast a lead is scored, never what it scores.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import fields
 from datetime import datetime, timezone
 from math import floor
 from operator import itemgetter
@@ -58,7 +59,7 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
     if verdict is None:
         verdict = (_label(model, fit, engagement), _band(model.fit_bands, fit) + _band(model.engagement_bands, engagement))
         _remember(model.verdict_cache, (fit, engagement), verdict)
-    return ScoreResult(  # positional, in ScoreResult's field order: the hot path
+    return _result(
         lead.id,
         fit,
         engagement,
@@ -70,6 +71,35 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
         model.name,
         model.version,
     )
+
+
+def _result(lead_id: str, fit: int, engagement: int, label: str, grade: str, stage: str | None,
+            reasons: tuple[Reason, ...], warnings: tuple[str, ...], model_name: str, model_version: str
+            ) -> ScoreResult:
+    """ScoreResult(...), built faster. A frozen dataclass's __init__ sets each field through
+    object.__setattr__, a tenth of the time a lead takes; setting its slots through their
+    descriptors builds the same object (a test compares the two)."""
+    result = _new_object(ScoreResult)
+    _set_lead_id(result, lead_id)
+    _set_fit(result, fit)
+    _set_engagement(result, engagement)
+    _set_label(result, label)
+    _set_grade(result, grade)
+    _set_stage(result, stage)
+    _set_reasons(result, reasons)
+    _set_warnings(result, warnings)
+    _set_model_name(result, model_name)
+    _set_model_version(result, model_version)
+    return result
+
+
+_RESULT_FIELDS = ("lead_id", "fit", "engagement", "label", "grade", "stage", "reasons", "warnings", "model_name",
+                  "model_version")
+if tuple(f.name for f in fields(ScoreResult)) != _RESULT_FIELDS:
+    raise RuntimeError("ScoreResult's fields changed: update engine._result to set each of them")
+_new_object = object.__new__
+(_set_lead_id, _set_fit, _set_engagement, _set_label, _set_grade, _set_stage, _set_reasons, _set_warnings,
+ _set_model_name, _set_model_version) = (getattr(ScoreResult, name).__set__ for name in _RESULT_FIELDS)
 
 
 def _total(entries: list[Entry], model: ScoringModel, bounds: Bounds, score: str, reasons: list[Reason]) -> int:
