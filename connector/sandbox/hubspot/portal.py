@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.sandbox.hubspot import errors, objects, schema
+from connector.sandbox.hubspot import associations, errors, events, objects, schema
 from connector.sandbox.hubspot.catalog import OBJECT_TYPES
 from connector.sandbox.hubspot.errors import ApiError
 from connector.sandbox.hubspot.store import Store
@@ -88,6 +88,11 @@ def _routes() -> list[Route]:
         r("GET", f"/crm/v3/properties/{_OBJ}", lambda p, q: schema.list_properties(p.store, q.params["type"]), SCHEMA_READ),
         r("POST", f"/crm/v3/properties/{_OBJ}", lambda p, q: schema.create_property(p.store, q.params["type"], q.json()), SCHEMA_WRITE),
         r("GET", f"/crm/v3/properties/{_OBJ}/(?P<name>[^/]+)", lambda p, q: schema.get_property(p.store, q.params["type"], q.params["name"]), SCHEMA_READ),
+        r("POST", "/crm/v4/associations/(?P<from>[^/]+)/(?P<to>[^/]+)/batch/read",
+          lambda p, q: associations.batch_read(p.store, q.params["from"], q.params["to"], q.json()), READ),
+        # Reading web analytics events; the scope HubSpot asks for here is unconfirmed, the sandbox
+        # asks for the contacts read scope.
+        r("GET", "/events/v3/events", lambda p, q: events.list_events(p.store, q.query, p.base_url), READ),
     ]
 
 

@@ -112,6 +112,7 @@ class Store:
         db.execute("""CREATE TABLE web_events (id INTEGER PRIMARY KEY, contact_id INT, event_type TEXT,
             occurred INT, properties TEXT)""")
         db.execute("CREATE INDEX ix_web_events ON web_events (contact_id, event_type, occurred, id)")
+        db.execute("CREATE INDEX ix_web_events_time ON web_events (occurred, id)")
         db.execute("""CREATE TABLE history (object_type TEXT, object_id INT, name TEXT, value TEXT, at INT,
             source TEXT)""")
         db.execute("CREATE INDEX ix_history ON history (object_type, object_id, name)")
@@ -323,9 +324,13 @@ class Store:
             sql = "SELECT contact_id FROM associations WHERE object_id = ? AND object_type = ? ORDER BY contact_id"
             return [r[0] for r in self.db.execute(sql, (from_id, from_type))]
 
-    def web_events(self, contact_id: int, event_type: str | None, after: tuple[int, int] | None, limit: int,
+    def web_events(self, contact_id: int | None, event_type: str | None, after: tuple[int, int] | None, limit: int,
                    descending: bool, occurred_after: int | None, occurred_before: int | None) -> list[tuple]:
-        where, params = ["contact_id = ?"], [contact_id]
+        where: list[str] = []
+        params: list[Any] = []
+        if contact_id is not None:
+            where.append("contact_id = ?")
+            params.append(contact_id)
         if event_type:
             where.append("event_type = ?")
             params.append(event_type)
@@ -339,7 +344,7 @@ class Store:
             where.append("(occurred, id) < (?, ?)" if descending else "(occurred, id) > (?, ?)")
             params.extend(after)
         order = "DESC" if descending else "ASC"
-        sql = (f"SELECT id, contact_id, event_type, occurred, properties FROM web_events WHERE {' AND '.join(where)} "
+        sql = (f"SELECT id, contact_id, event_type, occurred, properties FROM web_events WHERE {' AND '.join(where) or '1'} "
                f"ORDER BY occurred {order}, id {order} LIMIT ?")
         with self.lock:
             return self.db.execute(sql, (*params, limit + 1)).fetchall()
