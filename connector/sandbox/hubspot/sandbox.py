@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from connector.sandbox.hubspot import activity, objects
+from connector.sandbox.hubspot.faults import FaultProfile
+from connector.sandbox.hubspot.limits import RateLimits
 from connector.sandbox.hubspot.portal import ALL_SCOPES, Portal
 from connector.sandbox.hubspot.seeding import seed_portal
 from connector.sandbox.hubspot.server import SandboxHTTPServer
@@ -50,12 +52,16 @@ class HubSpotSandbox:
         self.token = token
 
     @classmethod
-    def start(cls, contacts: int = 300, seed: int = 7, token: str | None = None, faults: Any = None,
-              data_dir: Path | str | None = None, clock: Clock | None = None, rate_limit_per_10s: int = 190,
-              anchor: datetime | None = None, port: int = 0, scopes: Iterable[str] | None = None) -> HubSpotSandbox:
+    def start(cls, contacts: int = 300, seed: int = 7, token: str | None = None,
+              faults: str | dict[str, Any] | FaultProfile | None = None, data_dir: Path | str | None = None,
+              clock: Clock | None = None, rate_limit_per_10s: int = 190, anchor: datetime | None = None, port: int = 0,
+              scopes: Iterable[str] | None = None, daily_limit: int = 625_000,
+              search_per_second: int = 5) -> HubSpotSandbox:
         store = open_store(data_dir, seed=seed, contacts=contacts, anchor=anchor, clock=clock)
         token = token or new_token()
-        portal = Portal(store, {token: frozenset(scopes) if scopes is not None else ALL_SCOPES})
+        limits = RateLimits(per_10s=rate_limit_per_10s, daily=daily_limit, search_per_second=search_per_second)
+        portal = Portal(store, {token: frozenset(scopes) if scopes is not None else ALL_SCOPES}, limits,
+                        FaultProfile.parse(faults))
         server = SandboxHTTPServer(portal, port)
         server.start_background()
         return cls(store, server, token)
@@ -92,6 +98,20 @@ class HubSpotSandbox:
                 for at, _src, props in self.store.writes(object_type, int(contact_id), "API")]
 
     # -- acting as people and as the portal --------------------------------------------------
+
+    def set_faults(self, faults: str | dict[str, Any] | FaultProfile | None) -> FaultProfile:
+        """Turn faults on (a profile name, `key=value` pairs, a dict) or off (None); restarts the
+        seeded draw, so the same profile replays the same faults."""
+        profile = FaultProfile.parse(faults)
+        self.server.portal.faults.set(profile)
+        return profile
+
+    def set_rate_limits(self, per_10s: int | None = None, daily: int | None = None,
+                        search_per_second: int | None = None) -> None:
+        limits = self.server.portal.limiter.limits
+        limits.per_10s = per_10s or limits.per_10s
+        limits.daily = daily or limits.daily
+        limits.search_per_second = search_per_second or limits.search_per_second
 
     def add_token(self, token: str, scopes: Iterable[str] | None = None) -> None:
         """Accept another token, with only these scopes (all by default)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,9 +46,12 @@ class _Handler(BaseHTTPRequestHandler):
         response = self.server.portal.handle(self.command, parts.path, query, raw, headers)
         if response.delay:
             time.sleep(response.delay)
-        payload = b"" if response.body is None else json.dumps(response.body, ensure_ascii=False).encode("utf-8")
+        if isinstance(response.body, bytes):
+            payload = response.body
+        else:
+            payload = b"" if response.body is None else json.dumps(response.body, ensure_ascii=False).encode("utf-8")
         self.send_response(response.status)
-        self.send_header("Content-Type", "application/json;charset=utf-8")
+        self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(payload)))
         for name, value in response.headers.items():
             self.send_header(name, value)
@@ -78,6 +82,11 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return self.portal.base_url
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that went away (a timeout, a dropped connection) is not the server's error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def start_background(self) -> None:
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},

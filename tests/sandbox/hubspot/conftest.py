@@ -19,13 +19,13 @@ ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def shared():
-    with HubSpotSandbox.start(contacts=300, seed=7, anchor=ANCHOR, rate_limit_per_10s=100_000) as sb:
+    with HubSpotSandbox.start(contacts=300, seed=7, anchor=ANCHOR, rate_limit_per_10s=100_000, search_per_second=1000) as sb:
         yield sb
 
 
 @pytest.fixture
 def sandbox():
-    with HubSpotSandbox.start(contacts=60, seed=11, anchor=ANCHOR, rate_limit_per_10s=100_000) as sb:
+    with HubSpotSandbox.start(contacts=60, seed=11, anchor=ANCHOR, rate_limit_per_10s=100_000, search_per_second=1000) as sb:
         yield sb
 
 
@@ -53,6 +53,13 @@ def http(sb: HubSpotSandbox, method: str, path: str, body: object = None, token:
         req.add_header("Authorization", f"Bearer {sb.token if token == 'default' else token}")
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read() or b"null"), dict(resp.headers)
+            return resp.status, _decode(resp.read()), dict(resp.headers)
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read() or b"null"), dict(err.headers)
+        return err.code, _decode(err.read()), dict(err.headers)
+
+
+def _decode(payload: bytes) -> object:
+    try:
+        return json.loads(payload or b"null")
+    except json.JSONDecodeError:
+        return payload.decode("utf-8", "replace")

@@ -166,7 +166,7 @@ def test_search_responses_carry_no_rate_limit_headers(shared):
 
 @pytest.fixture(scope="module")
 def big():
-    with HubSpotSandbox.start(contacts=10_050, seed=3, anchor=ANCHOR, rate_limit_per_10s=100_000) as sb:
+    with HubSpotSandbox.start(contacts=10_050, seed=3, anchor=ANCHOR, rate_limit_per_10s=100_000, search_per_second=1000) as sb:
         yield sb
 
 
