@@ -113,8 +113,14 @@ def _filter(store: Store, object_type: str, f: dict[str, Any]) -> tuple[str, lis
     if op == "NOT_HAS_PROPERTY":
         return f"({col} IS NULL OR {col} = '')", []
     if op in ("CONTAINS_TOKEN", "NOT_CONTAINS_TOKEN"):
-        sql = f"contains_token({col}, ?)"
-        return (sql if op == "CONTAINS_TOKEN" else f"NOT {sql}"), [str(f.get("value", ""))]
+        token = str(f.get("value", ""))
+        if token.isascii():
+            # LIKE (case-insensitive for ASCII, in C) skips most rows before the exact word match.
+            escaped = token.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+            sql, params = f"({col} LIKE ? ESCAPE '\\' AND contains_token({col}, ?))", ["%" + escaped + "%", token]
+        else:
+            sql, params = f"contains_token({col}, ?)", [token]
+        return (sql if op == "CONTAINS_TOKEN" else f"NOT coalesce({sql}, 0)"), params
     if op in ("IN", "NOT_IN"):
         values = [filter_value(ptype, v) for v in f.get("values") or []]
         if not values:

@@ -9,8 +9,13 @@ Rows stream into SQLite in batches, so a million contacts never sit in memory.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Callable, Iterable
+import multiprocessing as mp
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from connector.sandbox import seed as gen
@@ -32,6 +37,8 @@ PAGE_VIEW_EVENT = "e_visited_page"
 FORM_EVENT = "e_submitted_form"
 SESSION_GAP = timedelta(minutes=30)
 BATCH = 2000
+PARALLEL_FROM = 10  # batches; smaller portals are generated in this process
+AHEAD = 4
 
 
 def contact_values(p: gen.Person) -> dict[str, object]:
@@ -134,10 +141,13 @@ def web_event(activity: gen.Activity) -> tuple[str, dict[str, str]] | None:
 
 def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
                 progress: Callable[[int], None] | None = None) -> None:
-    """Fill an empty store with `count` generated contacts and their history."""
-    contact_cols = list(contact_values(gen.person(seed, 0, anchor)).keys())
-    contact_cols = sorted(set(contact_cols) | {p.name for p in catalog.CONTACT_PROPERTIES
-                                               if p.name not in ("hs_object_id", "createdate", "lastmodifieddate")})
+    """Fill an empty store with `count` generated contacts and their history.
+
+    People are generated in batches (in a second process when the portal is big enough to be worth
+    it) and inserted in order, so ids and content do not depend on how the work was split."""
+    contact_cols = sorted({p.name for p in catalog.CONTACT_PROPERTIES} - {"hs_object_id", "createdate", "lastmodifieddate"})
+    eng_cols = {kind: [p.name for p in props if p.name not in ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")]
+                for kind, props in catalog.ENGAGEMENT_PROPERTIES.items()}
     with store.tx() as db:
         store.set_meta(db, "seed", str(seed))
         store.set_meta(db, "contacts", str(count))
@@ -145,46 +155,74 @@ def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
         next_id = int(db.execute("SELECT value FROM meta WHERE key = 'next_engagement_id'").fetchone()[0])
     contact_sql = (f"INSERT INTO obj_contacts (_id, _created, _updated, {', '.join(map(q, contact_cols))}) "
                    f"VALUES ({','.join('?' * (len(contact_cols) + 3))})")
-    eng_sql = {}
-    for kind in catalog.ENGAGEMENT_PROPERTIES:
-        cols = [p.name for p in catalog.ENGAGEMENT_PROPERTIES[kind]
-                if p.name not in ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")]
-        eng_sql[kind] = (cols, f"INSERT INTO obj_{kind} (_id, _created, _updated, {', '.join(map(q, cols))}) "
-                               f"VALUES ({','.join('?' * (len(cols) + 3))})")
+    eng_sql = {kind: f"INSERT INTO obj_{kind} (_id, _created, _updated, {', '.join(map(q, cols))}) "
+                     f"VALUES ({','.join('?' * (len(cols) + 3))})" for kind, cols in eng_cols.items()}
+    jobs = [(seed, start, min(count, start + BATCH), anchor, contact_cols, eng_cols) for start in range(0, count, BATCH)]
     done = 0
-    for start in range(0, count, BATCH):
-        contacts: list[tuple] = []
-        engagements: dict[str, list[tuple]] = {k: [] for k in eng_sql}
-        assoc: list[tuple] = []
-        events: list[tuple] = []
-        for p in gen.generate_people_range(seed, start, min(count, start + BATCH), anchor):
-            cid = p.index + 1
-            values = contact_values(p)
-            created = to_ms(p.created_at)
-            updated = max([created] + [to_ms(a.at) for a in p.activities[-1:]])
-            contacts.append((cid, created, updated, *(values.get(c) for c in contact_cols)))
-            for a in p.activities:
-                eng = engagement(a)
-                if eng is not None:
-                    kind, vals = eng
-                    cols = eng_sql[kind][0]
-                    at = vals["hs_timestamp"]
-                    engagements[kind].append((next_id, at, at, *(vals.get(c) for c in cols)))
-                    assoc.append((cid, kind, next_id))
-                    next_id += 1
-                    continue
-                event = web_event(a)
-                if event is not None:
-                    events.append((cid, event[0], to_ms(a.at), json.dumps(event[1], ensure_ascii=False)))
-        with store.tx() as db:
-            db.executemany(contact_sql, contacts)
-            for kind, rows in engagements.items():
-                if rows:
-                    db.executemany(eng_sql[kind][1], rows)
-            db.executemany("INSERT INTO associations VALUES (?, ?, ?)", assoc)
-            db.executemany("INSERT INTO web_events(contact_id, event_type, occurred, properties) VALUES (?, ?, ?, ?)",
-                           events)
-            store.set_meta(db, "next_engagement_id", str(next_id))
-        done += len(contacts)
-        if progress:
-            progress(done)
+    with store.bulk_load(), _mapper(len(jobs)) as mapper:
+        for contacts, activities, events in mapper(_batch_rows, jobs):
+            engagements: dict[str, list[tuple]] = {k: [] for k in eng_sql}
+            assoc = []
+            for kind, cid, row in activities:
+                engagements[kind].append((next_id, *row))
+                assoc.append((cid, kind, next_id))
+                next_id += 1
+            with store.tx() as db:
+                db.executemany(contact_sql, contacts)
+                for kind, rows in engagements.items():
+                    db.executemany(eng_sql[kind], rows)
+                db.executemany("INSERT INTO associations VALUES (?, ?, ?)", assoc)
+                db.executemany("INSERT INTO web_events(contact_id, event_type, occurred, properties) VALUES (?, ?, ?, ?)",
+                               events)
+                store.set_meta(db, "next_engagement_id", str(next_id))
+            done += len(contacts)
+            if progress:
+                progress(done)
+
+
+def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """The rows of people start..stop: contacts, engagements (kind, contact id, row without its id,
+    in activity order) and web events."""
+    seed, start, stop, anchor, contact_cols, eng_cols = job
+    contacts, activities, events = [], [], []
+    for p in gen.generate_people_range(seed, start, stop, anchor):
+        cid = p.index + 1
+        values = contact_values(p)
+        created = to_ms(p.created_at)
+        updated = max([created] + [to_ms(a.at) for a in p.activities[-1:]])
+        contacts.append((cid, created, updated, *(values.get(c) for c in contact_cols)))
+        for a in p.activities:
+            eng = engagement(a)
+            if eng is not None:
+                kind, vals = eng
+                at = vals["hs_timestamp"]
+                activities.append((kind, cid, (at, at, *(vals.get(c) for c in eng_cols[kind]))))
+                continue
+            event = web_event(a)
+            if event is not None:
+                events.append((cid, event[0], to_ms(a.at), _event_json(tuple(event[1].items()))))
+    return contacts, activities, events
+
+
+@functools.lru_cache(maxsize=4096)
+def _event_json(items: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps(dict(items), ensure_ascii=False)
+
+
+@contextmanager
+def _mapper(jobs: int) -> Iterator[Callable]:
+    """An ordered map over the jobs: in a worker process for big portals, else in this one."""
+    if jobs < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+        yield map
+        return
+    with mp.get_context("fork").Pool(processes=min(2, os.cpu_count() or 1)) as pool:
+        def bounded(fn: Callable, items: list) -> Iterator:
+            # At most AHEAD batches in flight, so memory stays flat however many contacts.
+            pending: deque = deque(pool.apply_async(fn, (item,)) for item in items[:AHEAD])
+            for item in items[AHEAD:]:
+                yield pending.popleft().get()
+                pending.append(pool.apply_async(fn, (item,)))
+            while pending:
+                yield pending.popleft().get()
+
+        yield bounded

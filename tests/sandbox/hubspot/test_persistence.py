@@ -38,3 +38,22 @@ def test_the_same_seed_makes_the_same_portal():
         with HubSpotSandbox.start(contacts=40, seed=9, anchor=ANCHOR) as sb:
             portals.append(sb.store.read_many("contacts", names, [str(i) for i in range(1, 41)]))
     assert portals[0] == portals[1]
+
+
+def test_seeding_in_a_worker_process_makes_the_same_portal(monkeypatch):
+    from connector.sandbox.hubspot import seeding
+    from connector.sandbox.hubspot.store import Store
+
+    def build():
+        store = Store(":memory:")
+        seeding.seed_portal(store, 4, 120, ANCHOR)
+        tables = ("obj_contacts", "obj_emails", "obj_meetings", "obj_calls", "obj_notes", "associations", "web_events")
+        rows = {t: store.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3").fetchall() for t in tables}
+        store.close()
+        return rows
+
+    monkeypatch.setattr(seeding, "BATCH", 10)
+    monkeypatch.setattr(seeding, "PARALLEL_FROM", 10_000)
+    serial = build()
+    monkeypatch.setattr(seeding, "PARALLEL_FROM", 1)
+    assert build() == serial

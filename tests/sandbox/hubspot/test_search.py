@@ -166,7 +166,14 @@ def test_search_responses_carry_no_rate_limit_headers(shared):
 
 @pytest.fixture(scope="module")
 def big():
-    with HubSpotSandbox.start(contacts=10_050, seed=3, anchor=ANCHOR, rate_limit_per_10s=100_000, search_per_second=1000) as sb:
+    """A portal with 10,050 contacts; all but the first are bare rows, inserted directly (the cap
+    is about search, not about what the contacts hold)."""
+    with HubSpotSandbox.start(contacts=1, seed=3, anchor=ANCHOR, rate_limit_per_10s=100_000,
+                              search_per_second=1000) as sb:
+        created = int(ANCHOR.timestamp() * 1000)
+        with sb.store.tx() as db:
+            db.executemany("INSERT INTO obj_contacts (_id, _created, _updated, email) VALUES (?, ?, ?, ?)",
+                           [(i, created, created, f"bulk{i}@example.com") for i in range(2, 10_051)])
         yield sb
 
 
@@ -201,3 +208,9 @@ def test_search_finds_an_api_write_by_its_modified_date(wclient, sandbox):
         inputs=[{"id": "9", "properties": {"jobtitle": "Chief Scoring Officer"}}]))
     result = _search(wclient, [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(since)}])
     assert _ids(result) == {"9"}
+
+
+def test_contains_token_ignores_case_beyond_ascii(wclient, sandbox):
+    sandbox.set_contact(7, {"lastname": "Ölafsdóttir Smith"})
+    result = _search(wclient, [{"propertyName": "lastname", "operator": "CONTAINS_TOKEN", "value": "ölafsdóttir"}])
+    assert "7" in _ids(result)
