@@ -8,15 +8,17 @@
         client.crm.contacts.basic_api.get_page(limit=100)
 
 `HubSpotSandbox.start(contacts=300, seed=7, token=None, faults=None, data_dir=None, clock=None,
-rate_limit_per_10s=190, anchor=None, port=0, scopes=None, daily_limit=625_000, search_per_second=5)`:
+rate_limit_per_10s=190, anchor=None, port=0, scopes=None, daily_limit=625_000, search_per_second=5,
+rate_clock=None)`:
 - `contacts`, `seed`, `anchor`: the generated portal (connector.sandbox.seed); `anchor` (default
   today 00:00 UTC) is the end of the generated history.
 - `token`: the one token accepted (a generated `pat-sandbox-...` otherwise; `sb.token`);
   `scopes`: that token's scopes (default all leadscore needs); `sb.add_token(t, scopes)` adds more.
 - `data_dir`: keep the portal in `data_dir/hubspot-sandbox.sqlite` (state survives a restart; a
   seeded file is reused as is); None keeps it in memory.
-- `clock`: a callable returning an aware UTC datetime, for modification dates and the rate limiter
-  (tests move time on with it).
+- `clock`: a callable returning an aware UTC datetime, for modification dates, `createdAt`,
+  `updatedAt` (tests move time on with it). The rate limiter keeps real time (`time.time`) unless
+  `rate_clock` (a callable returning epoch seconds) is given.
 - `rate_limit_per_10s`, `daily_limit`, `search_per_second`: the portal's limits, per token
   (connector.sandbox.hubspot.limits); `sb.set_rate_limits(...)` changes them while it runs.
 - `faults`: a fault profile (connector.sandbox.hubspot.faults): `"flaky"`, `"flaky,seed=3"`,

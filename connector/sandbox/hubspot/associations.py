@@ -16,7 +16,7 @@ ASSOCIATIONS_PAGE = 500  # associations per input per call (unconfirmed page siz
 # Object type names and ids HubSpot accepts in paths (developers.hubspot.com, "Object type IDs").
 ALIASES = {"contact": "contacts", "0-1": "contacts", "email": "emails", "0-49": "emails", "meeting": "meetings",
            "0-47": "meetings", "call": "calls", "0-48": "calls", "note": "notes", "0-46": "notes"}
-_SINGULAR = {"contacts": "contact", "emails": "email", "meetings": "meeting", "calls": "call", "notes": "note"}
+SINGULAR = {"contacts": "contact", "emails": "email", "meetings": "meeting", "calls": "call", "notes": "note"}
 
 
 def object_type(name: str) -> str:
@@ -60,6 +60,6 @@ def batch_read(store: Store, from_name: str, to_name: str, body: dict[str, Any])
     body_out["numErrors"] = len(empty)
     body_out["errors"] = [{
         "status": "error", "category": "OBJECT_NOT_FOUND", "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
-        "message": f"No {_SINGULAR[to_type]} is associated with {_SINGULAR[from_type]} {key}.",
+        "message": f"No {SINGULAR[to_type]} is associated with {SINGULAR[from_type]} {key}.",
         "context": {"fromObjectId": [key]}, "links": {}, "errors": []} for key in empty]
     return 207, body_out

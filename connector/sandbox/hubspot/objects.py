@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from connector.sandbox.hubspot import catalog, errors
+from connector.sandbox.hubspot.associations import ALIASES, SINGULAR
 from connector.sandbox.hubspot.search import search
 from connector.sandbox.hubspot.store import Store
 from connector.sandbox.hubspot.values import InvalidValue, encode, iso
@@ -38,6 +39,7 @@ def list_objects(store: Store, object_type: str, query: dict[str, list[str]], ba
     archived = query.get("archived", ["false"])[0].lower() == "true"
     results, last = store.list_page(object_type, names, int(after), limit, archived)
     _add_history(store, object_type, results, property_names(query.get("propertiesWithHistory")))
+    _add_associations(store, object_type, results, property_names(query.get("associations")))
     body: dict[str, Any] = {"results": results}
     if last is not None:
         link = f"{base_url}/crm/v3/objects/{object_type}?limit={limit}&after={last}"
@@ -53,6 +55,7 @@ def get_object(store: Store, object_type: str, object_id: str, query: dict[str, 
     if obj is None:
         raise errors.not_found()
     _add_history(store, object_type, [obj], property_names(query.get("propertiesWithHistory")))
+    _add_associations(store, object_type, [obj], property_names(query.get("associations")))
     return obj
 
 
@@ -168,6 +171,24 @@ def _add_history(store: Store, object_type: str, results: list[dict[str, Any]], 
         return
     for obj in results:
         obj["propertiesWithHistory"] = {n: store.history(object_type, int(obj["id"]), n) for n in names}
+
+
+def _add_associations(store: Store, object_type: str, results: list[dict[str, Any]], to_names: list[str]) -> None:
+    """`associations=emails,meetings` on list and read: the associated ids inline, v3 style
+    (`{"emails": {"results": [{"id", "type": "contact_to_email"}]}}`)."""
+    targets = [ALIASES.get(n.lower(), n.lower()) for n in to_names]
+    targets = [t for t in dict.fromkeys(targets) if t in catalog.OBJECT_TYPES and (t == "contacts") != (object_type == "contacts")]
+    if not targets:
+        return
+    for obj in results:
+        found = {}
+        for target in targets:
+            ids = store.associated(object_type, target, int(obj["id"]))
+            if ids:
+                kind = f"{SINGULAR[object_type]}_to_{SINGULAR[target]}"
+                found[target] = {"results": [{"id": str(i), "type": kind} for i in ids]}
+        if found:
+            obj["associations"] = found
 
 
 def _batch_response(store: Store, object_type: str, results: list[dict[str, Any]], missing: list[str], started: str,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,12 +113,14 @@ class Portal:
     """One sandbox portal: its store, the tokens it accepts with their scopes, its limits and faults."""
 
     def __init__(self, store: Store, tokens: dict[str, frozenset[str]], limits: RateLimits | None = None,
-                 faults: FaultProfile | None = None) -> None:
+                 faults: FaultProfile | None = None, rate_clock: Callable[[], float] | None = None) -> None:
         self.store = store
         self.tokens = dict(tokens)
         self.base_url = "http://127.0.0.1"
         self.routes = _routes()
-        self.limiter = RateLimiter(limits or RateLimits(), lambda: store.clock().timestamp())
+        # The limiter runs on real time unless told otherwise: a test that moves the store's clock
+        # (to age records) must not freeze the rolling window.
+        self.limiter = RateLimiter(limits or RateLimits(), rate_clock or time.time)
         self.faults = FaultInjector(faults or FaultProfile())
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], raw: bytes, headers: dict[str, str]) -> Response:

@@ -5,7 +5,7 @@ and benchmarks. See the package docstring (connector.sandbox.hubspot) for the AP
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -56,12 +56,12 @@ class HubSpotSandbox:
               faults: str | dict[str, Any] | FaultProfile | None = None, data_dir: Path | str | None = None,
               clock: Clock | None = None, rate_limit_per_10s: int = 190, anchor: datetime | None = None, port: int = 0,
               scopes: Iterable[str] | None = None, daily_limit: int = 625_000,
-              search_per_second: int = 5) -> HubSpotSandbox:
+              search_per_second: int = 5, rate_clock: Callable[[], float] | None = None) -> HubSpotSandbox:
         store = open_store(data_dir, seed=seed, contacts=contacts, anchor=anchor, clock=clock)
         token = token or new_token()
         limits = RateLimits(per_10s=rate_limit_per_10s, daily=daily_limit, search_per_second=search_per_second)
         portal = Portal(store, {token: frozenset(scopes) if scopes is not None else ALL_SCOPES}, limits,
-                        FaultProfile.parse(faults))
+                        FaultProfile.parse(faults), rate_clock)
         server = SandboxHTTPServer(portal, port)
         server.start_background()
         return cls(store, server, token)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.sandbox.hubspot import errors
+from connector.sandbox.hubspot.associations import object_type as resolve_type
 from connector.sandbox.hubspot.store import Store, _table
 from connector.sandbox.hubspot.values import filter_value
 
@@ -98,6 +99,8 @@ def _where(store: Store, object_type: str, body: dict[str, Any]) -> tuple[str, l
 
 def _filter(store: Store, object_type: str, f: dict[str, Any]) -> tuple[str, list[Any]]:
     name, op = f.get("propertyName"), f.get("operator", "EQ")
+    if isinstance(name, str) and name.startswith("associations."):
+        return _association_filter(object_type, name.split(".", 1)[1], op, f)
     props = store.properties(object_type)
     if op not in OPERATORS:
         raise errors.validation(f"Unknown filter operator {op!r}; use one of {', '.join(sorted(OPERATORS))}.")
@@ -141,6 +144,21 @@ def _filter(store: Store, object_type: str, f: dict[str, Any]) -> tuple[str, lis
         # Records without a value are "not equal" too (unconfirmed against HubSpot).
         return f"({col} IS NULL OR {cmp_col} != ?)", [value]
     return f"{cmp_col} {_COMPARE[op]} ?", [value]
+
+
+def _association_filter(object_type: str, other: str, op: str, f: dict[str, Any]) -> tuple[str, list[Any]]:
+    """`associations.contact EQ <id>` (search guide, "Filter search results by association"):
+    engagements associated with a contact, or contacts associated with an engagement."""
+    other_type = resolve_type(other)
+    values = f.get("values") if op == "IN" else [f.get("value")]
+    if op not in ("EQ", "IN") or not values or not all(str(v).isdigit() for v in values):
+        raise errors.validation(f"associations.{other} takes EQ or IN with object ids.")
+    marks = ",".join("?" * len(values))
+    if object_type == "contacts":
+        return (f"_id IN (SELECT contact_id FROM associations WHERE object_type = ? AND object_id IN ({marks}))",
+                [other_type, *map(int, values)])
+    return (f"_id IN (SELECT object_id FROM associations WHERE object_type = ? AND contact_id IN ({marks}))",
+            [object_type, *map(int, values)])
 
 
 def _order(store: Store, object_type: str, sorts: list[Any]) -> str:

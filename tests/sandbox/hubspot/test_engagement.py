@@ -199,3 +199,19 @@ def test_a_heavy_contact_has_thousands_of_events():
         assert views >= 1000
         page = client_for(sb).events.events_api.get_page(object_type="contact", object_id=8, limit=1000)
         assert len(page.results) == 1000 and page.paging.next.after
+
+
+def test_list_returns_associations_inline_when_asked(client, shared):
+    cid = _contacts_with(shared, "calls")[0]
+    contact = client.crm.contacts.basic_api.get_by_id(str(cid), associations=["calls"])
+    ids = [int(a.id) for a in contact.associations["calls"].results]
+    assert ids == shared.store.associated("contacts", "calls", cid)
+    assert contact.associations["calls"].results[0].type == "contact_to_call"
+
+
+def test_engagements_search_by_associated_contact(client, shared):
+    cid = _contacts_with(shared, "emails")[0]
+    body = PublicObjectSearchRequest(filter_groups=[{"filters": [
+        {"propertyName": "associations.contact", "operator": "EQ", "value": str(cid)}]}], limit=200)
+    result = client.crm.objects.emails.search_api.do_search(body)
+    assert sorted(int(e.id) for e in result.results) == shared.store.associated("contacts", "emails", cid)

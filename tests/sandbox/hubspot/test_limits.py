@@ -32,8 +32,8 @@ def clock():
 
 @pytest.fixture
 def limited(clock):
-    with HubSpotSandbox.start(contacts=10, seed=2, anchor=ANCHOR, clock=clock, rate_limit_per_10s=5, daily_limit=8,
-                              search_per_second=2) as sb:
+    with HubSpotSandbox.start(contacts=10, seed=2, anchor=ANCHOR, rate_limit_per_10s=5, daily_limit=8,
+                              search_per_second=2, rate_clock=lambda: clock().timestamp()) as sb:
         yield sb
 
 
@@ -122,3 +122,11 @@ def test_429s_are_in_the_request_log(limited):
     for _ in range(6):
         _get(limited)
     assert limited.requests()[-1] == ("GET", "/crm/v3/objects/contacts", 429)
+
+
+def test_the_limiter_keeps_real_time_when_a_test_moves_the_records_clock():
+    records_clock = Clock()
+    with HubSpotSandbox.start(contacts=5, seed=2, anchor=ANCHOR, clock=records_clock, rate_limit_per_10s=3) as sb:
+        assert [_get(sb)[0] for _ in range(3)] == [200, 200, 200]
+        records_clock.advance(60)
+        assert _get(sb)[0] == 429
