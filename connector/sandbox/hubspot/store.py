@@ -95,10 +95,14 @@ class Store:
         try:
             yield
         finally:
+            # Index builds sort on disk rather than in memory, so memory stays flat at any size.
+            self.db.execute("PRAGMA temp_store=FILE")
             with self.tx() as db:
                 for sql in BULK_INDEXES:
                     db.execute(sql)
+                db.execute("PRAGMA analysis_limit=1000")
                 db.execute("ANALYZE")
+            self.db.execute("PRAGMA temp_store=MEMORY")
 
     def close(self) -> None:
         with self.lock:
