@@ -64,6 +64,17 @@ def _seed_with_progress(data_dir: Path, seed: int, contacts: int, anchor: dateti
     return store
 
 
+def _existing_store(data_dir: Optional[Path]):
+    from connector.sandbox.hubspot.sandbox import DB_NAME
+    from connector.sandbox.hubspot.store import Store
+
+    directory = _data_dir(_settings(sandbox_data_dir=data_dir))
+    if not (directory / DB_NAME).exists():
+        raise UserError(f"no sandbox portal in {directory}; fix: run `leadscore sandbox seed` "
+                        "(or `leadscore sandbox serve`) first.")
+    return directory, Store(directory / DB_NAME)
+
+
 @sandbox_app.command()
 def serve(
     port: Optional[int] = typer.Option(None, "--port", help="Port on 127.0.0.1 (0: a free one)."),
@@ -134,13 +145,7 @@ def reset(
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept."),
 ) -> None:
     """Put the portal back to its seed: same seed, size and history; every write forgotten."""
-    from connector.sandbox.hubspot.sandbox import DB_NAME
-    from connector.sandbox.hubspot.store import Store
-
-    directory = _data_dir(_settings(sandbox_data_dir=data_dir))
-    if not (directory / DB_NAME).exists():
-        raise UserError(f"no sandbox portal in {directory}; fix: run `leadscore sandbox seed` first.")
-    old = Store(directory / DB_NAME)
+    directory, old = _existing_store(data_dir)
     seed, contacts, anchor = int(old.meta("seed") or 7), int(old.meta("contacts") or 0), old.meta("anchor")
     old.close()
     _seed_with_progress(directory, seed, contacts, datetime.fromisoformat(anchor) if anchor else None).close()
@@ -152,14 +157,9 @@ def inspect(
     contact: Optional[int] = typer.Option(None, "--contact", help="Show every write to this contact."),
 ) -> None:
     """What the sandbox received: requests by path and status, or the writes to one contact."""
-    from connector.sandbox.hubspot.sandbox import DB_NAME
-    from connector.sandbox.hubspot.store import Store
     from connector.sandbox.hubspot.values import iso
 
-    directory = _data_dir(_settings(sandbox_data_dir=data_dir))
-    if not (directory / DB_NAME).exists():
-        raise UserError(f"no sandbox portal in {directory}; fix: run `leadscore sandbox serve` or `seed` first.")
-    store = Store(directory / DB_NAME)
+    _directory, store = _existing_store(data_dir)
     try:
         if contact is None:
             table = Table("method", "path", "status", "count", title="requests received")

@@ -11,6 +11,8 @@ A profile is a name, `key=value` pairs, or both: `flaky`, `flaky,seed=3`,
 - `rate_drop`: share whose connection drops mid-response, after the request took effect;
 - `rate_partial`: share of batch reads/updates answered 207 with some inputs failed (not applied);
 - `token_expires_after`: the token is refused (401) after this many requests;
+- `search_lag_seconds`: objects modified less than this long ago are not yet found by search
+  (HubSpot indexes writes for search within a few seconds, crm-api-facts.md, Search);
 - `seed`: the random seed (default 0).
 """
 
@@ -44,6 +46,7 @@ class FaultProfile:
     rate_drop: float = 0.0
     rate_partial: float = 0.0
     token_expires_after: int | None = None
+    search_lag_seconds: float = 0.0
 
     @classmethod
     def parse(cls, spec: str | dict | FaultProfile | None) -> FaultProfile:

@@ -157,8 +157,9 @@ def _lifecycle_rule(store: Store, db: Any, contact_id: int, values: dict[str, An
     return values
 
 
-def search_objects(store: Store, object_type: str, body: dict[str, Any], raw_length: int) -> dict[str, Any]:
-    page = search(store, object_type, body, raw_length)
+def search_objects(store: Store, object_type: str, body: dict[str, Any], raw_length: int,
+                   lag_seconds: float = 0.0) -> dict[str, Any]:
+    page = search(store, object_type, body, raw_length, lag_seconds)
     out: dict[str, Any] = {"total": page.total, "results": page.results}
     if page.next_after is not None:
         out["paging"] = {"next": {"after": str(page.next_after)}}

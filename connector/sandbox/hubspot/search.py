@@ -35,7 +35,9 @@ class SearchPage:
     next_after: int | None
 
 
-def search(store: Store, object_type: str, body: dict[str, Any], raw_length: int) -> SearchPage:
+def search(store: Store, object_type: str, body: dict[str, Any], raw_length: int, lag_seconds: float = 0.0) -> SearchPage:
+    """One page of results. With `lag_seconds`, objects modified more recently than that are not
+    indexed yet and so not found."""
     if raw_length > MAX_BODY:
         raise errors.validation(f"The request body is {raw_length} characters long; at most {MAX_BODY} are allowed.")
     limit = _int(body.get("limit", 10), "limit")
@@ -46,6 +48,9 @@ def search(store: Store, object_type: str, body: dict[str, Any], raw_length: int
         # Paging past the 10,000th result is a 400 (CRM search guide, Limits); exact text unconfirmed.
         raise errors.validation(f"Cannot page past {MAX_RESULTS} results; narrow the query (after={after}).")
     where, params = _where(store, object_type, body)
+    if lag_seconds:
+        where += " AND _updated <= ?"
+        params.append(store.now_ms() - int(lag_seconds * 1000))
     order = _order(store, object_type, body.get("sorts") or [])
     names = store.known(object_type, body.get("properties"))
     table = _table(object_type)

@@ -78,6 +78,12 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.portal = portal
         portal.base_url = f"http://{HOST}:{self.server_address[1]}"
         self._thread: threading.Thread | None = None
+        self.connections = 0  # accepted TCP connections (keep-alive shows as few)
+
+    def get_request(self):  # type: ignore[no-untyped-def]
+        request = super().get_request()
+        self.connections += 1
+        return request
 
     @property
     def url(self) -> str:

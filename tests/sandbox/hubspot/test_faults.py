@@ -132,3 +132,15 @@ def test_the_admin_endpoint_shows_writes_per_contact(sb):
     body = http(sb, "GET", "/_sandbox/writes/contacts/4", token=None)[1]
     assert [w["properties"] for w in body["writes"]] == [{"jobtitle": "Seen"}]
     assert body["writes"][0]["source"] == "API"
+
+
+def test_search_lag_hides_fresh_writes_until_indexed(sb):
+    from datetime import UTC, datetime
+
+    since = str(int(datetime.now(UTC).timestamp() * 1000) - 60_000)
+    body = {"filterGroups": [{"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": since}]}]}
+    _update(sb, [{"id": "3", "properties": {"jobtitle": "Fresh"}}])
+    sb.set_faults("search_lag_seconds=3600")
+    assert http(sb, "POST", "/crm/v3/objects/contacts/search", body)[1]["total"] == 0
+    sb.set_faults(None)
+    assert http(sb, "POST", "/crm/v3/objects/contacts/search", body)[1]["total"] == 1
