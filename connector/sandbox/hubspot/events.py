@@ -29,13 +29,15 @@ def list_events(store: Store, query: dict[str, list[str]], base_url: str) -> dic
     object_id = one("objectId")
     if object_id is not None and not object_id.isdigit():
         raise errors.validation(f"objectId must be a number; got {object_id!r}.")
-    limit = int(one("limit") or EVENTS_LIMIT)
+    raw_limit = one("limit") or str(EVENTS_LIMIT)
+    if not raw_limit.isdigit():
+        raise errors.validation(f"limit must be a whole number; got {raw_limit!r}.")
+    limit = int(raw_limit)
     if not 0 < limit <= EVENTS_MAX_LIMIT:
         raise errors.validation(f"limit must be between 1 and {EVENTS_MAX_LIMIT}; got {limit}.")
     descending = (one("sort") or "DESCENDING").upper().lstrip("-") != "ASCENDING"
     cursor = _decode_cursor(one("after"))
-    occurred_after = parse_time(one("occurredAfter")) if one("occurredAfter") else None
-    occurred_before = parse_time(one("occurredBefore")) if one("occurredBefore") else None
+    occurred_after, occurred_before = _time(one("occurredAfter")), _time(one("occurredBefore"))
     rows = store.web_events(int(object_id) if object_id else None, one("eventType"), cursor, limit, descending,
                             occurred_after, occurred_before)
     results = [{"objectType": "CONTACT", "objectId": str(contact), "eventType": etype, "occurredAt": iso(at),
@@ -49,6 +51,15 @@ def list_events(store: Store, query: dict[str, list[str]], base_url: str) -> dic
         params = "&".join(f"{k}={v[0]}" for k, v in query.items() if k != "after")
         out["paging"] = {"next": {"after": token, "link": f"{base_url}/events/v3/events/?{params}&after={token}"}}
     return out
+
+
+def _time(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise errors.validation(f"{value!r} is not a datetime.") from None
 
 
 def _encode_cursor(occurred: int, event_id: int) -> str:

@@ -11,6 +11,7 @@ or drops the connection when a fault says so.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -25,6 +26,8 @@ from connector.sandbox.hubspot.faults import FaultInjector, FaultProfile
 from connector.sandbox.hubspot.limits import RateLimiter, RateLimits
 from connector.sandbox.hubspot.store import Store
 from connector.sandbox.hubspot.values import iso
+
+log = logging.getLogger(__name__)
 
 READ = "crm.objects.contacts.read"
 WRITE = "crm.objects.contacts.write"
@@ -132,6 +135,9 @@ class Portal:
             response = self._dispatch(request)
         except ApiError as exc:
             response = Response(exc.status, exc.body, dict(exc.headers))
+        except Exception:  # a sandbox bug answers 500 (and says where), never a hung connection
+            log.exception("sandbox error on %s %s", method, path)
+            response = Response(500, errors.error_body("internal error", "INTERNAL_ERROR"))
         if isinstance(response.body, dict) and "correlationId" in response.body:
             response.headers.setdefault("X-HubSpot-Correlation-Id", response.body["correlationId"])
         self.store.log_request(method, path, response.status)

@@ -215,3 +215,10 @@ def test_engagements_search_by_associated_contact(client, shared):
         {"propertyName": "associations.contact", "operator": "EQ", "value": str(cid)}]}], limit=200)
     result = client.crm.objects.emails.search_api.do_search(body)
     assert sorted(int(e.id) for e in result.results) == shared.store.associated("contacts", "emails", cid)
+
+
+@pytest.mark.parametrize("query", ["limit=lots", "occurredAfter=yesterday", "after=%%%", "objectId=abc"])
+def test_bad_event_queries_are_validation_errors(shared, query):
+    status, body, _ = http(shared, "GET", f"/events/v3/events/?objectType=contact&{query}")
+    assert status == 400
+    assert body["category"] == "VALIDATION_ERROR"
