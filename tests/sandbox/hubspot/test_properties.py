@@ -112,3 +112,15 @@ def test_a_property_can_be_created_in_a_new_group(wclient):
     created = _create(wclient, name="leadscore_reasons", label="Reasons", type="string", field_type="textarea",
                       group_name="leadscore")
     assert created.group_name == "leadscore"
+
+
+def test_read_one_group_and_a_missing_one(client):
+    assert client.crm.properties.groups_api.get_by_name("contacts", "contactinformation").label == "Contact information"
+    with pytest.raises(ApiException) as err:
+        client.crm.properties.groups_api.get_by_name("contacts", "nogroup")
+    assert err.value.status == 404
+
+
+def test_engagement_types_have_their_own_properties(client):
+    names = {p.name for p in client.crm.properties.core_api.get_all("meetings").results}
+    assert {"hs_meeting_outcome", "hs_timestamp", "hs_lastmodifieddate"} <= names
