@@ -9,6 +9,8 @@ A profile is a name, `key=value` pairs, or both: `flaky`, `flaky,seed=3`,
 - `rate_5xx`: share answered 500, 502, 503 or 504 (502-504 with an HTML body, as HubSpot's edge);
 - `rate_slow`: share answered after `slow_seconds`;
 - `rate_drop`: share whose connection drops mid-response, after the request took effect;
+- `rate_reset`: share whose connection is closed before the request is processed (no answer,
+  no effect; logged with status 0);
 - `rate_partial`: share of batch reads/updates answered 207 with some inputs failed (not applied);
 - `token_expires_after`: the token is refused (401) after this many requests;
 - `search_lag_seconds`: objects modified less than this long ago are not yet found by search
@@ -27,9 +29,9 @@ from connector.errors import UserError
 PROFILES = {
     "none": {},
     "flaky": {"rate_429": 0.05, "rate_5xx": 0.04, "rate_slow": 0.02, "slow_seconds": 0.5, "rate_drop": 0.02,
-              "rate_partial": 0.05},
+              "rate_reset": 0.01, "rate_partial": 0.05},
     "rate-limited": {"rate_429": 0.25},
-    "unstable": {"rate_5xx": 0.15, "rate_drop": 0.05},
+    "unstable": {"rate_5xx": 0.15, "rate_drop": 0.05, "rate_reset": 0.03},
     "slow": {"rate_slow": 0.3, "slow_seconds": 1.0},
     "partial": {"rate_partial": 0.3},
 }
@@ -44,6 +46,7 @@ class FaultProfile:
     rate_slow: float = 0.0
     slow_seconds: float = 2.0
     rate_drop: float = 0.0
+    rate_reset: float = 0.0
     rate_partial: float = 0.0
     token_expires_after: int | None = None
     search_lag_seconds: float = 0.0
@@ -96,7 +99,7 @@ class FaultProfile:
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # "429", "5xx", "slow", "drop", "partial"
+    kind: str  # "reset", "429", "5xx", "slow", "drop", "partial"
     status: int = 0
 
 
@@ -117,13 +120,16 @@ class FaultInjector:
         return limit is not None and self.requests >= limit
 
     def draw(self, batch: bool) -> list[Fault]:
-        """The faults for one authenticated request: at most one of 429/5xx, plus slow, drop or
-        partial. Draws happen in a fixed order so that a seed replays the same faults."""
+        """The faults for one authenticated request: a reset, or at most one of 429/5xx, plus slow,
+        drop or partial. Draws happen in a fixed order so that a seed replays the same faults."""
         p = self.profile
         with self._lock:
             self.requests += 1
             rolls = [self._random.random() for _ in range(5)]
             status_roll = self._random.choice((500, 502, 503, 504))
+            reset_roll = self._random.random() if p.rate_reset else 1.0
+        if reset_roll < p.rate_reset:
+            return [Fault("reset")]
         out: list[Fault] = []
         if rolls[0] < p.rate_429:
             return [Fault("429", 429)]

@@ -64,6 +64,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json;charset=utf-8"
     drop_after: int | None = None  # a fault: send this many bytes of the body, then close the socket
+    reset: bool = False  # a fault: close the socket without answering
     delay: float = 0.0  # a fault: seconds to wait before answering
 
 
@@ -151,6 +152,8 @@ class Portal:
         if route.scope not in self.tokens[token]:
             raise errors.missing_scopes([route.scope])
         faults = {f.kind: f for f in self.faults.draw(route.batch)}
+        if "reset" in faults:
+            return Response(0, None, reset=True)
         if "429" in faults:
             extra = {} if self.faults.profile.retry_after is None else {"Retry-After": f"{self.faults.profile.retry_after:g}"}
             raise errors.rate_limited("TEN_SECONDLY_ROLLING", {**({} if route.search else self.limiter.headers(token)), **extra})

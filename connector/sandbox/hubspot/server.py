@@ -44,6 +44,10 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(parts.query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in self.headers.items()}
         response = self.server.portal.handle(self.command, parts.path, query, raw, headers)
+        if response.reset:
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         if response.delay:
             time.sleep(response.delay)
         if isinstance(response.body, bytes):

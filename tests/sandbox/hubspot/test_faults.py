@@ -72,11 +72,11 @@ def test_the_client_raises_on_a_server_error(sb):
 
 
 def test_the_same_seed_replays_the_same_faults(sb):
-    sb.set_faults("flaky,rate_drop=0,rate_slow=0,seed=4")
+    sb.set_faults("flaky,rate_drop=0,rate_reset=0,rate_slow=0,seed=4")
     first = _statuses(sb)
-    sb.set_faults("flaky,rate_drop=0,rate_slow=0,seed=4")
+    sb.set_faults("flaky,rate_drop=0,rate_reset=0,rate_slow=0,seed=4")
     assert _statuses(sb) == first
-    sb.set_faults("flaky,rate_drop=0,rate_slow=0,seed=5")
+    sb.set_faults("flaky,rate_drop=0,rate_reset=0,rate_slow=0,seed=5")
     assert _statuses(sb) != first
 
 
@@ -144,3 +144,14 @@ def test_search_lag_hides_fresh_writes_until_indexed(sb):
     assert http(sb, "POST", "/crm/v3/objects/contacts/search", body)[1]["total"] == 0
     sb.set_faults(None)
     assert http(sb, "POST", "/crm/v3/objects/contacts/search", body)[1]["total"] == 1
+
+
+def test_a_reset_connection_gets_no_answer_and_has_no_effect(sb):
+    sb.set_faults("rate_reset=1")
+    api = client_for(sb).crm.contacts.batch_api
+    with pytest.raises((urllib3.exceptions.ProtocolError, urllib3.exceptions.MaxRetryError)):
+        api.update(BatchInputSimplePublicObjectBatchInput(inputs=[{"id": "5", "properties": {"jobtitle": "Never"}}]))
+    sb.set_faults(None)
+    assert sb.contact(5, ["jobtitle"])["jobtitle"] != "Never"
+    assert sb.write_history(5) == []
+    assert sb.requests()[-1] == ("POST", "/crm/v3/objects/contacts/batch/update", 0)
