@@ -9,7 +9,8 @@ Each person has a hidden `propensity` (0..1) to convert. It is drawn from their 
 company size, industry) plus noise, and drives, noisily, how much activity they have, how recent
 it is, and whether they already converted (`stage == "customer"`). The data carries the flaws
 real portals have: blank and "n/a" values, the same email twice in a different case, very long
-strings, non-ASCII names, and a few people with thousands of events.
+strings, non-ASCII names, and a few people with thousands of events (person 7 always is one, so
+that even a small test portal has one).
 
 Nothing here names a CRM: stages, activity kinds and attribute names are neutral; each sandbox's
 store maps them (HubSpot: contacts, engagement objects, marketing counters, web events).

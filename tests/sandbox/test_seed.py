@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from connector.sandbox.seed import ACTIVITY_KINDS, STAGES, generate_people, person
+from connector.sandbox.seed import ACTIVITY_KINDS, STAGES, default_anchor, generate_people, person
 
 ANCHOR = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -85,3 +85,11 @@ def test_names_include_non_ascii(people):
 
 def test_some_people_have_thousands_of_events(people):
     assert max(len(p.activities) for p in people) >= 1000
+
+
+def test_the_default_anchor_is_today_at_midnight_utc():
+    anchor = default_anchor()
+    now = datetime.now(UTC)
+    assert anchor.tzinfo is not None and anchor.utcoffset() == timedelta(0)
+    assert (anchor.hour, anchor.minute, anchor.second, anchor.microsecond) == (0, 0, 0, 0)
+    assert timedelta(0) <= now - anchor < timedelta(days=1)

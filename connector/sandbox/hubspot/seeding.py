@@ -54,11 +54,11 @@ def contact_values(p: gen.Person) -> dict[str, object]:
         "hs_lead_status": None if stage == "customer" else ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT",
                                                              "CONNECTED", "UNQUALIFIED")[p.index % 6],
     }
-    order = catalog.LIFECYCLE_STAGES
-    entered = to_ms(p.created_at)
-    for step in order[: order.index(stage) + 1]:
-        if step in ("subscriber", "lead") or step == stage:
-            values[f"hs_lifecyclestage_{step}_date"] = entered if step != stage else _stage_date(p)
+    # The stage's entry date, and creation as the entry date of the early stages passed through.
+    passed = catalog.LIFECYCLE_STAGES[: catalog.LIFECYCLE_STAGES.index(stage)]
+    for step in passed[:2]:
+        values[f"hs_lifecyclestage_{step}_date"] = to_ms(p.created_at)
+    values[f"hs_lifecyclestage_{stage}_date"] = _stage_date(p)
     values.update(_marketing_counters(p.activities))
     return values
 
