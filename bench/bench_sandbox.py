@@ -3,7 +3,9 @@
     .venv/bin/python bench/bench_sandbox.py [--contacts 100000] [--pages 20] [--data-dir DIR]
 
 Prints the seconds to generate and store the portal (issue 4 aims under 60 s for 100,000
-contacts), its size, and milliseconds per page through the real hubspot-api-client over loopback:
+contacts), its size, and milliseconds per page through the real hubspot-api-client over loopback
+(and, for the incremental search, in the store alone and over plain HTTP, since most of a client
+page's time is the client building its models):
 search pages (incremental on lastmodifieddate, keyset on hs_object_id, a filter on a non-indexed
 property), list pages, batch reads and batch updates. The rate limits are lifted for the timing.
 """
@@ -11,10 +13,12 @@ property), list pages, batch reads and batch updates. The rate limits are lifted
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
 import time
+import urllib.request
 import resource
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -76,6 +80,24 @@ def server_side(sb: HubSpotSandbox, since: str, n: int) -> None:
     timed("  the same search in the store alone (no HTTP, no client)", [page(200 * i) for i in range(n)])
 
 
+def plain_http(sb: HubSpotSandbox, since: str, n: int) -> None:
+    """The same search over HTTP without the client's model building (JSON parsed only)."""
+    def page(after: int):
+        body = json.dumps({"filterGroups": [{"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE",
+                                                          "value": since}]}],
+                           "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}], "limit": 200,
+                           "after": str(after), "properties": ["email", "jobtitle", "lifecyclestage", "lastmodifieddate"]})
+
+        def call():
+            req = urllib.request.Request(sb.url + "/crm/v3/objects/contacts/search", data=body.encode(), method="POST",
+                                         headers={"Authorization": f"Bearer {sb.token}", "Content-Type": "application/json"})
+            with urllib.request.urlopen(req) as resp:
+                json.loads(resp.read())
+        return call
+
+    timed("  the same search over plain HTTP (no client models)", [page(200 * i) for i in range(n)])
+
+
 def pages(data_dir: Path, contacts: int, n: int) -> None:
     with HubSpotSandbox.start(contacts=contacts, data_dir=data_dir, anchor=ANCHOR, rate_limit_per_10s=10**9,
                               daily_limit=10**9, search_per_second=10**9) as sb:
@@ -107,6 +129,7 @@ def pages(data_dir: Path, contacts: int, n: int) -> None:
         timed("search 200, lastmodifieddate GTE, sorted, paged (after)", [incremental(200 * i) for i in range(n)
                                                                            if 200 * i < min(total, 9800)])
         server_side(sb, since, n)
+        plain_http(sb, since, n)
         timed("search 200, hs_object_id GT (keyset), sorted", [keyset(i * step) for i in range(n)])
         timed("search 200, CONTAINS_TOKEN on jobtitle (no index)", [unindexed(200 * i) for i in range(n)])
         timed("list 100 contacts (after)", [lambda a=i * step: client.crm.contacts.basic_api.get_page(
