@@ -7,7 +7,7 @@ compare them as HubSpot does; text stays text. Datetimes go out as `2024-01-31T1
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -114,12 +114,18 @@ def filter_value(prop_type: str, raw: Any) -> Any:
 
 
 def contains_token(stored: Any, token: str) -> int:
-    """CONTAINS_TOKEN: a whole word of the value equals the token; `*` is a wildcard."""
+    """CONTAINS_TOKEN: a whole word of the value (or the whole value) equals the token, ignoring
+    case; `*` is a wildcard."""
     if stored is None:
         return 0
-    text = str(stored).lower()
-    token = token.lower()
-    words = [w for w in re.split(r"[\s,;:/]+", text) if w] + [text]
-    if "*" in token:
-        return int(any(fnmatch.fnmatchcase(w, token) for w in words))
-    return int(token in words)
+    return int(_token_pattern(token).search(str(stored)) is not None)
+
+
+_SEPARATORS = r"\s,;:/"
+
+
+@functools.lru_cache(maxsize=256)
+def _token_pattern(token: str) -> re.Pattern[str]:
+    # A wildcard matches within one word; the token as a whole must sit between separators.
+    word = f"[^{_SEPARATORS}]*".join(re.escape(part) for part in token.split("*"))
+    return re.compile(rf"(?:^|(?<=[{_SEPARATORS}])){word}(?=$|[{_SEPARATORS}])", re.IGNORECASE)
