@@ -91,27 +91,34 @@ def _routes() -> list[Route]:
     def r(method: str, path: str, handler: Handler, scope: str, search: bool = False) -> Route:
         return Route(method, re.compile("^" + path + "/?$"), handler, scope, search)
 
+    objs, props = f"/crm/v3/objects/{_OBJ}", f"/crm/v3/properties/{_OBJ}"
     return [
-        r("GET", f"/crm/v3/objects/{_OBJ}", lambda p, q: objects.list_objects(p.store, q.params["type"], q.query, p.base_url), READ),
-        r("POST", f"/crm/v3/objects/{_OBJ}/batch/read", lambda p, q: objects.batch_read(p.store, q.params["type"], q.json()), READ),
-        r("POST", f"/crm/v3/objects/{_OBJ}/batch/update", lambda p, q: objects.batch_update(p.store, q.params["type"], q.json()), WRITE),
-        r("POST", f"/crm/v3/objects/{_OBJ}/search",
-          lambda p, q: objects.search_objects(p.store, q.params["type"], q.json(), len(q.raw.decode("utf-8", "replace")),
-                                              p.faults.profile.search_lag_seconds), READ,
-          search=True),
-        r("GET", f"/crm/v3/objects/{_OBJ}/(?P<id>[^/]+)", lambda p, q: objects.get_object(p.store, q.params["type"], q.params["id"], q.query), READ),
-        r("GET", f"/crm/v3/properties/{_OBJ}/groups", lambda p, q: schema.list_groups(p.store, q.params["type"]), SCHEMA_READ),
-        r("POST", f"/crm/v3/properties/{_OBJ}/groups", lambda p, q: schema.create_group(p.store, q.params["type"], q.json()), SCHEMA_WRITE),
-        r("GET", f"/crm/v3/properties/{_OBJ}/groups/(?P<name>[^/]+)", lambda p, q: schema.get_group(p.store, q.params["type"], q.params["name"]), SCHEMA_READ),
-        r("GET", f"/crm/v3/properties/{_OBJ}", lambda p, q: schema.list_properties(p.store, q.params["type"]), SCHEMA_READ),
-        r("POST", f"/crm/v3/properties/{_OBJ}", lambda p, q: schema.create_property(p.store, q.params["type"], q.json()), SCHEMA_WRITE),
-        r("GET", f"/crm/v3/properties/{_OBJ}/(?P<name>[^/]+)", lambda p, q: schema.get_property(p.store, q.params["type"], q.params["name"]), SCHEMA_READ),
+        r("GET", objs, lambda p, q: objects.list_objects(p.store, q.params["type"], q.query, p.base_url), READ),
+        r("POST", objs + "/batch/read", lambda p, q: objects.batch_read(p.store, q.params["type"], q.json()), READ),
+        r("POST", objs + "/batch/update", lambda p, q: objects.batch_update(p.store, q.params["type"], q.json()), WRITE),
+        r("POST", objs + "/search", _search, READ, search=True),
+        r("GET", objs + "/(?P<id>[^/]+)",
+          lambda p, q: objects.get_object(p.store, q.params["type"], q.params["id"], q.query), READ),
+        r("GET", props + "/groups", lambda p, q: schema.list_groups(p.store, q.params["type"]), SCHEMA_READ),
+        r("POST", props + "/groups", lambda p, q: schema.create_group(p.store, q.params["type"], q.json()), SCHEMA_WRITE),
+        r("GET", props + "/groups/(?P<name>[^/]+)",
+          lambda p, q: schema.get_group(p.store, q.params["type"], q.params["name"]), SCHEMA_READ),
+        r("GET", props, lambda p, q: schema.list_properties(p.store, q.params["type"]), SCHEMA_READ),
+        r("POST", props, lambda p, q: schema.create_property(p.store, q.params["type"], q.json()), SCHEMA_WRITE),
+        r("GET", props + "/(?P<name>[^/]+)",
+          lambda p, q: schema.get_property(p.store, q.params["type"], q.params["name"]), SCHEMA_READ),
         r("POST", "/crm/v4/associations/(?P<from>[^/]+)/(?P<to>[^/]+)/batch/read",
           lambda p, q: associations.batch_read(p.store, q.params["from"], q.params["to"], q.json()), READ),
         # Reading web analytics events; the scope HubSpot asks for here is unconfirmed, the sandbox
         # asks for the contacts read scope.
         r("GET", "/events/v3/events", lambda p, q: events.list_events(p.store, q.query, p.base_url), READ),
     ]
+
+
+def _search(portal: Portal, request: Request) -> Any:
+    length = len(request.raw.decode("utf-8", "replace"))  # the 3,000 limit counts characters
+    return objects.search_objects(portal.store, request.params["type"], request.json(), length,
+                                  portal.faults.profile.search_lag_seconds)
 
 
 class Portal:
