@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-MODULES: list[str] = ["salesforce"]
+MODULES: list[str] = ["scoring", "sandbox", "salesforce"]
 
 
 def register_all(app: typer.Typer) -> None:
