@@ -25,8 +25,9 @@ EMAIL_STATUS = {"marketing_email_delivered": "Sent", "marketing_email_bounce": "
 BATCH = 2000
 
 
-def _clean(value: str | None) -> str | None:
-    return value if value is None else value[:255]
+def _clean(value: str | None, length: int = 255) -> str | None:
+    """Salesforce refuses text longer than the field: a pasted-in wall of text arrives cut."""
+    return value if value is None else value[:length]
 
 
 class Seeder:
@@ -51,7 +52,7 @@ class Seeder:
     def person(self, p) -> None:  # noqa: ANN001 (connector.sandbox.seed.Person)
         created = stamp(p.created_at)
         base = {"FirstName": _clean(p.first_name), "LastName": _clean(p.last_name) or "Unknown",
-                "Email": p.email, "Phone": p.phone, "Title": p.job_title, "LeadSource": p.source,
+                "Email": p.email, "Phone": _clean(p.phone, 40), "Title": _clean(p.job_title, 128), "LeadSource": p.source,
                 "CreatedDate": created, "HasOptedOutOfEmail": False}
         if p.stage == "customer":
             account = self.accounts.get(p.company.index)
