@@ -45,3 +45,32 @@ def test_created_fields_without_edit_access_are_a_field_level_security_error(tmp
         result = run_setup(sb, tmp_path, "--create")
     assert result.returncode == 1
     assert "Lead.Leadscore_Fit__c is not updateable by the integration user (field-level security)" in result.stderr
+
+
+def test_sandbox_salesforce_serves_an_org_and_prints_how_to_reach_it(tmp_path):
+    import signal
+
+    import requests
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_")}
+    server = subprocess.Popen([sys.executable, "-m", "connector", "sandbox", "salesforce", "--people", "40",
+                               "--port", "0", "--data-dir", str(tmp_path / "org")], cwd=tmp_path, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in server.stdout:
+            lines.append(line.strip())
+            if line.startswith("ready: "):
+                break
+        values = dict(line.split("=", 1) for line in lines if line.startswith("LEADSCORE_"))
+        answer = requests.post(values["LEADSCORE_SALESFORCE_LOGIN_URL"] + "/services/oauth2/token",
+                               verify=values["LEADSCORE_SALESFORCE_CA_BUNDLE"], data={
+                                   "grant_type": "client_credentials",
+                                   "client_id": values["LEADSCORE_SALESFORCE_CLIENT_ID"],
+                                   "client_secret": values["LEADSCORE_SALESFORCE_CLIENT_SECRET"]})
+        assert answer.status_code == 200 and answer.json()["access_token"]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        output = server.communicate(timeout=30)[0]
+    assert server.returncode == 0, output
+    assert "sandbox stopped" in output
