@@ -14,6 +14,7 @@ from connector.sandbox.salesforce.objects import FieldDef
 from connector.sandbox.salesforce.seeding import seed_org
 from connector.sandbox.salesforce.server import Faults, Org, SalesforceHTTPServer
 from connector.sandbox.salesforce.store import Clock, Store, stamp
+from connector.sandbox.serving import database_file
 
 DB_NAME = "salesforce-sandbox.sqlite"
 CA_NAME = "salesforce-sandbox-ca.pem"
@@ -32,16 +33,10 @@ LEADSCORE_FIELDS = (
 
 
 def open_store(data_dir: Path | str | None, *, seed: int, people: int, anchor: datetime | None,
-               clock: Clock | None, leadscore_fields: bool, reset: bool = False) -> Store:
-    if data_dir is None:
-        store = Store(":memory:", clock)
-    else:
-        path = Path(data_dir) / DB_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if reset:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-        store = Store(path, clock)
+               clock: Clock | None, leadscore_fields: bool) -> Store:
+    """The org's store: `data_dir/salesforce-sandbox.sqlite` (kept across restarts; seeded the
+    first time), or in memory when `data_dir` is None."""
+    store = Store(":memory:" if data_dir is None else database_file(data_dir, DB_NAME), clock)
     if store.meta("seed") is None:
         if anchor is None and people:
             from connector.sandbox.seed import default_anchor

@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -32,6 +32,7 @@ import jwt
 from connector.sandbox.salesforce.objects import FieldDef, make_id
 from connector.sandbox.salesforce.soql import SoqlError
 from connector.sandbox.salesforce.store import Store, stamp
+from connector.sandbox.serving import HOST, LoopbackServer
 
 ORG_ID = "00D5e0000000001EAA"
 API_PATH = re.compile(r"^/services/data/v(?P<version>\d+\.\d)/(?P<rest>.*)$")
@@ -383,16 +384,14 @@ def _json(body: bytes) -> Any:
         raise ApiError(400, "JSON_PARSER_ERROR", "Unexpected character in request body") from None
 
 
-class SalesforceHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class SalesforceHTTPServer(LoopbackServer):
+    thread_name = "salesforce-sandbox"
 
     def __init__(self, org: Org, context: ssl.SSLContext, port: int = 0, grant_on_create: bool = True) -> None:
-        super().__init__(("127.0.0.1", port), Handler)
+        super().__init__(port, Handler)
         self.org = org
         self.context = context
         self.grant_on_create = grant_on_create
-        self._thread: threading.Thread | None = None
 
     def get_request(self) -> tuple[Any, Any]:
         sock, addr = self.socket.accept()
@@ -408,13 +407,4 @@ class SalesforceHTTPServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        return f"https://127.0.0.1:{self.server_address[1]}"
-
-    def start_background(self) -> None:
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="salesforce-sandbox", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
+        return f"https://{HOST}:{self.server_address[1]}"

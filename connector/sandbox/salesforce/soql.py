@@ -11,6 +11,7 @@ with Salesforce's "No such column" message (REST API guide, status codes).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -164,17 +165,17 @@ class Parser:
         return Compiled(self.sobject, columns, f'"{self.sobject}" t', where, params, ", ".join(order), limit, joins)
 
     def condition(self) -> tuple[str, list[object]]:
-        sql, params = self.conjunction()
-        while self.accept("kw", "or"):
-            more, extra = self.conjunction()
-            sql, params = f"({sql} OR {more})", params + extra
-        return sql, params
+        return self.chain("or", self.conjunction)
 
     def conjunction(self) -> tuple[str, list[object]]:
-        sql, params = self.factor()
-        while self.accept("kw", "and"):
-            more, extra = self.factor()
-            sql, params = f"({sql} AND {more})", params + extra
+        return self.chain("and", self.factor)
+
+    def chain(self, keyword: str, operand: Callable[[], tuple[str, list[object]]]) -> tuple[str, list[object]]:
+        """operand (keyword operand)*, left to right: OR binds looser than AND."""
+        sql, params = operand()
+        while self.accept("kw", keyword):
+            more, extra = operand()
+            sql, params = f"({sql} {keyword.upper()} {more})", params + extra
         return sql, params
 
     def factor(self) -> tuple[str, list[object]]:
