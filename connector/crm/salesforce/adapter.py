@@ -55,6 +55,7 @@ class SalesforceAdapter:
         self.max_batch = max(bulk_threshold * 5, COLLECTION_SIZE)
         self.reader = LeadReader(client, config, EventMapper(config, clock), include_contacts=include_contacts)
         self._user_id: str | None = None
+        self._user_known = False  # asked once per adapter: the answer does not change
         self._start: str | None = None  # when the run being read began (Salesforce's clock)
 
     # -- fields ----------------------------------------------------------------------------------
@@ -98,8 +99,8 @@ class SalesforceAdapter:
         """Records changed since the checkpoint (less the overlap), by SystemModstamp; then those
         whose activity changed, read by id."""
         since = minus(state.since, self.overlap)
-        if self._user_id is None:
-            self._user_id = self.client.user_id()
+        if not self._user_known:
+            self._user_id, self._user_known = self.client.user_id(), True
         phases = [*self.reader.objects, "activity"]
         resume = phases.index(state.phase) if state.phase in phases else 0
         seen: set[str] = set()
