@@ -50,6 +50,15 @@ class Settings(BaseSettings):
 
     # Where the worker keeps its state.
     data_dir: Path = Field(Path("data"), description="Directory for the state file and outputs.")
+    state_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the state store; default a SQLite file "
+        "(leadscore.sqlite) in the data directory; postgresql://... for several replicas.",
+    )
+    portal: str = Field(
+        "default",
+        description="Name of this CRM connection in the state store (checkpoints, runs, failures).",
+    )
 
     # Logging.
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
