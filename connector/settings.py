@@ -48,6 +48,41 @@ class Settings(BaseSettings):
         description="HubSpot API base URL; the sandbox's URL (http://127.0.0.1:PORT) for a try-out.",
     )
 
+    # The HubSpot sync.
+    property_prefix: str = Field(
+        "leadscore_",
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="Prefix of the contact properties leadscore writes (leadscore_fit, ...).",
+    )
+    property_group: str = Field(
+        "leadscore", description="HubSpot property group that holds leadscore's properties."
+    )
+    sync_overlap_seconds: int = Field(
+        300, ge=0,
+        description="Incremental reads start this long before the last checkpoint, because "
+        "newly changed records take a few seconds to reach HubSpot's search.",
+    )
+    full_rescore_hours: float = Field(
+        24, ge=0,
+        description="An incremental sync rescoring every contact when the last full one is older "
+        "than this (engagement decays even when nothing happens); 0: only with --full.",
+    )
+    hubspot_rate_limit_per_10s: int = Field(
+        190, ge=1,
+        description="Calls per rolling 10 s until the portal's rate-limit headers say otherwise: "
+        "100 Free/Starter, 190 Professional/Enterprise, 250 with the API limit increase.",
+    )
+    hubspot_search_per_second: float = Field(
+        5, gt=0, description="Search API calls per second (HubSpot's own search limit)."
+    )
+    retry_attempts: int = Field(
+        6, ge=1, description="Attempts per CRM call on 429, 5xx, timeouts and dropped connections."
+    )
+    retry_max_wait_seconds: float = Field(
+        60, gt=0, description="Longest backoff between two attempts (a server's wait hint wins)."
+    )
+    http_timeout_seconds: float = Field(30, gt=0, description="Timeout of one CRM request.")
+
     # Where the worker keeps its state.
     data_dir: Path = Field(Path("data"), description="Directory for the state file and outputs.")
     state_url: str | None = Field(

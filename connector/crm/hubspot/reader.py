@@ -1,0 +1,130 @@
+"""Reading from HubSpot: keyset search pages, batch reads, and a page's engagement.
+
+Search (crm-api-facts.md, Contacts: Search) allows one sort, `limit` ≤ 200 and at most 10,000
+results per query. Every query here sorts by `hs_object_id` ascending and filters
+`hs_object_id GT <last id seen>`, so each query starts at offset 0: paging never meets the cap,
+and the order is stable however many records share a modification time. Incremental reads add a
+window on the modification date.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from connector.crm.hubspot.events import ENGAGEMENT_PROPERTIES, ENGAGEMENT_TYPES, engagement_events
+from connector.scoring.types import Event
+
+if TYPE_CHECKING:
+    from connector.crm.hubspot.client import HubSpotClient
+
+SEARCH_LIMIT = 200  # the most a search page holds
+BATCH_READ = 100  # the most ids a batch read takes
+ASSOCIATION_BATCH = 1000  # the most ids an associations batch read takes
+SEARCH_BODY_MAX = 3000  # characters (CRM search guide, Limits)
+
+
+def _search_body(date_property: str | None, lo_ms: int | None, hi_ms: int | None,
+                 after_id: int, properties: Sequence[str]) -> dict:
+    filters = [{"propertyName": "hs_object_id", "operator": "GT", "value": str(after_id)}]
+    if date_property and lo_ms is not None:
+        filters.append({"propertyName": date_property, "operator": "GTE", "value": str(lo_ms)})
+    if date_property and hi_ms is not None:
+        filters.append({"propertyName": date_property, "operator": "LT", "value": str(hi_ms)})
+    body = {
+        "filterGroups": [{"filters": filters}],
+        "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
+        "properties": list(properties),
+        "limit": SEARCH_LIMIT,
+    }
+    if len(json.dumps(body)) > SEARCH_BODY_MAX:
+        raise ValueError(
+            f"a search would ask for {len(properties)} properties, more than HubSpot's "
+            f"{SEARCH_BODY_MAX}-character request body allows; use fewer properties in the model"
+        )
+    return body
+
+
+def search_ids(client: HubSpotClient, object_type: str, *, date_property: str | None,
+               lo_ms: int | None, hi_ms: int | None, after_id: int,
+               properties: Sequence[str]) -> Iterator[list[dict]]:
+    """Pages of objects with id > after_id (and modified in [lo, hi)), in id order."""
+    if object_type == "contacts":
+        endpoint, method, args = ("POST /crm/v3/objects/contacts/search",
+                                  client.contacts_search.do_search_with_http_info, ())
+    else:
+        endpoint, method, args = (f"POST /crm/v3/objects/{object_type}/search",
+                                  client.objects_search.do_search_with_http_info, (object_type,))
+    while True:
+        body = _search_body(date_property, lo_ms, hi_ms, after_id, properties)
+        results = client.call(endpoint, method, *args, body, search=True).body.get("results", [])
+        if not results:
+            return
+        yield results
+        if len(results) < SEARCH_LIMIT:
+            return
+        after_id = int(results[-1]["id"])
+
+
+def batch_read(client: HubSpotClient, object_type: str, ids: Sequence[str],
+               properties: Sequence[str]) -> list[dict]:
+    """The objects with these ids (missing ids are left out), 100 per call."""
+    found: list[dict] = []
+    for start in range(0, len(ids), BATCH_READ):
+        body = {"inputs": [{"id": i} for i in ids[start : start + BATCH_READ]],
+                "properties": list(properties)}
+        if object_type == "contacts":
+            response = client.call("POST /crm/v3/objects/contacts/batch/read",
+                                   client.contacts_batch.read_with_http_info, body)
+        else:
+            response = client.call(f"POST /crm/v3/objects/{object_type}/batch/read",
+                                   client.objects_batch.read_with_http_info, object_type, body)
+        found += response.body.get("results", [])
+    return found
+
+
+def associated_ids(client: HubSpotClient, from_type: str, to_type: str,
+                   ids: Sequence[str]) -> dict[str, list[str]]:
+    """{from id: [to ids]} through the v4 associations batch read (1,000 ids a call). An id with
+    no associations comes back as a 207 error item (crm-api-facts.md): it simply maps to []. A
+    result with more associations than one response holds pages on through the per-object API."""
+    found: dict[str, list[str]] = {}
+    endpoint = f"POST /crm/v4/associations/{from_type}/{to_type}/batch/read"
+    for start in range(0, len(ids), ASSOCIATION_BATCH):
+        body = {"inputs": [{"id": i} for i in ids[start : start + ASSOCIATION_BATCH]]}
+        response = client.call(endpoint, client.associations.get_page_with_http_info,
+                               from_type, to_type, body)
+        for result in response.body.get("results", []):
+            source = str(result["from"]["id"])
+            targets = found.setdefault(source, [])
+            targets += [str(t["toObjectId"]) for t in result.get("to", [])]
+            after = ((result.get("paging") or {}).get("next") or {}).get("after")
+            while after:
+                page = client.call(
+                    f"GET /crm/v4/objects/{from_type}/{{id}}/associations/{to_type}",
+                    client.association_pages.get_page_with_http_info,
+                    from_type, source, to_type, after=after, limit=500,
+                ).body
+                targets += [str(t["toObjectId"]) for t in page.get("results", [])]
+                after = ((page.get("paging") or {}).get("next") or {}).get("after")
+    return found
+
+
+def engagement_for(client: HubSpotClient, contact_ids: Sequence[str],
+                   types: Sequence[str] = ENGAGEMENT_TYPES) -> dict[str, list[Event]]:
+    """Every engagement event of these contacts, by contact id."""
+    events: dict[str, list[Event]] = {cid: [] for cid in contact_ids}
+    for kind in types:
+        links = associated_ids(client, "contacts", kind, contact_ids)
+        wanted = sorted({eid for targets in links.values() for eid in targets}, key=int)
+        if not wanted:
+            continue
+        by_id = {
+            str(obj["id"]): engagement_events(kind, obj.get("properties") or {})
+            for obj in batch_read(client, kind, wanted, ENGAGEMENT_PROPERTIES[kind])
+        }
+        for cid, targets in links.items():
+            for eid in targets:
+                events.setdefault(cid, []).extend(by_id.get(eid, ()))
+    return events
