@@ -6,7 +6,9 @@ import importlib
 
 import typer
 
-MODULES: list[str] = []
+MODULES: list[str] = [
+    "sync",
+]
 
 
 def register_all(app: typer.Typer) -> None:

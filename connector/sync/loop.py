@@ -76,7 +76,7 @@ class SyncRun:
         full: bool = False,
         dry_run: bool = False,
         on_change: Callable[[Change], None] | None = None,
-        on_result: Callable[[ScoreResult], None] | None = None,
+        on_result: Callable[[LeadRecord, ScoreResult], None] | None = None,
         on_page: Callable[[SyncReport], None] | None = None,
         cancel: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -237,7 +237,7 @@ class SyncRun:
         self.report.grades[result.grade] += 1
         self.report.label_moves[(record.written.get("label") or "none", result.label)] += 1
         if self.on_result:
-            self.on_result(result)
+            self.on_result(record, result)
 
     def _change(self, record: LeadRecord, result: ScoreResult, values: Mapping[str, str]) -> Change:
         old = {k: record.written.get(k) for k in values if k != "scored_at"}

@@ -196,11 +196,13 @@ class HubSpotAdapter:
     def write_batch(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
         body = {"inputs": [{"id": u.lead_id, "properties": self._properties(u.values)}
                            for u in updates]}
+        endpoint = "POST /crm/v3/objects/contacts/batch/update"
         try:
-            response = self.client.call("POST /crm/v3/objects/contacts/batch/update",
-                                        self.client.contacts_batch.update_with_http_info, body)
+            response = self.client.call(endpoint, self.client.contacts_batch.update_with_http_info,
+                                        body)
         except CrmRequestError as err:
             return self._refused(updates, err)
+        self.client.count_items(endpoint, len(updates))
         return self._results(updates, response.body)
 
     def _refused(self, updates: Sequence[ScoreUpdate], err: CrmRequestError) -> list[WriteResult]:

@@ -71,6 +71,7 @@ class HubSpotClient:
             search_window, search_window / options.search_per_second, **extra
         )
         self.usage = ApiUsage()
+        self.items: dict[str, int] = {}  # objects read or ids sent, by endpoint (for the floor)
         self.policy = RetryPolicy(
             classify, attempts=options.attempts, max_wait=options.max_wait,
             on_retry=self._on_retry, service="HubSpot", **extra,
@@ -138,6 +139,9 @@ class HubSpotClient:
             )
         except ValueError:
             log.debug("unreadable rate-limit headers ignored")
+
+    def count_items(self, endpoint: str, n: int) -> None:
+        self.items[endpoint] = self.items.get(endpoint, 0) + n
 
     def api_usage(self) -> ApiUsage:
         return ApiUsage(dict(self.usage.calls), self.usage.rate_limited, self.usage.retries)

@@ -59,6 +59,7 @@ def search_ids(client: HubSpotClient, object_type: str, *, date_property: str | 
     while True:
         body = _search_body(date_property, lo_ms, hi_ms, after_id, properties)
         results = client.call(endpoint, method, *args, body, search=True).body.get("results", [])
+        client.count_items(endpoint, len(results))
         if not results:
             return
         yield results
@@ -80,8 +81,14 @@ def batch_read(client: HubSpotClient, object_type: str, ids: Sequence[str],
         else:
             response = client.call(f"POST /crm/v3/objects/{object_type}/batch/read",
                                    client.objects_batch.read_with_http_info, object_type, body)
-        found += response.body.get("results", [])
+        results = response.body.get("results", [])
+        client.count_items(response_endpoint(object_type), len(results))
+        found += results
     return found
+
+
+def response_endpoint(object_type: str) -> str:
+    return f"POST /crm/v3/objects/{object_type}/batch/read"
 
 
 def associated_ids(client: HubSpotClient, from_type: str, to_type: str,
@@ -95,6 +102,7 @@ def associated_ids(client: HubSpotClient, from_type: str, to_type: str,
         body = {"inputs": [{"id": i} for i in ids[start : start + ASSOCIATION_BATCH]]}
         response = client.call(endpoint, client.associations.get_page_with_http_info,
                                from_type, to_type, body)
+        client.count_items(endpoint, len(body["inputs"]))
         for result in response.body.get("results", []):
             source = str(result["from"]["id"])
             targets = found.setdefault(source, [])
