@@ -140,6 +140,11 @@ class HubSpotClient:
         except ValueError:
             log.debug("unreadable rate-limit headers ignored")
 
+    def note_partial(self, attempt: int) -> None:
+        """A 207 left inputs undone: count a retry and back off as the policy would."""
+        self.usage.retries += 1
+        self.policy.sleep(self.policy.backoff(attempt, None))
+
     def count_items(self, endpoint: str, n: int) -> None:
         self.items[endpoint] = self.items.get(endpoint, 0) + n
 

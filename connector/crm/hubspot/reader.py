@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
+from connector.crm.errors import CrmUnavailable
 from connector.crm.hubspot.events import ENGAGEMENT_PROPERTIES, ENGAGEMENT_TYPES, engagement_events
 from connector.scoring.types import Event
 
@@ -68,21 +69,54 @@ def search_ids(client: HubSpotClient, object_type: str, *, date_property: str | 
         after_id = int(results[-1]["id"])
 
 
+def retryable_failures(body: dict) -> list[str]:
+    """Ids a 207 batch answer says could not be processed for a reason other than not existing
+    (or having no associations): those must be asked for again, or data would be missing."""
+    ids: list[str] = []
+    for error in body.get("errors") or []:
+        if not isinstance(error, dict) or error.get("category") == "OBJECT_NOT_FOUND":
+            continue
+        ids += [str(i) for i in (error.get("context") or {}).get("ids") or []]
+    return ids
+
+
+def _batch(client: HubSpotClient, endpoint: str, method, args: tuple, body_for, ids: Sequence[str]
+           ) -> list[dict]:
+    """One batch call for `ids`, asking again for the inputs a 207 left undone, a bounded number
+    of times (the retry policy's attempts), then stopping the run rather than scoring on
+    incomplete data."""
+    results: list[dict] = []
+    todo = list(ids)
+    for attempt in range(1, client.options.attempts + 1):
+        body = client.call(endpoint, method, *args, body_for(todo)).body
+        results += body.get("results") or []
+        todo = retryable_failures(body)
+        if not todo:
+            return results
+        client.note_partial(attempt)
+    raise CrmUnavailable(
+        f"HubSpot kept failing {len(todo)} inputs of {endpoint} after "
+        f"{client.options.attempts} attempts; nothing past the last checkpoint was lost, "
+        "run the sync again later."
+    )
+
+
 def batch_read(client: HubSpotClient, object_type: str, ids: Sequence[str],
                properties: Sequence[str]) -> list[dict]:
     """The objects with these ids (missing ids are left out), 100 per call."""
     found: list[dict] = []
+    endpoint = response_endpoint(object_type)
+    if object_type == "contacts":
+        method, args = client.contacts_batch.read_with_http_info, ()
+    else:
+        method, args = client.objects_batch.read_with_http_info, (object_type,)
+
+    def body_for(chunk: list[str]) -> dict:
+        return {"inputs": [{"id": i} for i in chunk], "properties": list(properties)}
+
     for start in range(0, len(ids), BATCH_READ):
-        body = {"inputs": [{"id": i} for i in ids[start : start + BATCH_READ]],
-                "properties": list(properties)}
-        if object_type == "contacts":
-            response = client.call("POST /crm/v3/objects/contacts/batch/read",
-                                   client.contacts_batch.read_with_http_info, body)
-        else:
-            response = client.call(f"POST /crm/v3/objects/{object_type}/batch/read",
-                                   client.objects_batch.read_with_http_info, object_type, body)
-        results = response.body.get("results", [])
-        client.count_items(response_endpoint(object_type), len(results))
+        results = _batch(client, endpoint, method, args, body_for, ids[start : start + BATCH_READ])
+        client.count_items(endpoint, len(results))
         found += results
     return found
 
@@ -99,11 +133,11 @@ def associated_ids(client: HubSpotClient, from_type: str, to_type: str,
     found: dict[str, list[str]] = {}
     endpoint = f"POST /crm/v4/associations/{from_type}/{to_type}/batch/read"
     for start in range(0, len(ids), ASSOCIATION_BATCH):
-        body = {"inputs": [{"id": i} for i in ids[start : start + ASSOCIATION_BATCH]]}
-        response = client.call(endpoint, client.associations.get_page_with_http_info,
-                               from_type, to_type, body)
-        client.count_items(endpoint, len(body["inputs"]))
-        for result in response.body.get("results", []):
+        chunk = ids[start : start + ASSOCIATION_BATCH]
+        results = _batch(client, endpoint, client.associations.get_page_with_http_info,
+                         (from_type, to_type), lambda c: {"inputs": [{"id": i} for i in c]}, chunk)
+        client.count_items(endpoint, len(chunk))
+        for result in results:
             source = str(result["from"]["id"])
             targets = found.setdefault(source, [])
             targets += [str(t["toObjectId"]) for t in result.get("to", [])]
