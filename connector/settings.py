@@ -9,10 +9,11 @@ commands load a `Settings` once and pass it (or the parts they need) down.
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "LEADSCORE_"
@@ -82,6 +83,16 @@ class Settings(BaseSettings):
         60, gt=0, description="Longest backoff between two attempts (a server's wait hint wins)."
     )
     http_timeout_seconds: float = Field(30, gt=0, description="Timeout of one CRM request.")
+    as_of: datetime | None = Field(
+        None,
+        description="Score as of this time (ISO 8601 with a zone) instead of the clock: for "
+        "reproducible runs and tests. Which records changed is still judged by the clock.",
+    )
+
+    @field_validator("as_of", "state_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     # Where the worker keeps its state.
     data_dir: Path = Field(Path("data"), description="Directory for the state file and outputs.")

@@ -53,7 +53,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int) 
             "state_url": None, "data_dir": Path(tmp), "portal": "demo",
         })
         now = datetime.now(UTC)
-        adapter = make_adapter(cfg, model, now)
+        adapter = make_adapter(cfg, model)
 
         def keep(record, result) -> None:
             key = (-rank.get(result.label, len(rank)), result.fit + result.engagement, record.lead.id)

@@ -40,8 +40,10 @@ def hubspot_token(settings: Settings) -> str:
     return token.strip()
 
 
-def make_adapter(settings: Settings, model: ScoringModel, now: datetime) -> CrmAdapter:
-    """The adapter for `settings.crm`, its client paced and retried by the settings."""
+def make_adapter(settings: Settings, model: ScoringModel, now: datetime | None = None) -> CrmAdapter:
+    """The adapter for `settings.crm`, its client paced and retried by the settings. `now` is
+    when the pass starts in CRM time (the clock by default), for the modification window."""
+    started = now or datetime.now(UTC)
     if settings.crm == "hubspot":
         from connector.crm.hubspot.adapter import HubSpotAdapter
         from connector.crm.hubspot.client import ClientOptions, HubSpotClient
@@ -59,7 +61,7 @@ def make_adapter(settings: Settings, model: ScoringModel, now: datetime) -> CrmA
         )
         return HubSpotAdapter(
             client, model, prefix=settings.property_prefix, group=settings.property_group,
-            overlap=timedelta(seconds=settings.sync_overlap_seconds), now=lambda: now,
+            overlap=timedelta(seconds=settings.sync_overlap_seconds), now=lambda: started,
         )
     raise UserError(f"LEADSCORE_CRM={settings.crm}: this CRM has no sync yet; fix: use hubspot.")
 
@@ -87,7 +89,9 @@ def sync_once(
     """One pass against the CRM in `settings`; raises CrmError/UserError when it cannot finish."""
     from connector.scoring import load_model, score_lead
 
-    now = now or datetime.now(UTC)
+    now = now or settings.as_of or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise UserError("LEADSCORE_AS_OF needs a time zone, e.g. 2026-03-01T00:00:00Z.")
     model = load_model(settings.model_path)
     store = open_store(settings)
     try:
@@ -95,7 +99,7 @@ def sync_once(
             log.info("the last full rescore is older than %sh: rescoring every lead",
                      settings.full_rescore_hours)
             full = True
-        crm = adapter or make_adapter(settings, model, now)
+        crm = adapter or make_adapter(settings, model)
         return SyncRun(
             crm, store, model, score_lead, portal=settings.portal, now=now, full=full,
             dry_run=dry_run, on_change=on_change, on_result=on_result, on_page=on_page,

@@ -22,6 +22,7 @@ ENGAGEMENT_PROPERTIES = {
     "notes": ("hs_timestamp",),
 }
 COUNTER_PROPERTIES = (
+    "createdate",
     "hs_analytics_num_page_views", "hs_analytics_num_visits", "hs_analytics_last_visit_timestamp",
     "num_conversion_events", "recent_conversion_event_name", "recent_conversion_date",
     "first_conversion_event_name", "first_conversion_date",
@@ -86,12 +87,18 @@ def counter_events(props: Mapping[str, str | None]) -> list[Event]:
     # Submissions between the first and the most recent: only their number is kept; dated as
     # the first (the oldest date they can have, so decay never overrates them).
     add("form_submission", forms - 2, first)
-    add("email_delivered", _count(props.get("hs_email_delivered")), None)
-    add("email_open", _count(props.get("hs_email_open")), parse_time(props.get("hs_email_last_open_date")))
-    add("email_click", _count(props.get("hs_email_click")), parse_time(props.get("hs_email_last_click_date")))
-    add("email_bounce", _count(props.get("hs_email_bounce")), None)
+    # HubSpot keeps no date for these counters: date them by the latest email activity it does
+    # date, else by the contact's creation, the earliest they can be (so decay never overrates).
+    opened = parse_time(props.get("hs_email_last_open_date"))
+    clicked = parse_time(props.get("hs_email_last_click_date"))
+    created = parse_time(props.get("createdate"))
+    dated = [d for d in (opened, clicked) if d is not None]
+    add("email_delivered", _count(props.get("hs_email_delivered")), max(dated) if dated else created)
+    add("email_open", _count(props.get("hs_email_open")), opened)
+    add("email_click", _count(props.get("hs_email_click")), clicked)
+    add("email_bounce", _count(props.get("hs_email_bounce")), created)
     if (props.get("hs_email_optout") or "").lower() == "true":
-        add("unsubscribe", 1, None)
+        add("unsubscribe", 1, created)
     return events
 
 

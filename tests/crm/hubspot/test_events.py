@@ -23,6 +23,16 @@ def test_marketing_counters_become_counted_events_dated_by_their_last_date():
     assert events["unsubscribe"].count == 1
 
 
+def test_undated_counters_are_dated_no_later_than_they_can_be():
+    props = {"createdate": "2025-06-01T00:00:00.000Z", "hs_email_delivered": "9",
+             "hs_email_open": "2", "hs_email_last_open_date": "2026-02-21T10:00:00.000Z",
+             "hs_email_bounce": "1", "hs_email_optout": "true"}
+    events = {e.type: e for e in counter_events(props)}
+    assert events["email_delivered"].timestamp == datetime(2026, 2, 21, 10, tzinfo=timezone.utc)
+    assert events["email_bounce"].timestamp == datetime(2025, 6, 1, tzinfo=timezone.utc)
+    assert events["unsubscribe"].timestamp == datetime(2025, 6, 1, tzinfo=timezone.utc)
+
+
 def test_form_submissions_keep_the_first_and_most_recent_form_names():
     props = {"num_conversion_events": "4", "recent_conversion_event_name": "Demo request",
              "recent_conversion_date": "2026-02-25T09:00:00.000Z",
