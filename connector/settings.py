@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         "leadscore", description="HubSpot property group that holds leadscore's properties."
     )
     sync_overlap_seconds: int = Field(
-        300, ge=0,
+        60, ge=0,
         description="Incremental reads start this long before the last checkpoint, because "
         "newly changed records take a few seconds to reach HubSpot's search.",
     )

@@ -43,8 +43,8 @@ class Pass:
     full: bool
     lo: int | None  # ms since the epoch; None: from the beginning
     hi: int | None  # ms; None: no upper bound (full pass)
-    phase: str  # "contacts" or an engagement type
-    after: int  # last id done in this phase
+    phase: str  # "contacts" (changed contacts) or "engagement" (contacts with changed activity)
+    after: int  # last contact id done in this phase
 
     def to_json(self) -> dict:
         return {"full": self.full, "lo": self.lo, "hi": self.hi, "phase": self.phase,
@@ -131,7 +131,7 @@ class HubSpotAdapter:
                    own_writes: OwnWriteCheck | None = None) -> Iterator[LeadPage]:
         since = json.loads(checkpoint).get("since") if checkpoint else None
         current = self._start(checkpoint, full)
-        phases = ["contacts"] if current.full else ["contacts", *ENGAGEMENT_TYPES]
+        phases = ["contacts"] if current.full else ["contacts", "engagement"]
         done: set[str] = set()  # contacts scored in this pass (this process)
         for phase in phases[phases.index(current.phase):]:
             if phase != current.phase:
@@ -170,24 +170,33 @@ class HubSpotAdapter:
 
     def _engagement_pages(self, current: Pass, done: set[str]
                           ) -> Iterator[tuple[list[LeadRecord], int]]:
-        kind = current.phase
-        ids: list[str] = []
-        for results in reader.search_ids(self.client, kind, date_property="hs_lastmodifieddate",
-                                         lo_ms=current.lo, hi_ms=current.hi,
-                                         after_id=current.after, properties=["hs_object_id"]):
-            ids += [str(r["id"]) for r in results]
-            if len(ids) + reader.SEARCH_LIMIT > reader.ASSOCIATION_BATCH:
-                yield self._engagement_page(kind, ids, current, done)
-                ids = []
-        if ids:
-            yield self._engagement_page(kind, ids, current, done)
+        """Contacts whose engagement changed in the window, each once however many of its
+        activities changed, in id order, in pages; `after` is the last contact id done."""
+        wanted = [c for c in self._engagement_contacts(current)
+                  if int(c) > current.after and c not in done]
+        for start in range(0, len(wanted), PAGE_CONTACTS):
+            chunk = wanted[start : start + PAGE_CONTACTS]
+            current.after = int(chunk[-1])
+            yield self.read_leads(chunk), 0
 
-    def _engagement_page(self, kind: str, ids: list[str], current: Pass, done: set[str]
-                         ) -> tuple[list[LeadRecord], int]:
-        current.after = int(ids[-1])
+    def _engagement_contacts(self, current: Pass) -> list[str]:
+        contacts: set[str] = set()
+        for kind in ENGAGEMENT_TYPES:
+            ids: list[str] = []
+            for results in reader.search_ids(self.client, kind, date_property="hs_lastmodifieddate",
+                                             lo_ms=current.lo, hi_ms=current.hi, after_id=0,
+                                             properties=["hs_object_id"]):
+                ids += [str(r["id"]) for r in results]
+                if len(ids) + reader.SEARCH_LIMIT > reader.ASSOCIATION_BATCH:
+                    contacts |= self._contacts_of(kind, ids)
+                    ids = []
+            if ids:
+                contacts |= self._contacts_of(kind, ids)
+        return sorted(contacts, key=int)
+
+    def _contacts_of(self, kind: str, ids: list[str]) -> set[str]:
         links = reader.associated_ids(self.client, kind, "contacts", ids)
-        contacts = sorted({c for targets in links.values() for c in targets} - done, key=int)
-        return self.read_leads(contacts), 0
+        return {c for targets in links.values() for c in targets}
 
     # Writing -----------------------------------------------------------------------------
     def _properties(self, values: Mapping[str, str]) -> dict[str, str]:

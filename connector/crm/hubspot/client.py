@@ -42,7 +42,7 @@ class ClientOptions:
     attempts: int = 6
     max_wait: float = 60.0
     timeout: float = 30.0
-    search_counts_toward_window: bool = True
+    search_counts_toward_window: bool = False  # HubSpot documents search as a separate limit
 
 
 class HubSpotClient:
