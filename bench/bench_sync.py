@@ -63,6 +63,8 @@ def child(args: argparse.Namespace) -> None:
         "engagement_objects": sum(v for k, v in items.items()
                                   if "/objects/" in k and "contacts" not in k and k.endswith("batch/read")),
         "rate_limited": usage.rate_limited, "retries": usage.retries, "wall": wall,
+        "server_s": adapter.client.server_seconds,
+        "paced_s": adapter.client.limiter.waited + adapter.client.search_limiter.waited,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "by_endpoint": usage.calls,
     }))
@@ -88,6 +90,9 @@ def show(name: str, r: dict, scale: int) -> None:
     print(f"  wall time      {r['wall']:>8.1f}s  rate-limit floor {floor_wall:>7.1f}s  "
           f"({r['wall'] / max(floor_wall, 1e-9):.2f}×; limits ×{scale}: {LIMIT_PER_10S * scale}/10 s, "
           f"search {search_per_s}/s)")
+    own = r["wall"] - r["server_s"] - r["paced_s"]
+    print(f"                 = {r['server_s']:.1f}s waiting for the sandbox's answers + {r['paced_s']:.1f}s "
+          f"paced by the limiter + {own:.1f}s the sync's own work (reading, scoring, state)")
     print(f"  429s met       {r['rate_limited']:>8}   retries {r['retries']}")
     print(f"  peak memory    {r['peak_rss_mb']:>8.1f} MB (the sync process)")
     print("  calls by endpoint: " + ", ".join(f"{k.split(' ', 1)[1]} {v}" for k, v in sorted(r["by_endpoint"].items())))

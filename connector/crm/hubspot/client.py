@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,7 @@ class HubSpotClient:
         )
         self.usage = ApiUsage()
         self.items: dict[str, int] = {}  # objects read or ids sent, by endpoint (for the floor)
+        self.server_seconds = 0.0  # time spent waiting for HubSpot's answers
         self.policy = RetryPolicy(
             classify, attempts=options.attempts, max_wait=options.max_wait,
             on_retry=self._on_retry, service="HubSpot", **extra,
@@ -94,16 +96,19 @@ class HubSpotClient:
             if not search or self.options.search_counts_toward_window:
                 self.limiter.acquire()
             self.usage.calls[endpoint] = self.usage.calls.get(endpoint, 0) + 1
+            sent = time.monotonic()
             try:
                 raw = method(*args, _preload_content=False,
                              _request_timeout=self.options.timeout, **kwargs)
             except Exception as exc:
+                self.server_seconds += time.monotonic() - sent
                 self._after_error(exc)
                 raise
             try:
                 data = raw.data
             finally:
                 raw.release_conn()
+                self.server_seconds += time.monotonic() - sent
             headers = dict(raw.headers.items())
             self._observe(headers)
             return Response(raw.status, headers, json.loads(data) if data else {})
