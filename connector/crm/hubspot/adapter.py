@@ -145,28 +145,35 @@ class HubSpotAdapter:
 
     def _contact_pages(self, current: Pass, own_writes: OwnWriteCheck | None
                        ) -> Iterator[tuple[list[LeadRecord], int]]:
+        """Changed contacts in pages of up to 1,000 that need scoring: those unchanged since our
+        own write are dropped from each search page first, so that their engagement is never
+        read and pages of kept contacts stay full (one associations call per type a page)."""
         window = None if current.full else "lastmodifieddate"
-        batch: list[dict] = []
+        kept: list[dict] = []
+        skipped = 0
+        last = current.after
         for results in reader.search_ids(self.client, "contacts", date_property=window,
                                          lo_ms=current.lo, hi_ms=current.hi,
                                          after_id=current.after, properties=self.read_properties):
-            batch += results
-            if len(batch) + reader.SEARCH_LIMIT > PAGE_CONTACTS:
-                yield self._contact_page(batch, current, own_writes)
-                batch = []
-        if batch:
-            yield self._contact_page(batch, current, own_writes)
+            last = int(results[-1]["id"])
+            fresh = self._not_ours(results, own_writes)
+            skipped += len(results) - len(fresh)
+            kept += fresh
+            if len(kept) + reader.SEARCH_LIMIT > PAGE_CONTACTS:
+                current.after = last
+                yield self._records(kept), skipped
+                kept, skipped = [], 0
+        if kept or skipped:
+            current.after = last
+            yield self._records(kept), skipped
 
-    def _contact_page(self, batch: list[dict], current: Pass, own_writes: OwnWriteCheck | None
-                      ) -> tuple[list[LeadRecord], int]:
-        current.after = int(batch[-1]["id"])
-        if own_writes is not None:
-            stamps = {str(o["id"]): o["updatedAt"] for o in batch if o.get("updatedAt")}
-            ours = own_writes(stamps)
-            kept = [o for o in batch if str(o["id"]) not in ours]
-        else:
-            kept = batch
-        return self._records(kept), len(batch) - len(kept)
+    @staticmethod
+    def _not_ours(results: list[dict], own_writes: OwnWriteCheck | None) -> list[dict]:
+        if own_writes is None:
+            return results
+        stamps = {str(o["id"]): o["updatedAt"] for o in results if o.get("updatedAt")}
+        ours = own_writes(stamps)
+        return [o for o in results if str(o["id"]) not in ours]
 
     def _engagement_pages(self, current: Pass, done: set[str]
                           ) -> Iterator[tuple[list[LeadRecord], int]]:
