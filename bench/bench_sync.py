@@ -133,7 +133,8 @@ def main() -> None:
             now = datetime.now(UTC)
             for n, cid in enumerate(ids):
                 if n % 2:
-                    sb.set_contact(cid, {"jobtitle": rng.choice(["VP Sales", "Intern", "Head of Growth"])})
+                    title = rng.choice(["VP Sales", "Intern", "Head of Growth"])
+                    sb.set_contact(cid, {"jobtitle": f"{title} ({n})"})  # always a change
                 else:
                     sb.add_engagement(cid, kind="meeting", at=now - timedelta(hours=1), outcome="completed")
             inc = run_child(sb, state, "incremental", args.scale)

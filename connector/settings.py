@@ -73,6 +73,11 @@ class Settings(BaseSettings):
         description="Calls per rolling 10 s until the portal's rate-limit headers say otherwise: "
         "100 Free/Starter, 190 Professional/Enterprise, 250 with the API limit increase.",
     )
+    hubspot_web_events: bool = Field(
+        False,
+        description="Read each contact's page views and form submissions from HubSpot's events "
+        "API (Marketing Hub Enterprise) so rules on page URLs apply; one call per active contact.",
+    )
     hubspot_search_per_second: float = Field(
         5, gt=0, description="Search API calls per second (HubSpot's own search limit)."
     )

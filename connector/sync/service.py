@@ -62,6 +62,7 @@ def make_adapter(settings: Settings, model: ScoringModel, now: datetime | None =
         return HubSpotAdapter(
             client, model, prefix=settings.property_prefix, group=settings.property_group,
             overlap=timedelta(seconds=settings.sync_overlap_seconds), now=lambda: started,
+            web_events=settings.hubspot_web_events,
         )
     raise UserError(f"LEADSCORE_CRM={settings.crm}: this CRM has no sync yet; fix: use hubspot.")
 

@@ -51,6 +51,12 @@ class Pass:
                 "after": self.after}
 
 
+def _views(props: Mapping[str, str | None]) -> bool:
+    """Whether the contact has web activity the events API could detail."""
+    return any((props.get(name) or "0") not in ("0", "") for name in
+               ("hs_analytics_num_page_views", "num_conversion_events"))
+
+
 def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
@@ -68,11 +74,13 @@ class HubSpotAdapter:
         group: str = "leadscore",
         overlap: timedelta = timedelta(minutes=5),
         now: Callable[[], datetime],
+        web_events: bool = False,
     ) -> None:
         self.client = client
         self.group = group
         self.overlap = overlap
         self.now = now
+        self.web_events = web_events
         self.names = {field: prefix + field for field in NEUTRAL_FIELDS}
         self.names["stage"] = STAGE_PROPERTY
         self.to_neutral = {hubspot: field for field, hubspot in self.names.items()}
@@ -92,7 +100,14 @@ class HubSpotAdapter:
         props = obj.get("properties") or {}
         lead_props = {k: v for k, v in props.items() if k not in self.to_neutral}
         written = {self.to_neutral[k]: v for k, v in props.items() if k in self.to_neutral}
-        lead = Lead(str(obj["id"]), lead_props, tuple(counter_events(props)) + tuple(events),
+        counters = counter_events(props)
+        if self.web_events and _views(props):
+            web = reader.web_events_for(self.client, str(obj["id"]))
+            # The events replace the counters they detail (page views, forms): no double count.
+            detailed = {e.type for e in web}
+            counters = [e for e in counters if e.type not in detailed]
+            events = [*events, *web]
+        lead = Lead(str(obj["id"]), lead_props, tuple(counters) + tuple(events),
                     props.get(STAGE_PROPERTY) or None)
         return LeadRecord(lead, written, marker=obj.get("updatedAt"))
 

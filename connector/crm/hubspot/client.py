@@ -65,6 +65,7 @@ class HubSpotClient:
         self.groups = hs.crm.properties.groups_api
         self.associations = hs.crm.associations.v4.batch_api
         self.association_pages = hs.crm.associations.v4.basic_api
+        self.web_events = hs.events.events_api
         extra = {} if sleep is None else {"sleep": sleep}
         self.limiter = RollingWindowLimiter(options.rate_limit_per_10s, 10.0, **extra)
         search_window = max(1, int(options.search_per_second))

@@ -140,3 +140,22 @@ def engagement_events(kind: str, props: Mapping[str, str | None]) -> list[Event]
 
 def _clean(attrs: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in attrs.items() if v}
+
+
+# Web analytics events (events API; crm-api-facts.md "Per-event web analytics": Marketing Hub
+# Enterprise, unconfirmed): event type → neutral event and the properties to keep.
+WEB_EVENTS = {
+    "e_visited_page": ("page_view", {"hs_url": "url", "hs_page_title": "title"}),
+    "e_submitted_form": ("form_submission", {"hs_form_title": "form", "hs_url": "url"}),
+}
+
+
+def web_event(item: Mapping) -> Event | None:
+    """One events-API result as a neutral event (None for event types leadscore does not use)."""
+    known = WEB_EVENTS.get(str(item.get("eventType") or ""))
+    if known is None:
+        return None
+    kind, keep = known
+    props = item.get("properties") or {}
+    attrs = {neutral: str(props[name]) for name, neutral in keep.items() if props.get(name)}
+    return Event(kind, parse_time(item.get("occurredAt")), attrs)

@@ -14,7 +14,9 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from connector.crm.errors import CrmUnavailable
-from connector.crm.hubspot.events import ENGAGEMENT_PROPERTIES, ENGAGEMENT_TYPES, engagement_events
+from connector.crm.hubspot.events import (
+    ENGAGEMENT_PROPERTIES, ENGAGEMENT_TYPES, engagement_events, web_event,
+)
 from connector.scoring.types import Event
 
 if TYPE_CHECKING:
@@ -170,3 +172,24 @@ def engagement_for(client: HubSpotClient, contact_ids: Sequence[str],
             for eid in targets:
                 events.setdefault(cid, []).extend(by_id.get(eid, ()))
     return events
+
+
+EVENTS_PAGE = 100  # the events API's default page size (its maximum is unconfirmed)
+
+
+def web_events_for(client: HubSpotClient, contact_id: str) -> list[Event]:
+    """A contact's web analytics events (page views, form submissions), every page of them."""
+    events: list[Event] = []
+    after = None
+    while True:
+        kwargs = {"object_type": "contact", "object_id": int(contact_id), "limit": EVENTS_PAGE}
+        if after:
+            kwargs["after"] = after
+        body = client.call("GET /events/v3/events", client.web_events.get_page_with_http_info,
+                           **kwargs).body
+        results = body.get("results") or []
+        client.count_items("GET /events/v3/events", len(results))
+        events += [e for e in (web_event(r) for r in results) if e is not None]
+        after = ((body.get("paging") or {}).get("next") or {}).get("after")
+        if not after:
+            return events
