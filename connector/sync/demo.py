@@ -37,6 +37,24 @@ def _distribution(title: str, counts: Counter, order: tuple[str, ...]) -> Table:
     return table
 
 
+def _grade_matrix(grades: Counter, model) -> Table:
+    """Contacts by grade: fit bands down, engagement bands across (A1 is best)."""
+    table = Table(title="Grades (fit band × engagement band)")
+    table.add_column("fit \\ engagement")
+    for band in model.engagement_bands:
+        table.add_column(band.name, justify="right")
+    for fit in model.fit_bands:
+        table.add_row(fit.name, *(str(grades.get(fit.name + e.name, 0)) for e in model.engagement_bands))
+    return table
+
+
+def _top_reasons(result, n: int = 5) -> str:
+    """The reasons that weigh most, largest first."""
+    lines = format_reasons(result).splitlines()
+    ranked = sorted(zip(result.reasons, lines), key=lambda pair: -abs(pair[0].points))
+    return "\n".join(line for _, line in ranked[:n])
+
+
 def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int) -> None:
     from connector.crm.hubspot.floor import floor_calls
     from connector.sandbox.hubspot import HubSpotSandbox
@@ -82,7 +100,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int) 
         console.print(f"API calls: {made} used, {floor} the fewest HubSpot's page and batch sizes allow "
                       f"({made / max(floor, 1):.2f}× the minimum)")
         console.print(_distribution("Label distribution", report.labels, model.label_names))
-        console.print(_distribution("Grade distribution", report.grades, model.grades))
+        console.print(_grade_matrix(report.grades, model))
 
         top = sorted(hottest, reverse=True)
         table = Table(title=f"The {len(top)} hottest leads", show_lines=True)
@@ -93,8 +111,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int) 
                                         record.lead.properties.get("lastname")) if p)
             title = record.lead.properties.get("jobtitle") or ""
             table.add_row(f"{name or record.lead.id}\n{title}", result.label, result.grade,
-                          str(result.fit), str(result.engagement),
-                          "\n".join(format_reasons(result).splitlines()[:5]))
+                          str(result.fit), str(result.engagement), _top_reasons(result))
         console.print(table)
         if top:
             _show_record(console, sb, top[0][1].lead.id, adapter.names)
