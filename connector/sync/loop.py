@@ -149,7 +149,7 @@ class SyncRun:
 
     def _pages(self) -> None:
         checkpoint = self.store.checkpoint(self.portal)
-        own = None if self.full or self.dry_run else self._own_writes
+        own = None if self.full else self._own_writes
         for page in self.adapter.iter_pages(checkpoint, full=self.full, own_writes=own):
             self.report.stats.skipped += page.skipped
             self._process(page.records, clear_unchanged=False)

@@ -127,6 +127,13 @@ def test_dry_run_writes_nothing_saves_no_checkpoint_and_lists_changes(store):
     assert report.label_moves[("none", "hot")] == 1 and report.label_moves[("none", "cold")] == 5
 
 
+def test_dry_run_skips_our_own_writes_as_a_sync_would(store):
+    crm = FakeCrm(6)
+    sync(crm, store)
+    report = sync(crm, store, dry_run=True, on_change=lambda c: None)
+    assert report.stats.skipped == 6 and report.stats.scored == 0
+
+
 def test_dry_run_after_a_sync_shows_label_moves(store):
     crm = FakeCrm(6)
     sync(crm, store)
