@@ -113,6 +113,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int) 
             table.add_row(f"{name or record.lead.id}\n{title}", result.label, result.grade,
                           str(result.fit), str(result.engagement), _top_reasons(result))
         console.print(table)
+        adapter.client.close()
         if top:
             _show_record(console, sb, top[0][1].lead.id, adapter.names)
 

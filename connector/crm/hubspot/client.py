@@ -146,6 +146,13 @@ class HubSpotClient:
         except ValueError:
             log.debug("unreadable rate-limit headers ignored")
 
+    def close(self) -> None:
+        """Close the connections kept alive to HubSpot."""
+        for api in (self.contacts_search, self.contacts_batch, self.objects_batch,
+                    self.objects_search, self.properties, self.groups, self.associations,
+                    self.association_pages, self.web_events):
+            api.api_client.rest_client.pool_manager.clear()
+
     def note_partial(self, attempt: int) -> None:
         """A 207 left inputs undone: count a retry and back off as the policy would."""
         self.usage.retries += 1
