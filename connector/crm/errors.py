@@ -5,9 +5,14 @@ Every message is safe to print and log: it never holds a token, and it says what
 
 from __future__ import annotations
 
+from connector.errors import UserError
 
-class CrmError(Exception):
-    """A CRM call failed for good; the run stops cleanly with its checkpoint intact."""
+
+class CrmError(UserError):
+    """A CRM call failed for good; the run stops cleanly with its checkpoint intact.
+
+    A UserError so that every caller (the CLI, the worker) shows its message, which says what
+    happened and what to do, as one line without a traceback."""
 
 
 class CrmAuthError(CrmError):
