@@ -154,7 +154,8 @@ class HubSpotAdapter:
             pages = (self._contact_pages(current, own_writes) if phase == "contacts"
                      else self._engagement_pages(current, done))
             for records, skipped in pages:
-                done.update(r.lead.id for r in records)
+                if not current.full:  # a full pass has one phase: nothing to remember
+                    done.update(r.lead.id for r in records)
                 yield LeadPage(records, self._checkpoint(since, current), skipped=skipped)
         yield LeadPage([], self._checkpoint(current.hi, None))
 
