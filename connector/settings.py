@@ -94,11 +94,6 @@ class Settings(BaseSettings):
         "reproducible runs and tests. Which records changed is still judged by the clock.",
     )
 
-    @field_validator("as_of", "state_url", mode="before")
-    @classmethod
-    def _empty_is_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
     # Where the worker keeps its state.
     data_dir: Path = Field(Path("data"), description="Directory for the state file and outputs.")
     state_url: str | None = Field(
@@ -118,6 +113,12 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "text"] = Field(
         "auto", description="json (one object per line), text, or auto (text on a terminal)."
     )
+
+    @field_validator("as_of", "state_url", mode="before")
+    @classmethod
+    def _blank_sync_setting_is_unset(cls, value: object) -> object:
+        """`LEADSCORE_AS_OF=` (as in example.env) means: not set."""
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 _FIXES = {
