@@ -55,12 +55,22 @@ def _top_reasons(result, n: int = 5) -> str:
     return "\n".join(line for _, line in ranked[:n])
 
 
+def _model_file(path: Path) -> Path:
+    """The configured model, or the one shipped beside the package when the demo runs from
+    another directory (the default path is relative to the project)."""
+    if path.is_absolute() or path.exists():
+        return path
+    shipped = Path(__file__).resolve().parents[2] / path
+    return shipped if shipped.exists() else path
+
+
 def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int) -> None:
     from connector.crm.hubspot.floor import floor_calls
     from connector.sandbox.hubspot import HubSpotSandbox
     from connector.scoring import load_model
     from connector.sync.service import make_adapter, sync_once
 
+    settings = settings.model_copy(update={"model_path": _model_file(settings.model_path)})
     model = load_model(settings.model_path)
     rank = {name: i for i, name in enumerate(model.label_names)}
     hottest: list[tuple] = []
