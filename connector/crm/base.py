@@ -80,13 +80,19 @@ class ApiUsage:
     calls: dict[str, int] = field(default_factory=dict)
     rate_limited: int = 0
     retries: int = 0
+    # Answers by endpoint and status ("POST /crm/v3/objects/contacts/search 200"; status
+    # "error" for a dropped connection or a timeout), for metrics.
+    statuses: dict[str, int] = field(default_factory=dict)
 
     def since(self, earlier: ApiUsage) -> ApiUsage:
-        calls = {k: v - earlier.calls.get(k, 0) for k, v in self.calls.items()}
+        def minus(now: dict[str, int], before: dict[str, int]) -> dict[str, int]:
+            return {k: v - before.get(k, 0) for k, v in now.items() if v - before.get(k, 0)}
+
         return ApiUsage(
-            calls={k: v for k, v in calls.items() if v},
+            calls=minus(self.calls, earlier.calls),
             rate_limited=self.rate_limited - earlier.rate_limited,
             retries=self.retries - earlier.retries,
+            statuses=minus(self.statuses, earlier.statuses),
         )
 
 

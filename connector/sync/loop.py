@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connector.crm.base import CrmAdapter, LeadRecord, ScoreUpdate
+from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, ScoreUpdate
 from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import changed_values, desired_values
 
@@ -49,6 +49,7 @@ class SyncReport:
     labels: Counter = field(default_factory=Counter)  # new label → leads scored
     grades: Counter = field(default_factory=Counter)
     cancelled: bool = False
+    usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
 
 
 class Cancelled(Exception):
@@ -123,6 +124,7 @@ class SyncRun:
 
     def _finish(self, started: float, usage_before, outcome: str, error: str | None) -> None:
         usage = self.adapter.api_usage().since(usage_before)
+        self.report.usage = usage
         stats = self.report.stats
         stats.api_calls, stats.rate_limited, stats.retries = (
             usage.calls, usage.rate_limited, usage.retries

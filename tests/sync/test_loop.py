@@ -100,11 +100,12 @@ def test_crashed_run_is_recorded_as_failed_with_its_reason(store):
 
 def test_run_record_holds_counts_and_api_calls_by_endpoint(store):
     crm = FakeCrm(12, page_size=5, max_batch=4)
-    sync(crm, store)
+    report = sync(crm, store)
     [run] = store.runs("acme")
     assert run.outcome == "ok" and run.mode == "incremental"
     assert (run.stats.read, run.stats.changed, run.stats.written) == (12, 12, 12)
     assert run.stats.api_calls == {"search": 3, "batch_update": 3}
+    assert report.usage.calls == run.stats.api_calls
 
 
 def test_full_sync_rescores_leads_unchanged_since_our_write(store):

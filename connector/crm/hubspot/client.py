@@ -103,6 +103,7 @@ class HubSpotClient:
                              _request_timeout=self.options.timeout, **kwargs)
             except Exception as exc:
                 self.server_seconds += time.monotonic() - sent
+                self._count_status(endpoint, api_status(exc) or "error")
                 self._after_error(exc)
                 raise
             try:
@@ -111,6 +112,7 @@ class HubSpotClient:
                 raw.release_conn()
                 self.server_seconds += time.monotonic() - sent
             headers = dict(raw.headers.items())
+            self._count_status(endpoint, raw.status)
             self._observe(headers)
             return Response(raw.status, headers, json.loads(data) if data else {})
 
@@ -122,6 +124,10 @@ class HubSpotClient:
             if api_status(exc) is not None:
                 raise request_error(exc, endpoint) from None
             raise
+
+    def _count_status(self, endpoint: str, status: int | str) -> None:
+        key = f"{endpoint} {status}"
+        self.usage.statuses[key] = self.usage.statuses.get(key, 0) + 1
 
     def _after_error(self, exc: BaseException) -> None:
         if api_status(exc) == 429:
@@ -162,4 +168,5 @@ class HubSpotClient:
         self.items[endpoint] = self.items.get(endpoint, 0) + n
 
     def api_usage(self) -> ApiUsage:
-        return ApiUsage(dict(self.usage.calls), self.usage.rate_limited, self.usage.retries)
+        return ApiUsage(dict(self.usage.calls), self.usage.rate_limited, self.usage.retries,
+                        dict(self.usage.statuses))
