@@ -158,12 +158,20 @@ class SyncRun:
             if page.checkpoint is not None:
                 self._marks.append((self._queued, page.checkpoint))
             self._flush(full_batches_only=True)
+            self._log_progress()
             if self.on_page:
                 self.on_page(self.report)
             if self.cancel.is_set():
                 self._flush(full_batches_only=False)
                 raise Cancelled
         self._flush(full_batches_only=False)
+
+    def _log_progress(self) -> None:
+        s = self.report.stats
+        counts = {"read": s.read, "scored": s.scored, "changed": s.changed, "written": s.written,
+                  "failed": s.failed, "skipped": s.skipped}
+        log.info("page done: %d read, %d written, %d failed so far", s.read + s.skipped,
+                 s.written, s.failed, extra={"counts": counts})
 
     def _flush(self, *, full_batches_only: bool) -> None:
         """Write pending updates in full batches (all of them at the end). After each batch,

@@ -104,6 +104,8 @@ def ensure_properties(
         _ensure_group(client, group)
         for name, spec in missing:
             _create(client, name, spec, group)
+    elif todo:
+        log.info("dry run: a sync would first %s", "; ".join(todo))
     return todo
 
 
