@@ -239,7 +239,9 @@ class HubSpotAdapter:
 
     def _refused(self, updates: Sequence[ScoreUpdate], err: CrmRequestError) -> list[WriteResult]:
         """A batch refused as a whole (400): a property missing is a setup problem that stops
-        the run; otherwise one bad record must not block the rest, so split until it is alone."""
+        the run; otherwise one bad record must not block the rest, so split until it is alone.
+        (HubSpot answers one invalid input, e.g. an INVALID_OPTION value, with a 400 for the
+        whole batch: believed from public issue reports, unconfirmed in its docs.)"""
         codes = {e.get("code") for e in err.body.get("errors") or [] if isinstance(e, dict)}
         if err.status != 400 or "PROPERTY_DOESNT_EXIST" in codes:
             raise err
