@@ -158,7 +158,8 @@ class SyncRun:
             if page.checkpoint is not None:
                 self._marks.append((self._queued, page.checkpoint))
             self._flush(full_batches_only=True)
-            self._log_progress()
+            if page.records or page.skipped:
+                self._log_progress()
             if self.on_page:
                 self.on_page(self.report)
             if self.cancel.is_set():
