@@ -6,9 +6,7 @@ import importlib
 
 import typer
 
-MODULES: list[str] = [
-    "sync",
-]
+MODULES: list[str] = ["scoring", "sandbox", "sync"]
 
 
 def register_all(app: typer.Typer) -> None:

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
-# Until the scoring core and the HubSpot sandbox are merged into this branch (built in parallel).
-pytest.importorskip("connector.scoring.model")
-pytest.importorskip("connector.sandbox.hubspot")
-
 import csv
 import json
 import subprocess

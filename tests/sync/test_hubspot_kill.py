@@ -3,12 +3,6 @@ ends, and writes no contact twice with the same values."""
 
 from __future__ import annotations
 
-import pytest
-
-# Until the scoring core and the HubSpot sandbox are merged into this branch (built in parallel).
-pytest.importorskip("connector.scoring.model")
-pytest.importorskip("connector.sandbox.hubspot")
-
 import os
 import signal
 import subprocess
