@@ -146,9 +146,6 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="JSON: model stage -> value written to the stage field (default: the same name).",
     )
-    salesforce_overlap_seconds: int = Field(
-        300, ge=0, description="Incremental reads start this long before the checkpoint."
-    )
     salesforce_query_batch_size: int = Field(
         2000, ge=200, le=2000, description="Records per query page (Sforce-Query-Options batchSize)."
     )

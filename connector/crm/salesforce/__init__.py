@@ -11,36 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-import requests
-
 from connector.crm.salesforce.adapter import SalesforceAdapter
 from connector.crm.salesforce.auth import token_source
-from connector.crm.salesforce.client import SalesforceClient
+from connector.crm.salesforce.client import HttpSession, SalesforceClient
 from connector.crm.salesforce.mapping import MappingConfig
 
 __all__ = ["SalesforceAdapter", "SalesforceClient", "connect", "make_client"]
 
 
-class _Session(requests.Session):
-    """A session whose own CA bundle wins: plain requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE
-    in the environment override `Session.verify` (psf/requests issue 3829)."""
-
-    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001, ANN201
-        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
-        if verify is None and isinstance(self.verify, str):
-            merged["verify"] = self.verify
-        return merged
-
-
 def make_client(settings, **kwargs: object) -> SalesforceClient:  # noqa: ANN001 (Settings)
-    session = _Session()
-    if settings.salesforce_ca_bundle is not None:
-        session.verify = str(settings.salesforce_ca_bundle)
+    ca_bundle = settings.salesforce_ca_bundle
+    session = HttpSession(settings.http_timeout_seconds, str(ca_bundle) if ca_bundle else None)
     return SalesforceClient(
         token_source(settings, session),
         session,
         api_version=settings.salesforce_api_version,
         share=settings.salesforce_api_share,
+        attempts=settings.retry_attempts,
+        max_wait=settings.retry_max_wait_seconds,
         query_batch_size=settings.salesforce_query_batch_size,
         **kwargs,  # type: ignore[arg-type]
     )
@@ -54,7 +42,7 @@ def connect(settings, *, clock: Callable[[], datetime] | None = None, **client_k
         client,
         MappingConfig.from_settings(settings),
         include_contacts=settings.salesforce_include_contacts,
-        overlap_seconds=settings.salesforce_overlap_seconds,
+        overlap_seconds=settings.sync_overlap_seconds,
         bulk_threshold=settings.salesforce_bulk_threshold,
         **extra,  # type: ignore[arg-type]
     )

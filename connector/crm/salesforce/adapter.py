@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from connector.crm.base import LeadPage, LeadRecord, ScoreUpdate, WriteResult
+from connector.crm.base import ApiUsage, LeadPage, LeadRecord, OwnWriteCheck, ScoreUpdate, WriteResult
 from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
 from connector.crm.salesforce.errors import error_items, error_message
 from connector.crm.salesforce.mapping import (
@@ -60,14 +60,21 @@ class SalesforceAdapter:
 
     # -- fields ----------------------------------------------------------------------------------
 
-    def ensure_fields(self, model: object = None) -> None:
-        """Check (never create: that is `leadscore setup salesforce --create`) that every field
-        leadscore reads and writes exists and is updateable; a clear UserError before any write."""
+    def ensure_fields(self, model: object = None, *, create: bool = True) -> None:
+        """Check that every field leadscore reads and writes exists and is updateable: a clear
+        UserError before any write. A sync never changes the org's metadata, whatever `create`
+        says: creating fields is `leadscore setup salesforce --create`, run by an admin."""
         FieldCheck(self.client, self.config, self.reader.objects).require()
 
     # -- reading ---------------------------------------------------------------------------------
 
-    def iter_pages(self, checkpoint: str | None, *, full: bool) -> Iterator[LeadPage]:
+    def iter_pages(
+        self, checkpoint: str | None, *, full: bool, own_writes: OwnWriteCheck | None = None
+    ) -> Iterator[LeadPage]:
+        """Changed Leads (then Contacts) by SystemModstamp, then those whose activity changed.
+
+        Own writes are left out by the query itself (`LastModifiedById` is not the integration
+        user), so `own_writes` is not needed: a record our write touched last is not read."""
         state = Checkpoint.parse(checkpoint)
         resuming = state.phase is not None and (state.mode == "full" or not full)
         if not resuming:
@@ -184,6 +191,9 @@ class SalesforceAdapter:
         }
 
     # -- reporting -------------------------------------------------------------------------------
+
+    def api_usage(self) -> ApiUsage:
+        return self.client.api_usage()
 
     def usage(self) -> dict[str, int]:
         """The org's daily API usage as last reported (`Sforce-Limit-Info`), for the run record."""

@@ -27,27 +27,18 @@ import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 from simple_salesforce.util import exception_handler
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
+from connector.crm.base import ApiUsage
+from connector.crm.errors import CrmError
+from connector.crm.retry import RetryPolicy, Verdict
 from connector.crm.salesforce.auth import SessionToken, TokenSource
-from connector.crm.salesforce.errors import (
-    AllocationStop,
-    SessionError,
-    Verdict,
-    classify,
-    error_message,
-    is_allocation_exhausted,
-)
+from connector.crm.salesforce.errors import AllocationStop, SessionError, classify
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 COLLECTION_SIZE = 200  # sObject Collections: at most 200 records a call (REST API guide)
 BULK_DONE = {"JobComplete", "Failed", "Aborted"}
-
-
-class RetriesExhausted(Exception):
-    """A transient fault outlasted the retry budget: the run stops cleanly and says why."""
 
 
 @dataclass
@@ -88,45 +79,26 @@ class UsageGuard:
         return out
 
 
-@dataclass
-class RetryPolicy:
-    """Bounded exponential backoff with jitter for what `classify` calls transient."""
+class HttpSession(requests.Session):
+    """The transport: a default timeout on every request, and a CA bundle of its own that wins
+    over REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the environment (plain requests lets those
+    override `Session.verify`: psf/requests issue 3829)."""
 
-    attempts: int = 5
-    initial: float = 1.0
-    maximum: float = 30.0
-    sleep: Callable[[float], None] = time.sleep
-    retries: int = field(default=0)
+    def __init__(self, timeout: float = 30.0, ca_bundle: str | None = None) -> None:
+        super().__init__()
+        self.timeout = timeout
+        if ca_bundle:
+            self.verify = ca_bundle
 
-    def run(self, fn: Callable[[], T], what: str) -> T:
-        def before_sleep(state: Any) -> None:
-            self.retries += 1
-            exc = state.outcome.exception()
-            log.warning("salesforce %s: %s; retry %d", what, _describe(exc), state.attempt_number)
+    def request(self, method, url, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        kwargs.setdefault("timeout", self.timeout)
+        return super().request(method, url, *args, **kwargs)
 
-        retrying = Retrying(
-            retry=retry_if_exception(lambda exc: classify(exc) is Verdict.RETRY),
-            wait=wait_exponential_jitter(initial=self.initial, max=self.maximum),
-            stop=stop_after_attempt(self.attempts),
-            sleep=self.sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
-        try:
-            return retrying(fn)
-        except Exception as exc:
-            if classify(exc) is Verdict.RETRY:
-                raise RetriesExhausted(
-                    f"Salesforce {what} still failing after {self.attempts} attempts: {_describe(exc)}; "
-                    "the run stopped cleanly with its checkpoint kept."
-                ) from None
-            raise
-
-
-def _describe(exc: BaseException | None) -> str:
-    if isinstance(exc, SalesforceError):
-        return f"HTTP {exc.status} {error_message(exc)}"
-    return type(exc).__name__
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # noqa: ANN001, ANN201
+        merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        if verify is None and isinstance(self.verify, str):
+            merged["verify"] = self.verify
+        return merged
 
 
 class SalesforceClient:
@@ -139,14 +111,20 @@ class SalesforceClient:
         *,
         api_version: str,
         share: float = 0.8,
-        retry: RetryPolicy | None = None,
+        attempts: int = 6,
+        max_wait: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
         query_batch_size: int = 2000,
     ) -> None:
         self._tokens = tokens
         self._session = session
         self._version = api_version
+        self._sleep = sleep
         self.guard = UsageGuard(share)
-        self.retry = retry or RetryPolicy()
+        self.retries = 0
+        self.rate_limited = 0
+        self.retry = RetryPolicy(classify, attempts=attempts, max_wait=max_wait, sleep=sleep,
+                                 on_retry=self._count_retry, service="Salesforce")
         self.query_batch_size = query_batch_size
         self.calls: Counter[str] = Counter()
         self.rows: Counter[str] = Counter()  # records read, by "query:Object" (for the floor)
@@ -176,6 +154,13 @@ class SalesforceClient:
             session=self._session,
         )
 
+    def _count_retry(self, verdict: Verdict) -> None:
+        self.retries += 1
+        self.rate_limited += int(verdict.rate_limited)
+
+    def api_usage(self) -> ApiUsage:
+        return ApiUsage(dict(self.calls), self.rate_limited, self.retries)
+
     def usage_report(self) -> dict[str, int]:
         return self.guard.snapshot()
 
@@ -195,16 +180,7 @@ class SalesforceClient:
             self.calls[endpoint] += 1
             return fn(self.sf)
 
-        try:
-            return self.retry.run(lambda: self._renewing(attempt, endpoint), endpoint)
-        except SalesforceError as exc:
-            if is_allocation_exhausted(exc):
-                raise AllocationStop(
-                    "Salesforce refused the call: the org's daily API allocation is used up "
-                    "(REQUEST_LIMIT_EXCEEDED, TotalRequests). The checkpoint is kept; run again "
-                    "once the rolling 24-hour usage has dropped."
-                ) from None
-            raise
+        return self.retry.call(lambda: self._renewing(attempt, endpoint), what=endpoint)
 
     def _renewing(self, attempt: Callable[[], T], endpoint: str) -> T:
         try:
@@ -236,12 +212,12 @@ class SalesforceClient:
 
         def ask(sf: Salesforce) -> str | None:
             url = f"https://{sf.sf_instance}/services/oauth2/userinfo"
-            response = sf.session.get(url, headers=sf.headers, timeout=60)
+            response = sf.session.get(url, headers=sf.headers)
             return response.json().get("user_id") if response.status_code == 200 else None
 
         try:
             return self._call("oauth2/userinfo", ask)
-        except (ValueError, SalesforceError, RetriesExhausted):
+        except (ValueError, SalesforceError, CrmError):
             return None
 
     # -- reads ---------------------------------------------------------------------------------
@@ -293,7 +269,7 @@ class SalesforceClient:
     def _raw(self, sf: Salesforce, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A REST call simple-salesforce has no JSON helper for (CSV bodies), with its error mapping."""
         headers = {**sf.headers, **kwargs.pop("headers", {})}
-        response = sf.session.request(method, sf.base_url + path, headers=headers, timeout=120, **kwargs)
+        response = sf.session.request(method, sf.base_url + path, headers=headers, **kwargs)
         if response.status_code >= 300:
             exception_handler(response, name=path)
         return response
@@ -323,7 +299,7 @@ class SalesforceClient:
             info = self._call("jobs/ingest/poll", lambda sf: sf.restful(f"jobs/ingest/{job_id}"))
             if info["state"] in BULK_DONE:
                 break
-            self.retry.sleep(poll)
+            self._sleep(poll)
             poll = min(poll * 2, 15.0)
         if info["state"] != "JobComplete":
             return info, []

@@ -8,27 +8,27 @@ function the retry policy calls.
 
 from __future__ import annotations
 
-from enum import Enum
-
 import requests
 from simple_salesforce.exceptions import SalesforceError
 
-from connector.errors import UserError
+from connector.crm.errors import CrmAuthError, CrmUnavailable
+from connector.crm.retry import Verdict
 
 
-class Verdict(Enum):
-    RETRY = "retry"  # transient: back off and try again
-    FAIL = "fail"  # not transient: raise to the caller
-
-
-class AllocationStop(Exception):
+class AllocationStop(CrmUnavailable):
     """The run stops cleanly: the org's daily API allocation (or leadscore's share of it) is used.
 
     Nothing is lost: the checkpoint stays where the last fully written page left it."""
 
 
-class SessionError(UserError):
+class SessionError(CrmAuthError):
     """The Salesforce session is expired or invalid, and could not be renewed."""
+
+
+EXHAUSTED = (
+    "Salesforce refused the call: the org's daily API allocation is used up (REQUEST_LIMIT_EXCEEDED, "
+    "TotalRequests). The checkpoint is kept; run again once the rolling 24-hour usage has dropped."
+)
 
 
 # 503 SERVER_UNAVAILABLE and the 5xx of a busy org are transient (REST API guide, status codes);
@@ -71,19 +71,23 @@ def is_allocation_exhausted(exc: BaseException) -> bool:
 
 
 def classify(exc: BaseException) -> Verdict:
-    """Retry transient faults; everything else goes to the caller.
+    """Salesforce's side of the one retry policy (connector.crm.retry): retry transient faults,
+    stop at once on the daily quota, let everything else through to the caller.
 
-    The daily quota (TotalRequests) is not transient within a run: it is FAIL, and the client
-    turns it into AllocationStop. Too many long requests at once (ConcurrentPerOrgLongTxn, the
-    same 403 code) clears within seconds: RETRY.
+    The daily quota (TotalRequests) does not clear within a run: fatal, AllocationStop. Too many
+    long requests at once (ConcurrentPerOrgLongTxn, the same 403 code) clears within seconds:
+    retried and counted as rate limited, like a 429 or 420 from Salesforce's edge. Core REST sends
+    no Retry-After (crm-api-facts), so the wait is the policy's backoff.
     """
-    if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
-        return Verdict.RETRY
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return Verdict.RETRY
-    if isinstance(exc, SalesforceError):
-        if exc.status in RETRY_STATUSES or error_code(exc) in RETRY_CODES:
-            return Verdict.RETRY
-        if exc.status == 403 and error_code(exc) == "REQUEST_LIMIT_EXCEEDED":
-            return Verdict.FAIL if is_allocation_exhausted(exc) else Verdict.RETRY
-    return Verdict.FAIL
+    if isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)):
+        return Verdict(retry=True, reason=type(exc).__name__)
+    if not isinstance(exc, SalesforceError):
+        return Verdict()
+    reason = f"HTTP {exc.status} {error_message(exc)}"
+    if is_allocation_exhausted(exc):
+        return Verdict(fatal=AllocationStop(EXHAUSTED), reason=reason)
+    if exc.status == 403 and error_code(exc) == "REQUEST_LIMIT_EXCEEDED":
+        return Verdict(retry=True, rate_limited=True, reason=reason)
+    if exc.status in RETRY_STATUSES or error_code(exc) in RETRY_CODES:
+        return Verdict(retry=True, rate_limited=exc.status in (420, 429), reason=reason)
+    return Verdict(reason=reason)

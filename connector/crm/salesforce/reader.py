@@ -160,7 +160,7 @@ class LeadReader:
         out = []
         for row in rows:
             lead, written = to_lead(row, self.config, events.get(row["Id"], ()))
-            out.append(LeadRecord(lead=lead, written=written))
+            out.append(LeadRecord(lead=lead, written=written, marker=row.get("SystemModstamp")))
         return out
 
     def _collect(self, ids: list[str], events: dict[str, list[Event]]) -> None:

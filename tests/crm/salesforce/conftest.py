@@ -14,7 +14,7 @@ import responses
 
 from connector.crm.salesforce.adapter import SalesforceAdapter
 from connector.crm.salesforce.auth import OAuthToken, StaticToken
-from connector.crm.salesforce.client import RetryPolicy, SalesforceClient
+from connector.crm.salesforce.client import SalesforceClient
 from connector.crm.salesforce.mapping import MappingConfig
 from connector.settings import Settings
 
@@ -87,14 +87,12 @@ def rsps():
         yield mock
 
 
-@pytest.fixture
-def no_sleep() -> RetryPolicy:
-    return RetryPolicy(attempts=3, sleep=lambda seconds: None)
+NO_WAIT = {"attempts": 3, "sleep": lambda seconds: None}
 
 
 @pytest.fixture
-def client(rsps, no_sleep) -> SalesforceClient:
-    return SalesforceClient(StaticToken(TOKEN, INSTANCE), requests.Session(), api_version="65.0", retry=no_sleep)
+def client(rsps) -> SalesforceClient:
+    return SalesforceClient(StaticToken(TOKEN, INSTANCE), requests.Session(), api_version="65.0", **NO_WAIT)
 
 
 @pytest.fixture
@@ -107,10 +105,10 @@ def adapter(client, config) -> SalesforceAdapter:
     return SalesforceAdapter(client, config, clock=lambda: SERVER_DATE)
 
 
-def oauth_client(retry: RetryPolicy) -> SalesforceClient:
+def oauth_client() -> SalesforceClient:
     session = requests.Session()
     tokens = OAuthToken(session, INSTANCE, "3MVG9-consumer-key", client_secret="consumer-secret")
-    return SalesforceClient(tokens, session, api_version="65.0", retry=retry)
+    return SalesforceClient(tokens, session, api_version="65.0", **NO_WAIT)
 
 
 def token_answer(access_token: str) -> dict:

@@ -4,7 +4,7 @@ import pytest
 import requests
 import responses
 
-from connector.crm.salesforce.client import RetriesExhausted
+from connector.crm.errors import CrmUnavailable
 from connector.crm.salesforce.errors import AllocationStop, SessionError
 from tests.crm.salesforce.conftest import (
     BASE, INSTANCE, TOKEN, error_body, oauth_client, query_result, sf_headers, token_answer,
@@ -13,23 +13,23 @@ from tests.crm.salesforce.conftest import (
 LIMITS = {"DailyApiRequests": {"Max": 100000, "Remaining": 99000}}
 
 
-def test_expired_session_is_renewed_once_and_the_call_repeated(rsps, no_sleep):
+def test_expired_session_is_renewed_once_and_the_call_repeated(rsps):
     rsps.add(responses.POST, INSTANCE + "/services/oauth2/token", json=token_answer("first-token"))
     rsps.add(responses.POST, INSTANCE + "/services/oauth2/token", json=token_answer("second-token"))
     rsps.add(responses.GET, BASE + "/limits", status=401,
              json=error_body("INVALID_SESSION_ID", "Session expired or invalid"))
     rsps.add(responses.GET, BASE + "/limits", json=LIMITS, headers=sf_headers())
-    client = oauth_client(no_sleep)
+    client = oauth_client()
     assert client.limits() == LIMITS
     auth = [c.request.headers.get("Authorization") for c in rsps.calls if "/limits" in c.request.url]
     assert auth == ["Bearer first-token", "Bearer second-token"]
 
 
-def test_session_rejected_after_renewal_is_a_clear_error(rsps, no_sleep):
+def test_session_rejected_after_renewal_is_a_clear_error(rsps):
     rsps.add(responses.POST, INSTANCE + "/services/oauth2/token", json=token_answer("first-token"))
     rsps.add(responses.GET, BASE + "/limits", status=401,
              json=error_body("INVALID_SESSION_ID", "Session expired or invalid"))
-    client = oauth_client(no_sleep)
+    client = oauth_client()
     with pytest.raises(SessionError, match="renewed session too"):
         client.limits()
     token_calls = [c for c in rsps.calls if "oauth2/token" in c.request.url]
@@ -45,11 +45,11 @@ def test_expired_static_token_names_the_setting_and_hides_the_token(rsps, client
     assert TOKEN not in str(err.value)
 
 
-def test_refused_oauth_request_names_the_settings(rsps, no_sleep):
+def test_refused_oauth_request_names_the_settings(rsps):
     rsps.add(responses.POST, INSTANCE + "/services/oauth2/token", status=400,
              json={"error": "invalid_client", "error_description": "invalid client credentials"})
     with pytest.raises(Exception, match="invalid_client.*LEADSCORE_SALESFORCE_CLIENT_ID"):
-        oauth_client(no_sleep)
+        oauth_client()
 
 
 def test_daily_allocation_exceeded_stops_cleanly(rsps, client):
@@ -65,7 +65,7 @@ def test_concurrent_long_request_limit_is_retried(rsps, client):
              json=error_body("REQUEST_LIMIT_EXCEEDED", "ConcurrentPerOrgLongTxn Limit exceeded."))
     rsps.add(responses.GET, BASE + "/limits", json=LIMITS, headers=sf_headers())
     assert client.limits() == LIMITS
-    assert client.retry.retries == 1
+    assert (client.retries, client.rate_limited) == (1, 1)
 
 
 def test_server_unavailable_and_dropped_connections_are_retried(rsps, client):
@@ -81,7 +81,7 @@ def test_persistent_fault_gives_up_after_the_attempt_budget(rsps, client):
     for _ in range(3):
         rsps.add(responses.GET, BASE + "/limits", status=500,
                  json=error_body("UNKNOWN_EXCEPTION", "An unexpected error occurred."))
-    with pytest.raises(RetriesExhausted, match="after 3 attempts"):
+    with pytest.raises(CrmUnavailable, match="gave up after 3 attempts"):
         client.limits()
 
 
