@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from connector.settings import Settings
+from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, ROOT
+from tests.sync.workers import empty_env_file
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "config" / "scoring.toml"
-ANCHOR = datetime(2026, 3, 2, tzinfo=UTC)  # the seeded history ends here
-NOW = ANCHOR + timedelta(hours=12)
+__all__ = ["ANCHOR", "MODEL", "NOW", "ROOT", "Clock", "api_writes", "crm_state", "settings_for", "worker_env",
+           "write_calls"]
 OURS = ("Leadscore_Fit__c", "Leadscore_Engagement__c", "Leadscore_Label__c", "Leadscore_Grade__c",
         "Leadscore_Reasons__c", "Leadscore_Model__c", "Leadscore_Scored_At__c", "Leadscore_Stage__c")
 FAST = {"retry_max_wait_seconds": 0.05}
@@ -40,9 +40,7 @@ def settings_for(sb, tmp_path: Path, **extra) -> Settings:
 
 def worker_env(sb, tmp_path: Path, now: datetime) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_")}
-    empty = tmp_path / "worker.env"
-    empty.parent.mkdir(parents=True, exist_ok=True)
-    empty.write_text("")
+    empty = empty_env_file(tmp_path)
     values = {**sb.settings(), **FAST, "data_dir": tmp_path / "data", "model_path": MODEL, "portal": "test",
               "as_of": now.isoformat(), "full_rescore_hours": 0, "env_file": empty}
     env.update({f"LEADSCORE_{k.upper()}": str(v) for k, v in values.items()})

@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import re
 
-from typer.testing import CliRunner
-
-from connector.cli import _register, app
-from tests.sync.salesforce_helpers import MODEL
-
-runner = CliRunner()
+from tests.sync.test_demo import run_demo
 
 
 def test_demo_syncs_the_seeded_salesforce_sandbox_and_shows_a_lead(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LEADSCORE_MODEL_PATH", str(MODEL))
-    monkeypatch.setenv("COLUMNS", "200")
-    _register()
-    result = runner.invoke(app, ["demo", "--crm", "salesforce", "--contacts", "150"])
-    assert result.exit_code == 0, result.output
-    out = result.output
+    out = run_demo(tmp_path, monkeypatch, "--crm", "salesforce", "--contacts", "150")
     read = int(re.search(r"read (\d+), scored \1, changed \1, written \1, failed 0", out).group(1))
     assert 120 < read < 150  # the customers among the 150 people are Contacts, not Leads
     used, floor = map(int, re.search(r"API calls: (\d+) used, (\d+) the fewest", out).groups())

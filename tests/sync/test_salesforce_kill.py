@@ -3,23 +3,14 @@ clean run ends and writes no lead twice with the same values."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
-import sys
-import time
-
 from connector.sandbox.salesforce import SalesforceSandbox
 from connector.sync.service import sync_once
 from tests.sync.salesforce_helpers import (
-    ANCHOR, NOW, ROOT, Clock, api_writes, crm_state, settings_for, worker_env, write_calls,
+    ANCHOR, NOW, Clock, api_writes, crm_state, settings_for, worker_env, write_calls,
 )
+from tests.sync.workers import kill_at_first_write, leadscore
 
 PEOPLE = 1200  # about 1,100 leads: six collection calls of 200
-
-
-def leadscore(*args: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "connector", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def test_killed_mid_sync_and_restarted_ends_as_a_clean_run_writing_nothing_twice(tmp_path):
@@ -30,14 +21,7 @@ def test_killed_mid_sync_and_restarted_ends_as_a_clean_run_writing_nothing_twice
 
     with SalesforceSandbox.start(people=PEOPLE, seed=5, anchor=ANCHOR, clock=Clock(NOW)) as sb:
         env = worker_env(sb, tmp_path / "killed", NOW)
-        worker = leadscore("sync", "--full", env=env)
-        deadline = time.monotonic() + 60
-        while write_calls(sb) == 0 and worker.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.002)
-        worker.send_signal(signal.SIGKILL)
-        output = worker.communicate(timeout=10)[0]
-        at_kill = write_calls(sb)
-        assert worker.returncode == -signal.SIGKILL, output
+        at_kill = kill_at_first_write(leadscore("sync", "--full", env=env), lambda: write_calls(sb))
         assert 0 < at_kill < clean_writes, "the kill must land in the middle of the writes"
 
         restarted = leadscore("sync", env=env)
