@@ -189,3 +189,12 @@ def test_contacts_are_scored_with_their_accounts_firmographics(sb, tmp_path):
     assert contacts and report.stats.written == len(sb.ids("Lead")) + len(contacts)
     sized = [c for c in contacts if "employees" in (sb.record(c)["Leadscore_Reasons__c"] or "")]
     assert sized, "company size comes from the Contact's Account through Account.NumberOfEmployees"
+
+
+def test_the_run_record_keeps_the_orgs_daily_api_usage(sb, cfg):
+    sb.set_usage(41_000, 100_000)
+    report = sync_once(cfg, full=True, now=NOW)
+    [run] = StateStore.open(default_url(cfg.data_dir)).runs("test", 1)
+    assert run.stats.api_quota == {"daily_used": sb.org.used, "daily_max": 100_000}
+    assert 41_000 < sb.org.used < 41_100
+    assert report.stats.api_quota == run.stats.api_quota

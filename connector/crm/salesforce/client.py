@@ -127,6 +127,8 @@ class SalesforceClient:
                                  on_retry=self._count_retry, service="Salesforce")
         self.query_batch_size = query_batch_size
         self.calls: Counter[str] = Counter()
+        self.statuses: Counter[str] = Counter()  # "query 200", "composite/sobjects error", for metrics
+        self._endpoint = ""
         self.rows: Counter[str] = Counter()  # records read, by "query:Object" (for the floor)
         self.written: Counter[str] = Counter()  # records sent, by write path (for the floor)
         self.server_time: datetime | None = None
@@ -136,6 +138,8 @@ class SalesforceClient:
 
     def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         """Every response: the org's API usage (`Sforce-Limit-Info`) and its clock (`Date`)."""
+        if self._endpoint:
+            self.statuses[f"{self._endpoint} {response.status_code}"] += 1
         limit_info = response.headers.get("Sforce-Limit-Info")
         if limit_info:
             self.guard.update(Salesforce.parse_api_usage(limit_info))
@@ -159,7 +163,10 @@ class SalesforceClient:
         self.rate_limited += int(verdict.rate_limited)
 
     def api_usage(self) -> ApiUsage:
-        return ApiUsage(dict(self.calls), self.rate_limited, self.retries)
+        quota = {}
+        if self.guard.used is not None and self.guard.limit:
+            quota = {"daily_used": self.guard.used, "daily_max": self.guard.limit}
+        return ApiUsage(dict(self.calls), self.rate_limited, self.retries, dict(self.statuses), quota)
 
     def usage_report(self) -> dict[str, int]:
         return self.guard.snapshot()
@@ -178,7 +185,14 @@ class SalesforceClient:
         def attempt() -> T:
             self.guard.check()
             self.calls[endpoint] += 1
-            return fn(self.sf)
+            self._endpoint = endpoint
+            try:
+                return fn(self.sf)
+            except requests.RequestException:
+                self.statuses[f"{endpoint} error"] += 1
+                raise
+            finally:
+                self._endpoint = ""
 
         return self.retry.call(lambda: self._renewing(attempt, endpoint), what=endpoint)
 

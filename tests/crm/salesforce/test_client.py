@@ -149,3 +149,13 @@ def test_jwt_bearer_flow_signs_an_assertion_for_the_user(rsps, tmp_path):
                         audience="https://login.salesforce.com")
     assert (claims["iss"], claims["sub"]) == ("3MVG9-consumer-key", "integration@acme.com")
     assert client.sf.session_id == "jwt-token" and client.base_url == BASE + "/"
+
+
+def test_usage_reports_calls_answers_and_the_daily_allocation(rsps, client):
+    rsps.add(responses.GET, BASE + "/limits", body=requests.ConnectionError("reset"))
+    rsps.add(responses.GET, BASE + "/limits", json=LIMITS, headers=sf_headers(used=1234, limit=100_000))
+    client.limits()
+    usage = client.api_usage()
+    assert usage.calls == {"limits": 2}
+    assert usage.statuses == {"limits error": 1, "limits 200": 1}
+    assert usage.quota == {"daily_used": 1234, "daily_max": 100_000}
