@@ -35,7 +35,8 @@ def make_client(settings, **kwargs: object) -> SalesforceClient:  # noqa: ANN001
 
 
 def connect(settings, *, clock: Callable[[], datetime] | None = None, **client_kwargs: object) -> SalesforceAdapter:  # noqa: ANN001
-    """The adapter for the org the settings name (no call is made until the sync asks)."""
+    """The adapter for the org the settings name. The OAuth flows ask for a session here; token
+    auth makes no call until the sync asks."""
     client = make_client(settings, **client_kwargs)
     extra = {"clock": clock} if clock is not None else {}
     return SalesforceAdapter(

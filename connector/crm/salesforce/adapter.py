@@ -195,9 +195,6 @@ class SalesforceAdapter:
     def api_usage(self) -> ApiUsage:
         return self.client.api_usage()
 
-    def usage(self) -> dict[str, int]:
-        """The org's daily API usage as last reported (`Sforce-Limit-Info`), for the run record."""
-        return self.client.guard.snapshot()
 
 
 def _record_error(errors: Sequence[dict]) -> str:

@@ -71,11 +71,12 @@ class UsageGuard:
                 )
 
     def snapshot(self) -> dict[str, int]:
+        """The allocation as last reported, for the run record (ApiUsage.quota)."""
         out = {}
-        if self.used is not None and self.limit is not None:
-            out.update(api_usage_used=self.used, api_usage_max=self.limit)
-        if self.app_used is not None and self.app_limit is not None:
-            out.update(app_api_usage_used=self.app_used, app_api_usage_max=self.app_limit)
+        if self.used is not None and self.limit:
+            out.update(daily_used=self.used, daily_max=self.limit)
+        if self.app_used is not None and self.app_limit:
+            out.update(app_used=self.app_used, app_max=self.app_limit)
         return out
 
 
@@ -163,13 +164,8 @@ class SalesforceClient:
         self.rate_limited += int(verdict.rate_limited)
 
     def api_usage(self) -> ApiUsage:
-        quota = {}
-        if self.guard.used is not None and self.guard.limit:
-            quota = {"daily_used": self.guard.used, "daily_max": self.guard.limit}
-        return ApiUsage(dict(self.calls), self.rate_limited, self.retries, dict(self.statuses), quota)
-
-    def usage_report(self) -> dict[str, int]:
-        return self.guard.snapshot()
+        return ApiUsage(dict(self.calls), self.rate_limited, self.retries, dict(self.statuses),
+                        self.guard.snapshot())
 
     def close(self) -> None:
         """Close the connections kept alive to Salesforce."""

@@ -89,7 +89,7 @@ def test_guard_stops_before_the_share_of_the_allocation_is_used(rsps, client):
     client.guard.share = 0.5
     rsps.add(responses.GET, BASE + "/limits", json=LIMITS, headers=sf_headers(used=50_000, limit=100_000))
     client.limits()
-    assert client.usage_report() == {"api_usage_used": 50_000, "api_usage_max": 100_000}
+    assert client.api_usage().quota == {"daily_used": 50_000, "daily_max": 100_000}
     with pytest.raises(AllocationStop, match="daily API usage is 50,000 of 100,000"):
         client.limits()
     assert len(rsps.calls) == 1
