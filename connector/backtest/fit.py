@@ -4,8 +4,8 @@ integer points table with label thresholds and grade bands taken from the data.
 The learned log-odds are put on a points scale (`scale` points per unit of log-odds) so that the
 best possible lead gets about `max_points`; each group's cases are shifted so that its weakest case
 gets 0 (a constant shift for every lead, which changes no ranking), so the fit score never drops
-below zero. Rounding to whole points costs a little; `cross_validate` measures how much on the
-same held-out folds as the unrounded model.
+below zero. Rounding to whole points costs a little; `connector.backtest.validation` measures how
+much on the same held-out folds as the unrounded model.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import warnings as _warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
@@ -82,26 +82,6 @@ class FittedModel:
     c: float  # the regularisation strength chosen by inner cross-validation
     weights: np.ndarray  # the unrounded log-odds per feature, for the rounding-cost comparison
     notes: tuple[str, ...] = ()
-
-
-@dataclass
-class Validation:
-    """Held-out figures, one per fold, for the unrounded and the points model on the same folds."""
-
-    auc_unrounded: list[float] = field(default_factory=list)
-    auc_points: list[float] = field(default_factory=list)
-    top30_conversion: list[float] = field(default_factory=list)
-    top30_recall: list[float] = field(default_factory=list)
-    hot_conversion: list[float] = field(default_factory=list)
-    hot_share: list[float] = field(default_factory=list)
-
-    def mean(self, name: str) -> float:
-        values = [v for v in getattr(self, name) if not math.isnan(v)]
-        return float(np.mean(values)) if values else math.nan
-
-    @property
-    def rounding_cost(self) -> float:
-        return self.mean("auc_unrounded") - self.mean("auc_points")
 
 
 def learn_weights(x: np.ndarray, y: np.ndarray, seed: int, c: float | None = None) -> tuple[np.ndarray, float]:
@@ -227,27 +207,4 @@ def fit_model(leads: Sequence[Lead], nows: Sequence[datetime], outcomes: Sequenc
     )
 
 
-def cross_validate(leads: Sequence[Lead], nows: Sequence[datetime], outcomes: Sequence[int], options: FitOptions) -> Validation:
-    """K-fold held-out figures of the whole fit (candidates, strength, points, labels per fold)."""
-    y = np.asarray(outcomes, dtype=int)
-    result = Validation()
-    for train, test in StratifiedKFold(options.folds, shuffle=True, random_state=options.seed).split(np.zeros(len(y)), y):
-        fitted = fit_model([leads[i] for i in train], [nows[i] for i in train], y[train], options)
-        test_leads, test_nows = [leads[i] for i in test], [nows[i] for i in test]
-        unrounded = fitted.points.candidates.matrix(test_leads, test_nows) @ fitted.weights
-        points = fitted.points
-        fit = np.array([points.fit_score(lead, now) for lead, now in zip(test_leads, test_nows)])
-        engagement = np.array([points.engagement_score(lead, now) for lead, now in zip(test_leads, test_nows)])
-        result.auc_unrounded.append(metrics.roc_auc(unrounded, y[test]))
-        result.auc_points.append(metrics.roc_auc(fit + engagement, y[test]))
-        top = metrics.top_share(fit + engagement, y[test], 0.3)
-        result.top30_conversion.append(top.conversion)
-        result.top30_recall.append(top.recall)
-        hot = fitted.labels[0]
-        in_hot = (fit >= hot.min_fit) & (engagement >= hot.min_engagement)
-        result.hot_share.append(float(in_hot.mean()))
-        result.hot_conversion.append(float(y[test][in_hot].mean()) if in_hot.any() else math.nan)
-    return result
-
-
-__all__ = ["Band", "EventCount", "FitOptions", "FittedModel", "Group", "PointsTable", "Validation", "cross_validate", "fit_model"]
+__all__ = ["Band", "EventCount", "FitOptions", "FittedModel", "Group", "PointsTable", "fit_model"]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from connector.backtest.candidates import Candidates, EventCount, TextGroup
-from connector.backtest.fit import FitOptions, choose_bands, choose_labels, cross_validate, fit_model, to_points
+from connector.backtest.fit import FitOptions, choose_bands, choose_labels, fit_model, to_points
 from connector.scoring.types import Event, Lead
 from tests.backtest.synthetic import NOW, history
 
@@ -67,11 +67,3 @@ def test_fit_learns_the_signal_of_the_data():
     assert cases["reference"] > cases["google"] > cases["chat"]
     assert fitted.points.fit_range[0] == 0
     assert fitted.points.fit_range[1] + fitted.points.engagement_range[1] == pytest.approx(100, abs=5)
-
-
-def test_cross_validation_compares_rounded_and_unrounded_on_the_same_folds():
-    leads, outcomes = history(n=400)
-    result = cross_validate(leads, [NOW] * len(leads), outcomes, FitOptions(folds=3))
-    assert len(result.auc_points) == len(result.auc_unrounded) == 3
-    assert result.mean("auc_unrounded") > 0.7
-    assert abs(result.rounding_cost) < 0.02
