@@ -47,7 +47,8 @@ class Decile:
     conversions: float
     conversion: float
     lift: float  # conversion of this decile / overall conversion
-    cumulative_gain: float  # share of all conversions in deciles 1..this one
+    cumulative_gain: float  # share of all conversions in deciles 1..this one (recall)
+    cumulative_conversion: float  # conversion rate of deciles 1..this one (precision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +209,7 @@ def deciles(scores: Sequence[float], outcomes: Sequence[int]) -> list[Decile]:
                 conversion=conversion,
                 lift=conversion / overall if overall else 0.0,
                 cumulative_gain=expected[i] / positives if positives else 0.0,
+                cumulative_conversion=expected[i] / cuts[i] if cuts[i] else 0.0,
             )
         )
     return rows

@@ -170,8 +170,9 @@ def _html(summary: dict, images: dict[str, bytes], title: str) -> str:
         f'<figure><img alt="{name}" src="data:image/png;base64,{base64.b64encode(data).decode()}"></figure>' for name, data in images.items()
     )
     deciles = _table(
-        ["decile", "leads", "conversions", "conversion", "lift", "cumulative gain"],
-        [(d["decile"], d["leads"], f"{d['conversions']:.1f}", _pct(d["conversion"]), f"{d['lift']:.2f}", _pct(d["cumulative_gain"])) for d in summary["deciles"]],
+        ["decile", "leads", "conversions", "conversion", "lift", "cumulative gain (recall)", "top-so-far conversion (precision)"],
+        [(d["decile"], d["leads"], f"{d['conversions']:.1f}", _pct(d["conversion"]), f"{d['lift']:.2f}", _pct(d["cumulative_gain"]),
+          _pct(d["cumulative_conversion"])) for d in summary["deciles"]],
     )
     calibration = _table(
         ["score band", "mean score", "leads", "conversion (95%)"],
@@ -195,7 +196,7 @@ def _html(summary: dict, images: dict[str, bytes], title: str) -> str:
         + _table(["figure", "value"], headline_rows(summary))
         + (f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else "")
         + f"<h2>Charts</h2>{figures}"
-        + f"<h2>Lift and gains by decile</h2>{deciles}<h2>Calibration</h2>{calibration}"
+        + f"<h2>Lift, gains and precision-recall by decile</h2>{deciles}<h2>Calibration</h2>{calibration}"
         + f"<h2>Conversion by grade</h2>{grades}"
         + "<h2>Rules</h2><p>How often each rule fired, and the conversion rate of the leads it fired on against the rest "
         "(Wilson 95% intervals). \"noise?\" means the intervals overlap: the data cannot tell the rule helps.</p>"

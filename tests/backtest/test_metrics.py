@@ -64,6 +64,8 @@ def test_deciles_give_lift_and_cumulative_gains():
     assert rows[2].lift == 0
     assert [r.cumulative_gain for r in rows[:4]] == pytest.approx([1 / 3, 2 / 3, 2 / 3, 1.0])
     assert rows[-1].cumulative_gain == pytest.approx(1.0)
+    # precision of the top k: 1/1, 2/2, 2/3, 3/4
+    assert [r.cumulative_conversion for r in rows[:4]] == pytest.approx([1.0, 1.0, 2 / 3, 0.75])
 
 
 def test_wilson_interval_matches_the_textbook_value():
