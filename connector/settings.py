@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "LEADSCORE_"
@@ -47,6 +47,28 @@ class Settings(BaseSettings):
         "https://api.hubapi.com",
         description="HubSpot API base URL; the sandbox's URL (http://127.0.0.1:PORT) for a try-out.",
     )
+
+    # The HubSpot sandbox (`leadscore sandbox ...`): a local HubSpot-compatible portal.
+    sandbox_port: int = Field(8765, ge=0, le=65535, description="Port the sandbox serves on (127.0.0.1); 0 picks a free one.")
+    sandbox_token: SecretStr | None = Field(
+        None, description="The one token the sandbox accepts; generated (and kept in its data dir) when unset."
+    )
+    sandbox_seed: int = Field(7, description="Seed of the sandbox's generated portal.")
+    sandbox_contacts: int = Field(5000, ge=1, description="How many contacts the sandbox generates.")
+    sandbox_data_dir: Path | None = Field(
+        None, description="Where the sandbox keeps its SQLite portal; default <data_dir>/sandbox."
+    )
+    sandbox_faults: str | None = Field(
+        None, description="Sandbox fault profile: flaky, rate-limited, unstable, slow, partial, or key=value pairs."
+    )
+    sandbox_rate_limit_per_10s: int = Field(190, ge=1, description="Sandbox requests per rolling 10 s, per token.")
+    sandbox_daily_limit: int = Field(625_000, ge=1, description="Sandbox requests per day, per token.")
+    sandbox_search_per_second: int = Field(5, ge=1, description="Sandbox search requests per second, per token.")
+
+    @field_validator("sandbox_token", "sandbox_data_dir", "sandbox_faults", mode="before")
+    @classmethod
+    def _blank_sandbox_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     # Where the worker keeps its state.
     data_dir: Path = Field(Path("data"), description="Directory for the state file and outputs.")
