@@ -20,25 +20,16 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from connector.scoring.types import Lead
+from connector.scoring.values import as_number, as_text
 
 MIN_SUPPORT = 30  # a value needs this many leads (or 0.5% of them) to get a rule of its own
 NUMERIC_SHARE = 0.9  # a property is a number when this share of its values parse as one
 WINDOWS = (7, 30, 90)  # recency windows (days) for dated events, besides all time
 
 
-def _number(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        number = float(value.replace(",", "")) if isinstance(value, str) else float(value)
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _key(value: str | None) -> str | None:
-    """Text values compare case-insensitively, as the scoring core's text rules do."""
-    return None if value is None else str(value).strip().lower()
+def _number(value: object) -> float | None:
+    text = as_text(value)
+    return None if text is None else as_number(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +42,10 @@ class TextGroup:
         return ("missing", "other", *self.levels)
 
     def case_of(self, lead: Lead, now: datetime) -> int:
-        key = _key(lead.properties.get(self.property))
-        if key is None or key == "":
+        text = as_text(lead.properties.get(self.property))
+        if text is None:
             return 0
+        key = text.lower()
         for i, level in enumerate(self.levels):
             if key == level.lower():
                 return 2 + i
@@ -67,20 +59,21 @@ class NumberGroup:
 
     @property
     def cases(self) -> tuple[str, ...]:
-        bounds = ("below", *(_show(e) for e in self.edges))
-        return ("missing", *(f">= {b}" if b != "below" else f"< {_show(self.edges[0])}" for b in bounds))
+        bounds = ("below", *(show_number(e) for e in self.edges))
+        return ("missing", *(f">= {b}" if b != "below" else f"< {show_number(self.edges[0])}" for b in bounds))
 
     def case_of(self, lead: Lead, now: datetime) -> int:
-        raw = lead.properties.get(self.property)
-        if raw is None or str(raw).strip() == "":
+        text = as_text(lead.properties.get(self.property))
+        if text is None:
             return 0
-        number = _number(raw)
+        number = as_number(text)
         if number is None:
             return 1
         return 1 + sum(1 for e in self.edges if number >= e)
 
 
-def _show(number: float) -> str:
+def show_number(number: float) -> str:
+    """A bin edge as a person writes it: 57, not 57.0."""
     return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
@@ -140,7 +133,9 @@ def derive(leads: Sequence[Lead], nows: Sequence[datetime]) -> Candidates:
 
 
 def _group(name: str, values: list[str | None]) -> Group | None:
-    present = [v for v in values if v is not None and str(v).strip() != ""]
+    # Read values as the scoring core reads them (placeholders such as "n/a" are missing; text
+    # compares without case), so that the written rules fire exactly where the fit's cases do.
+    present = [t for t in (as_text(v) for v in values) if t is not None]
     if not present:
         return None
     support = max(MIN_SUPPORT, math.ceil(0.005 * len(values)))
@@ -148,7 +143,7 @@ def _group(name: str, values: list[str | None]) -> Group | None:
     distinct = len(set(numbers))
     if len(numbers) >= NUMERIC_SHARE * len(present) and distinct >= 10:
         return _number_group(name, np.array(numbers), support)
-    spelled = Counter(str(v).strip() for v in present)
+    spelled = Counter(present)
     by_key: Counter[str] = Counter()
     spelling: dict[str, str] = {}
     for text, n in spelled.most_common():

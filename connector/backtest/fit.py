@@ -18,14 +18,16 @@ from datetime import datetime
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from connector.backtest import metrics
 from connector.backtest.candidates import Candidates, EventCount, Group, derive
+from connector.errors import UserError
 from connector.scoring.types import Lead
 
-C_GRID = np.logspace(-2.5, 1, 8)  # inverse regularisation strengths tried by inner CV
+C_GRID = np.logspace(-2.5, 0.5, 7)  # inverse regularisation strengths tried by inner CV (weakest last)
+TOL = 1e-3  # liblinear stopping tolerance: 5-10x faster than 1e-4, the same held-out AUC
 MIN_BAND = 0.01  # a label band must hold at least this share of the leads (and 20 of them)
 
 
@@ -84,22 +86,34 @@ class FittedModel:
     notes: tuple[str, ...] = ()
 
 
+def _l1(c: float) -> LogisticRegression:
+    return LogisticRegression(C=c, l1_ratio=1.0, solver="liblinear", intercept_scaling=10.0, tol=TOL, max_iter=500)
+
+
+def choose_strength(x: np.ndarray, y: np.ndarray, seed: int) -> float:
+    """The strongest regularisation (fewest rules) whose inner 5-fold ROC AUC is within one
+    standard error of the best: as good as the best on this data, with fewer rules to read and
+    less rounding noise (the "one standard error" rule of glmnet and ESL 7.10)."""
+    folds = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y))
+    means, errors = [], []
+    for c in C_GRID:
+        aucs = [metrics.roc_auc(_l1(c).fit(x[train], y[train]).decision_function(x[test]), y[test]) for train, test in folds]
+        means.append(np.mean(aucs))
+        errors.append(np.std(aucs, ddof=1) / np.sqrt(len(aucs)))
+    best = int(np.argmax(means))
+    return float(next(c for c, m in zip(C_GRID, means) if m >= means[best] - errors[best]))
+
+
 def learn_weights(x: np.ndarray, y: np.ndarray, seed: int, c: float | None = None) -> tuple[np.ndarray, float]:
-    """L1-regularised logistic regression; the strength by inner 5-fold CV on ROC AUC unless given.
+    """L1-regularised logistic regression, its strength chosen by `choose_strength` unless given.
 
     Returns the coefficients (log-odds per unit of each feature) and the strength used.
     """
     with _warnings.catch_warnings():
         _warnings.simplefilter("ignore", ConvergenceWarning)
         if c is None:
-            search = LogisticRegressionCV(
-                Cs=C_GRID, l1_ratios=(1.0,), cv=StratifiedKFold(5, shuffle=True, random_state=seed),
-                solver="liblinear", scoring="roc_auc", intercept_scaling=10.0, max_iter=500,
-                use_legacy_attributes=False,
-            ).fit(x, y)
-            c = float(search.C_)
-        model = LogisticRegression(C=c, l1_ratio=1.0, solver="liblinear", intercept_scaling=10.0, max_iter=500).fit(x, y)
-    return model.coef_[0], c
+            c = choose_strength(x, y, seed)
+        return _l1(c).fit(x, y).coef_[0], c
 
 
 def to_points(candidates: Candidates, weights: np.ndarray, max_points: int, support: np.ndarray | None = None) -> PointsTable:
@@ -133,8 +147,12 @@ def _band_table(fit: np.ndarray, engagement: np.ndarray, y: np.ndarray) -> tuple
     wins = np.zeros((len(fs), len(es)))
     np.add.at(leads, (fi, ei), 1)
     np.add.at(wins, (fi, ei), y)
-    suffix = lambda a: a[::-1, ::-1].cumsum(0).cumsum(1)[::-1, ::-1]  # noqa: E731
-    return fs, es, suffix(leads), suffix(wins)
+    return fs, es, _at_least(leads), _at_least(wins)
+
+
+def _at_least(table: np.ndarray) -> np.ndarray:
+    """Cell (i, j) becomes the sum of all cells (>= i, >= j)."""
+    return table[::-1, ::-1].cumsum(0).cumsum(1)[::-1, ::-1]
 
 
 def _wilson_low(wins: np.ndarray, leads: np.ndarray) -> np.ndarray:
@@ -187,8 +205,6 @@ def fit_model(leads: Sequence[Lead], nows: Sequence[datetime], outcomes: Sequenc
     y = np.asarray(outcomes, dtype=int)
     candidates = derive(leads, nows)
     if candidates.width == 0:
-        from connector.errors import UserError
-
         raise UserError("fit: no property or event varies between the leads; fix: map more columns in the mapping file.")
     x = candidates.matrix(leads, nows)
     weights, c = learn_weights(x, y, options.seed, c)

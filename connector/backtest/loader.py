@@ -14,12 +14,13 @@ import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from connector.backtest.mapping import DEFAULT, EventColumn, LeadMapping, MappingError, check_columns, nearest
 from connector.errors import UserError
+from connector.scoring.leadfile import lead_from_dict, parse_lead_line, parse_timestamp
 from connector.scoring.types import Event, Lead
 
 
@@ -41,13 +42,6 @@ class LeadHistory:
     @property
     def outcomes(self) -> list[int]:
         return [item.outcome for item in self.leads]
-
-
-def parse_time(value: str) -> datetime:
-    """An ISO 8601 time as an aware UTC datetime; a time without a zone is taken as UTC."""
-    text = value.strip().replace("Z", "+00:00")
-    stamp = datetime.fromisoformat(text)
-    return stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)
 
 
 def load_history(path: Path | str, outcome: str | None, mapping: LeadMapping = DEFAULT) -> LeadHistory:
@@ -80,31 +74,25 @@ def _csv_rows(path: Path) -> Iterator[Row]:
 
 
 def _jsonl_rows(path: Path) -> Iterator[Row]:
+    """Each line read as `leadscore score` reads it (connector.scoring.leadfile); its top-level
+    fields (the outcome, a cutoff) and its properties are the row's columns."""
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
-            if not line.strip():
+            line = line.strip()
+            if not line or line.startswith("#"):
                 continue
+            where = f"{path}:{number}"
             try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise UserError(f"{path}:{number}: not valid JSON ({exc.msg}); fix: one JSON object per line.") from None
-            if not isinstance(obj, dict):
-                raise UserError(f"{path}:{number}: expected a JSON object; fix: one lead object per line.")
-            columns = {k: v for k, v in obj.items() if k not in {"properties", "events"}}
-            columns.update(obj.get("properties") or {})
-            yield number, columns, [_json_event(path, number, e) for e in obj.get("events") or []]
-
-
-def _json_event(path: Path, number: int, raw: Any) -> Event:
-    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
-        raise UserError(f"{path}:{number}: an event without a type; fix: give each event a \"type\".")
-    stamp = raw.get("timestamp")
-    try:
-        timestamp = parse_time(stamp) if stamp else None
-    except (TypeError, ValueError):
-        raise UserError(f"{path}:{number}: event timestamp {stamp!r} is not an ISO 8601 time; fix: write e.g. 2024-05-01T09:30:00Z.") from None
-    attributes = {str(k): str(v) for k, v in (raw.get("attributes") or {}).items()}
-    return Event(raw["type"], timestamp, attributes, int(raw.get("count", 1)))
+                data = json.loads(line)
+            except json.JSONDecodeError:
+                data = None
+            if not isinstance(data, dict):
+                parse_lead_line(line, where)  # raises the scoring core's message for a bad line
+                continue
+            lead = lead_from_dict(data, where)
+            columns: dict[str, Any] = {k: v for k, v in data.items() if k not in {"properties", "events"}}
+            columns.update(lead.properties)
+            yield number, columns, list(lead.events)
 
 
 class _RowReader:
@@ -113,6 +101,7 @@ class _RowReader:
     def __init__(self, mapping: LeadMapping, outcome: str, source: str, strict_columns: bool) -> None:
         self.mapping, self.outcome, self.source = mapping, outcome, source
         self.strict_columns = strict_columns  # a CSV header must hold every mapped column
+        self.jsonl = not strict_columns  # a JSONL lead may carry its lifecycle "stage"
         self.checked = False
         self.problems: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
@@ -154,20 +143,20 @@ class _RowReader:
         if m.explicit:
             properties = {name: self._value(columns.get(column)) for column, name in m.properties.items()}
         else:
-            skip = m.columns() | {self.outcome, "id"}
+            skip = m.columns() | {self.outcome, "id", "stage"}
             properties = {k: self._value(v) for k, v in columns.items() if k not in skip}
         events = events + [e for spec in m.events for e in self._events(number, spec, columns)]
-        return LabeledLead(Lead(lead_id, properties, tuple(events)), outcome, as_of)
+        stage = self._value(columns.get("stage")) if self.jsonl else None
+        return LabeledLead(Lead(lead_id, properties, tuple(events), stage), outcome, as_of)
 
     def _time(self, number: int, raw: Any) -> datetime | None:
         value = self._value(raw)
         if value is None:
             return None
-        try:
-            return parse_time(value)
-        except ValueError:
+        stamp = parse_timestamp(value)
+        if stamp is None:
             self._note("unreadable timestamps were left empty", f"line {number}: {value!r}")
-            return None
+        return stamp
 
     def _events(self, number: int, spec: EventColumn, columns: Mapping[str, Any]) -> list[Event]:
         value = self._value(columns.get(spec.column))
@@ -187,4 +176,4 @@ class _RowReader:
         return [Event(spec.type, timestamp, {}, int(count))] if count else []
 
 
-__all__ = ["LabeledLead", "LeadHistory", "MappingError", "load_history", "parse_time"]
+__all__ = ["LabeledLead", "LeadHistory", "MappingError", "load_history"]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from connector.backtest.candidates import NumberGroup, TextGroup, _show
+from connector.backtest.candidates import NumberGroup, TextGroup, show_number
 from connector.backtest.fit import FittedModel
 
 STAGE_ORDER = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity", "customer", "evangelist")
@@ -75,7 +75,7 @@ def _group_rules(ids: _Ids, group: TextGroup | NumberGroup, points: Sequence[int
     if points[0]:
         rules.append(_rule(ids, f"{words} missing: {_case_note(leads, wins, 0)}", prop, "is_empty", points[0], f"no {words}"))
     if points[1]:
-        what = "a value not listed below" if isinstance(group, TextGroup) else f"below {_show(group.edges[0])} (or not a number)"
+        what = "a value not listed below" if isinstance(group, TextGroup) else f"below {show_number(group.edges[0])} (or not a number)"
         note = f"{words} given; {what}: {_case_note(leads, wins, 1)}"
         rules.append(_rule(ids, note, prop, "is_set", points[1], f"{words}: {{value}}"))
     if isinstance(group, TextGroup):
@@ -88,8 +88,8 @@ def _group_rules(ids: _Ids, group: TextGroup | NumberGroup, points: Sequence[int
         for j, edge in enumerate(group.edges):
             step = points[2 + j] - points[1 + j]
             if step:
-                note = f"{words} >= {_show(edge)}: {_case_note(leads, wins, 2 + j)} in this bin; {points[2 + j]} points in all"
-                rules.append(_rule(ids, note, prop, "gte", step, f"{words} {{value}}", f"value = {_show(edge)}"))
+                note = f"{words} >= {show_number(edge)}: {_case_note(leads, wins, 2 + j)} in this bin; {points[2 + j]} points in all"
+                rules.append(_rule(ids, note, prop, "gte", step, f"{words} {{value}}", f"value = {show_number(edge)}"))
     return rules
 
 
@@ -131,8 +131,8 @@ def write_model(fitted: FittedModel, context: FitContext, x: np.ndarray, y: np.n
     left_out = ", ".join(context.left_out) or "none"
     head = [
         f"# Learned by `leadscore fit` from {context.source}: {context.leads:,} leads, {context.conversions:,} converted",
-        f"# ({context.conversions / context.leads:.1%}). L1-regularised logistic regression (C = {context.c:g}, chosen by",
-        "# 5-fold cross-validation on ROC AUC) on candidate rules derived from the data; its log-odds are",
+        f"# ({context.conversions / context.leads:.1%}). L1-regularised logistic regression (C = {context.c:g}: the sparsest",
+        "# within one standard error of the best 5-fold ROC AUC) on candidate rules derived from the data; its log-odds are",
         f"# put on a scale of {points.scale:.2f} points per unit, so about {doubling:.1f} points double the odds of",
         "# converting, and rounded to whole points.",
         *(f"# {line}" for line in context.validation.splitlines()),

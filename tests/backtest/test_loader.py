@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 import pytest
 
 from connector.backtest.loader import load_history
-from connector.backtest.mapping import MappingError, parse_mapping
+from connector.backtest.mapping import MappingError, load_mapping, parse_mapping
+from tests.backtest.conftest import MAPPING
 from connector.errors import UserError
 
 CSV = (
@@ -80,6 +81,7 @@ def test_jsonl_leads_keep_their_dated_events(tmp_path):
     lead = {
         "id": "c-1",
         "converted": "yes",
+        "stage": "lead",
         "properties": {"jobtitle": "VP Sales"},
         "events": [{"type": "page_view", "timestamp": "2024-05-01T09:30:00Z", "attributes": {"url": "/pricing"}}],
     }
@@ -87,6 +89,7 @@ def test_jsonl_leads_keep_their_dated_events(tmp_path):
     (item,) = load_history(path, "converted").leads
     assert item.outcome == 1
     assert item.lead.properties == {"jobtitle": "VP Sales"}
+    assert item.lead.stage == "lead"
     (event,) = item.lead.events
     assert event.timestamp == datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
     assert event.attributes == {"url": "/pricing"}
@@ -95,7 +98,7 @@ def test_jsonl_leads_keep_their_dated_events(tmp_path):
 def test_jsonl_bad_line_names_the_line(tmp_path):
     path = tmp_path / "leads.jsonl"
     path.write_text('{"id": "1", "won": "1"}\n{"id": 2,\n')
-    with pytest.raises(UserError, match=r"leads.jsonl:2: not valid JSON"):
+    with pytest.raises(UserError, match=r"leads.jsonl:2: not valid JSON .*fix: write one JSON object per line"):
         load_history(path, "won")
 
 
@@ -106,3 +109,27 @@ def test_jsonl_per_lead_cutoff_is_read_from_the_mapping(tmp_path):
     (item,) = load_history(path, "won", mapping).leads
     assert item.as_of == datetime(2024, 6, 1, tzinfo=UTC)
     assert "cutoff" not in item.lead.properties
+
+
+def test_count_and_value_columns_become_events(tmp_path):
+    path = tmp_path / "leads.csv"
+    path.write_text("Id,Visits,Ebook,Won\n1,3,Yes,1\n2,0,No,0\n3,2.5,,0\n")
+    mapping = parse_mapping(
+        '[source]\nid = "Id"\n[[events]]\ncolumn = "Visits"\ntype = "visit"\n'
+        '[[events]]\ncolumn = "Ebook"\nvalues = { "Yes" = "content_download" }\n', "map.toml",
+    )
+    history = load_history(path, "Won", mapping)
+    assert [[(e.type, e.count) for e in x.lead.events] for x in history.leads] == [
+        [("visit", 3), ("content_download", 1)], [], [],
+    ]
+    assert history.warnings == ["1 values of 'Visits' are not whole counts and were left out (first: line 4: '2.5')"]
+
+
+def test_the_real_x_education_export_loads_without_its_post_contact_columns(xeducation_csv):
+    history = load_history(xeducation_csv, None, load_mapping(MAPPING))
+    assert len(history.leads) > 9000
+    assert 0.3 < sum(history.outcomes) / len(history.leads) < 0.45
+    assert history.warnings == []
+    names = set().union(*(x.lead.properties for x in history.leads))
+    assert "jobtitle" in names and "Tags" not in names and "tags" not in names
+    assert any(e.type == "visit" for x in history.leads for e in x.lead.events)

@@ -3,6 +3,7 @@
 import pytest
 
 from connector.backtest.mapping import MappingError, load_mapping, parse_mapping
+from tests.backtest.conftest import MAPPING
 
 
 def test_mapping_reads_columns_and_their_roles():
@@ -52,3 +53,20 @@ def test_two_columns_with_one_property_name_are_refused():
 def test_missing_mapping_file_says_how_to_fix(tmp_path):
     with pytest.raises(MappingError, match=r"cannot read the mapping file.*fix: pass an existing file with --mapping"):
         load_mapping(tmp_path / "nope.toml")
+
+
+def test_event_column_needs_a_known_event_type():
+    with pytest.raises(MappingError, match=r"\[\[events\]\] #1: unknown event type 'visits'; fix: did you mean 'visit'\?"):
+        parse_mapping('[[events]]\ncolumn = "TotalVisits"\ntype = "visits"\n', "map.toml")
+
+
+def test_event_column_needs_type_or_values():
+    with pytest.raises(MappingError, match="needs exactly one of type .* or values"):
+        parse_mapping('[[events]]\ncolumn = "TotalVisits"\n', "map.toml")
+
+
+def test_shipped_xeducation_mapping_keeps_sales_notes_out():
+    mapping = load_mapping(MAPPING)
+    assert {"Tags", "Lead Quality", "Last Activity", "Asymmetrique Activity Score"} <= mapping.post_contact
+    assert mapping.outcome == "Converted"
+    assert [e.type or sorted(e.values.values()) for e in mapping.events] == ["visit", ["content_download"], ["unsubscribe"]]
