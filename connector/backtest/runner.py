@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,12 +31,17 @@ def model_facts(model: ScoringModel) -> ModelFacts:
 
 def leaked_properties(model: ScoringModel, history: LeadHistory) -> list[str]:
     """Warnings for rules that read a column the mapping marks post-contact (never given)."""
-    left_out = {name.lower() for name in history.left_out}
+    left_out = {_loose(name) for name in history.left_out}
     return [
         f"rule {rule.id} reads {rule.condition.target!r}, which the mapping marks post-contact: it never fires here"
         for rule in model.fit_rules
-        if rule.condition.target.lower() in left_out
+        if _loose(rule.condition.target) in left_out
     ]
+
+
+def _loose(name: str) -> str:
+    """"Lead Quality", "lead_quality" and "LeadQuality" name the same column."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
 @dataclass

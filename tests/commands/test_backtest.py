@@ -136,7 +136,8 @@ def test_fit_writes_a_model_the_core_accepts_and_that_scores_as_the_fit_did(tmp_
                      "--folds", "3", "--as-of", "2024-06-01T00:00:00Z")
     assert run.returncode == 0, run.stderr
     assert "rounding cost" in run.stdout
-    model = load_model(out)  # what `leadscore validate` runs
+    assert _leadscore("validate", str(out)).returncode == 0
+    model = load_model(out)
     assert model.name == "learned"
     assert any(rule.decay.kind == "steps" for rule in model.engagement_rules)  # recent visits count
     assert score_lead(leads[0], model, datetime(2024, 6, 1, tzinfo=UTC)).label in {"hot", "warm", "cold"}
