@@ -10,6 +10,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from connector.errors import UserError
@@ -56,10 +57,10 @@ def _print_headline(summary: dict) -> None:
     table.add_column("figure", style="bold")
     table.add_column("value")
     for name, value in headline_rows(summary):
-        table.add_row(name, value)
+        table.add_row(escape(name), escape(value))
     console.print(table)
     for warning in summary["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 def backtest(
@@ -124,9 +125,9 @@ def _print_fit(learned, out: Path) -> None:
     for band in learned.fitted.labels:
         console.print(f"  {band.name}: fit >= {band.min_fit} and engagement >= {band.min_engagement}, {band.leads:,} leads converting {band.conversion:.1%} (training data)")
     for line in learned.validation.summary_lines() if learned.validation else []:
-        console.print(f"  {line}")
+        console.print(f"  {escape(line)}")
     for warning in learned.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}")
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print(f"next: leadscore validate {out}; leadscore backtest --model {out} --leads ...")
 
 

@@ -156,3 +156,16 @@ def test_fit_on_x_education_makes_a_hot_band_that_converts(xeducation_csv, tmp_p
     assert result["auc"] > 0.85
     assert result["conversion_by_label"]["hot"]["rate"] >= 0.8
     assert result["top30_recall"] > 0.55
+
+
+def test_fit_warns_about_a_column_that_tells_the_outcome(tmp_path):
+    leads, outcomes = history(n=300)
+    rows = [{"id": lead.id, "won": str(y), "properties": {**lead.properties, "tags": "Closed" if y else "Ringing"}}
+            for lead, y in zip(leads, outcomes)]
+    path = _jsonl(tmp_path / "history.jsonl", rows)
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[source]\noutcome = "won"\n')
+    run = _leadscore("fit", "--leads", str(path), "--mapping", str(mapping), "--out", str(tmp_path / "m.toml"), "--folds", "0")
+    assert run.returncode == 0, run.stderr
+    assert "warning: property 'tags' is too good to be true" in run.stdout
+    assert "list its column under [post_contact] in the mapping file" in run.stdout
