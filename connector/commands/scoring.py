@@ -1,4 +1,4 @@
-"""`leadscore validate`, `leadscore score` and the interim `leadscore demo`.
+"""`leadscore validate` and `leadscore score` (`leadscore demo` is the sync's: connector/commands/sync.py).
 
 They drive the pure scoring core from files: a model file, a JSON Lines file of CRM-neutral
 leads. The clock is read here (the default `--now`), never in the core.
@@ -21,17 +21,12 @@ from connector.errors import UserError
 from connector.scoring import ScoreResult, ScoringModel, load_model, score_lead
 from connector.scoring.leadfile import read_leads
 
-SAMPLE_LEADS = Path("config/sample_leads.jsonl")
-# The sample leads' activity was recorded up to this moment; the demo scores them as of then,
-# so its table does not drift as the calendar moves on.
-SAMPLE_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 _REPO = Path(__file__).resolve().parents[2]
 
 
 def register(app: typer.Typer) -> None:
     app.command("validate")(validate)
     app.command("score")(score)
-    app.command("demo")(demo)
 
 
 def validate(
@@ -59,15 +54,6 @@ def score(
         write_json(results, sys.stdout)
     else:
         print_table(results, model, as_of)
-
-
-def demo(
-    leads: Path = typer.Option(None, "--leads", help="Leads file (default: config/sample_leads.jsonl)."),
-) -> None:
-    """Score the bundled sample leads with the model and print the table."""
-    model = load_model(_model_path(None))
-    path = leads or _bundled(SAMPLE_LEADS)
-    print_table((score_lead(lead, model, SAMPLE_NOW) for lead in read_leads(path)), model, SAMPLE_NOW)
 
 
 def _model_path(path: Path | None) -> Path:

@@ -74,11 +74,3 @@ def test_score_rejects_a_bad_now():
     result = runner.invoke(app, ["score", "--leads", str(SAMPLES), "--now", "yesterday"])
     assert result.exit_code != 0
     assert "--now 'yesterday' is not an ISO 8601 time" in str(result.exception)
-
-
-def test_demo_scores_the_sample_leads(monkeypatch):
-    monkeypatch.chdir(ROOT)
-    result = runner.invoke(app, ["demo"], env={"COLUMNS": "200"})
-    assert result.exit_code == 0, result.output
-    assert "b2b-saas-default 1.0.0" in result.output
-    assert "1020" in result.output
