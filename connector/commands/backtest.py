@@ -41,6 +41,21 @@ def _history(leads: Path, outcome: Optional[str], mapping: Optional[Path]):
     return load_history(leads, outcome, load_mapping(mapping) if mapping else DEFAULT)
 
 
+def _crm_history(scoring_model, stages: list[str]):
+    from connector.backtest.crm import history_from_crm
+    from connector.cli import settings
+    from connector.crm.errors import CrmError
+    from connector.sync.service import make_adapter
+
+    unknown = [s for s in stages if s not in scoring_model.stages]
+    if not stages or unknown:
+        raise UserError(f"--outcome-stages: unknown stage {', '.join(unknown) or '(none given)'}; fix: use stages of the model's [stages] order: {', '.join(scoring_model.stages)}.")
+    try:
+        return history_from_crm(make_adapter(settings(), scoring_model), stages)
+    except CrmError as exc:
+        raise UserError(f"reading the CRM failed: {exc}") from None
+
+
 def _default_cutoff(history, as_of: Optional[str]) -> tuple[datetime, bool]:
     from connector.backtest.asof import default_cutoff
 
@@ -65,9 +80,11 @@ def _print_headline(summary: dict) -> None:
 
 def backtest(
     model: Optional[Path] = typer.Option(None, "--model", help="Scoring model file (default: LEADSCORE_MODEL_PATH)."),
-    leads: Path = typer.Option(..., "--leads", help="History of leads with known outcomes: CSV or JSONL."),
+    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL."),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact."),
+    from_crm: bool = typer.Option(False, "--from-crm", help="Read the leads from the CRM (LEADSCORE_CRM): converted = reached an outcome stage."),
+    outcome_stages: str = typer.Option("opportunity,customer,evangelist", "--outcome-stages", help="With --from-crm: lifecycle stages that count as converted."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Score as of this time: later events never count (default: the latest event)."),
     output: Format = typer.Option(Format.table, "--format", help="table (headline figures) or json (every figure)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report and PNG charts into this folder."),
@@ -78,8 +95,15 @@ def backtest(
     from connector.scoring import load_model
 
     scoring_model = load_model(model or settings().model_path)
-    history = _history(leads, outcome, mapping)
-    cutoff, explicit = _default_cutoff(history, as_of)
+    if from_crm == (leads is not None):
+        raise UserError("backtest needs exactly one source; fix: pass --leads FILE (an export) or --from-crm (the CRM itself).")
+    if from_crm:
+        history = _crm_history(scoring_model, [s.strip() for s in outcome_stages.split(",") if s.strip()])
+        explicit_cutoff = _cutoff(as_of)
+        cutoff, explicit = (explicit_cutoff, True) if explicit_cutoff else (datetime.now(UTC), False)
+    else:
+        history = _history(leads, outcome, mapping)
+        cutoff, explicit = _default_cutoff(history, as_of)
     result = run_backtest(history, scoring_model, cutoff, explicit)
     if output is Format.json:
         print(json.dumps(result.summary, indent=2))
