@@ -51,7 +51,8 @@ def _crm_history(scoring_model, stages: list[str]):
     if not stages or unknown:
         raise UserError(f"--outcome-stages: unknown stage {', '.join(unknown) or '(none given)'}; fix: use stages of the model's [stages] order: {', '.join(scoring_model.stages)}.")
     try:
-        return history_from_crm(make_adapter(settings(), scoring_model), stages)
+        properties = sorted({plan.property for plan in scoring_model.fit_plan})
+        return history_from_crm(make_adapter(settings(), scoring_model), properties, stages)
     except CrmError as exc:
         raise UserError(f"reading the CRM failed: {exc}") from None
 

@@ -5,11 +5,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
+from hubspot import HubSpot
+from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimplePublicObjectBatchInput
 
 from connector.backtest.asof import as_of
-from connector.backtest.crm import OUTCOME_STAGES, history_from_crm
+from connector.backtest.crm import OUTCOME_STAGES, history_from_crm, value_as_of
 from connector.backtest.runner import run_backtest
 from connector.sandbox.hubspot import HubSpotSandbox
 from connector.scoring import load_model, score_lead
@@ -28,7 +31,8 @@ def sb():
 def crm_history(sb, tmp_path_factory):
     cfg = Settings(_env_file=None, crm="hubspot", hubspot_url=sb.url, hubspot_token=sb.token,
                    data_dir=tmp_path_factory.mktemp("data"), portal="test", **FAST)
-    return history_from_crm(make_adapter(cfg, load_model(MODEL), NOW))
+    model = load_model(MODEL)
+    return history_from_crm(make_adapter(cfg, model, NOW), sorted({plan.property for plan in model.fit_plan}))
 
 
 def test_outcome_is_reaching_an_outcome_stage(sb, crm_history):
@@ -75,3 +79,27 @@ def test_from_crm_and_a_leads_file_are_one_or_the_other(tmp_path):
                          capture_output=True, text=True, cwd=tmp_path)
     assert run.returncode == 1
     assert "backtest needs exactly one source" in run.stderr
+
+
+def test_value_as_of_takes_the_latest_value_set_by_the_cutoff():
+    history = [
+        {"value": "VP Sales", "timestamp": "2026-03-01T00:00:00Z"},
+        {"value": "Sales Manager", "timestamp": "2026-01-01T00:00:00Z"},
+    ]
+    assert value_as_of(history, datetime(2026, 2, 1, tzinfo=UTC)) == "Sales Manager"
+    assert value_as_of(history, datetime(2026, 3, 1, tzinfo=UTC)) == "VP Sales"
+    assert value_as_of(history, datetime(2025, 12, 1, tzinfo=UTC)) is None
+
+
+def test_a_property_changed_after_converting_is_read_as_it_was(tmp_path):
+    with HubSpotSandbox.start(contacts=60, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sb:
+        cfg = Settings(_env_file=None, crm="hubspot", hubspot_url=sb.url, hubspot_token=sb.token,
+                       data_dir=tmp_path, portal="test", **FAST)
+        model = load_model(MODEL)
+        converted = next(cid for cid in contact_ids(sb) if sb.contact(cid, ["lifecyclestage"])["lifecyclestage"] == "customer")
+        before = sb.contact(converted, ["jobtitle"])["jobtitle"]
+        change = SimplePublicObjectBatchInput(id=converted, properties={"jobtitle": "Chief Revenue Officer"})
+        HubSpot(access_token=sb.token, host=sb.url).crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(inputs=[change]))
+        history = history_from_crm(make_adapter(cfg, model, NOW), ["jobtitle"])
+    (item,) = [x for x in history.leads if x.lead.id == converted]
+    assert item.lead.properties["jobtitle"] == before != "Chief Revenue Officer"
