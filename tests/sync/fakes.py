@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from connector.crm.base import ApiUsage, LeadPage, LeadRecord, ScoreUpdate, WriteResult
+from connector.crm.base import ApiUsage, LeadPage, LeadRecord, WriteResult
 from connector.scoring.types import Event, Lead, Reason, ScoreResult
 
 

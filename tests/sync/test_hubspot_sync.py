@@ -209,3 +209,4 @@ def _web_events_scenario(sb, tmp_path):
 
 
 seen: dict[str, str] = {}
+
