@@ -18,6 +18,30 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "LEADSCORE_"
 
+# Salesforce field mapping defaults: the model's property names (HubSpot's, see config/scoring.toml)
+# fed by Salesforce's standard fields, so one model file serves both CRMs.
+DEFAULT_LEAD_FIELDS = {
+    "email": "Email", "firstname": "FirstName", "lastname": "LastName", "jobtitle": "Title",
+    "company": "Company", "industry": "Industry", "numemployees": "NumberOfEmployees",
+    "annualrevenue": "AnnualRevenue", "country": "Country", "leadsource": "LeadSource",
+    "hs_lead_status": "Status",
+}
+DEFAULT_CONTACT_FIELDS = {
+    "email": "Email", "firstname": "FirstName", "lastname": "LastName", "jobtitle": "Title",
+    "company": "Account.Name", "industry": "Account.Industry",
+    "numemployees": "Account.NumberOfEmployees", "annualrevenue": "Account.AnnualRevenue",
+    "country": "MailingCountry", "leadsource": "LeadSource",
+}
+DEFAULT_EVENT_MAP = {
+    "Task:Email": "email_delivered", "Task:ListEmail": "email_delivered", "Task:Call": "call",
+    "Event:Event": "meeting_booked",
+    "CampaignMember:Responded": "form_submission", "CampaignMember:Registered": "webinar_registered",
+    "CampaignMember:Attended": "webinar_attended", "CampaignMember:Opened": "email_open",
+    "CampaignMember:Clicked": "email_click", "CampaignMember:Downloaded": "content_download",
+    "CampaignMember:Sent": "email_delivered", "CampaignMember:Bounced": "email_bounce",
+    "CampaignMember:Unsubscribed": "unsubscribe",
+}
+
 
 class SettingsError(Exception):
     """A setting is missing or invalid; the message names the variable and the fix."""
@@ -47,6 +71,94 @@ class Settings(BaseSettings):
     hubspot_url: str = Field(
         "https://api.hubapi.com",
         description="HubSpot API base URL; the sandbox's URL (http://127.0.0.1:PORT) for a try-out.",
+    )
+
+    # Salesforce (issue 7). Auth: an access token + instance URL, or an OAuth flow that gets one.
+    salesforce_auth: Literal["token", "client_credentials", "jwt"] = Field(
+        "token",
+        description="How to authenticate to Salesforce: token (access token + instance URL), "
+        "client_credentials or jwt (OAuth flows of a connected app).",
+    )
+    salesforce_instance_url: str = Field(
+        "", description="The org's URL, e.g. https://yourorg.my.salesforce.com (token and jwt auth)."
+    )
+    salesforce_access_token: SecretStr | None = Field(
+        None, description="Salesforce access token (session id), with salesforce_auth=token."
+    )
+    salesforce_login_url: str = Field(
+        "https://login.salesforce.com",
+        description="Where OAuth tokens are requested: the org's My Domain URL for client "
+        "credentials; login.salesforce.com (test.salesforce.com for a sandbox org) for JWT.",
+    )
+    salesforce_client_id: str | None = Field(
+        None, description="The connected app's consumer key (client_credentials and jwt)."
+    )
+    salesforce_client_secret: SecretStr | None = Field(
+        None, description="The connected app's consumer secret (client_credentials)."
+    )
+    salesforce_username: str | None = Field(
+        None, description="The integration user's username, the JWT subject (jwt)."
+    )
+    salesforce_private_key_file: Path | None = Field(
+        None, description="PEM private key whose certificate is on the connected app (jwt)."
+    )
+    salesforce_api_version: str = Field("65.0", description="Salesforce REST API version.")
+    salesforce_ca_bundle: Path | None = Field(
+        None,
+        description="CA bundle (PEM) to trust for Salesforce HTTPS, e.g. the sandbox's; "
+        "unset: the system's trusted CAs.",
+    )
+    salesforce_include_contacts: bool = Field(
+        False, description="Score Contacts as well as unconverted Leads."
+    )
+    salesforce_lead_fields: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_LEAD_FIELDS),
+        description="JSON: model property name -> Lead field feeding it.",
+    )
+    salesforce_contact_fields: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_CONTACT_FIELDS),
+        description="JSON: model property name -> Contact field (Account.X through the relationship).",
+    )
+    salesforce_event_map: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_EVENT_MAP),
+        description="JSON: Task:<TaskSubtype>, Event:<EventSubtype>, CampaignMember:<Status> -> "
+        "the model's event type.",
+    )
+    salesforce_connected_dispositions: list[str] = Field(
+        default_factory=lambda: ["Connected", "Completed", "Meeting booked", "Interested"],
+        description="JSON list: CallDisposition values that count as a connected call.",
+    )
+    salesforce_reply_prefixes: list[str] = Field(
+        default_factory=lambda: ["RE:", "AW:", "SV:"],
+        description="JSON list: Subject prefixes of an Email task that mark a reply from the lead.",
+    )
+    salesforce_rating_enabled: bool = Field(
+        False, description="Also write the label to a Lead's standard Rating picklist."
+    )
+    salesforce_rating_values: dict[str, str] = Field(
+        default_factory=lambda: {"hot": "Hot", "warm": "Warm", "cold": "Cold"},
+        description="JSON: model label -> Rating picklist value.",
+    )
+    salesforce_stage_field: str = Field(
+        "Leadscore_Stage__c", description="The field the lifecycle stage is written to (forward only)."
+    )
+    salesforce_stage_values: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON: model stage -> value written to the stage field (default: the same name).",
+    )
+    salesforce_query_batch_size: int = Field(
+        2000, ge=200, le=2000, description="Records per query page (Sforce-Query-Options batchSize)."
+    )
+    salesforce_bulk_threshold: int = Field(
+        2000,
+        ge=200,
+        description="A write of more records than this uses Bulk API 2.0; fewer: sObject Collections.",
+    )
+    salesforce_api_share: float = Field(
+        0.8,
+        gt=0,
+        le=1,
+        description="Stop cleanly before the org's daily API usage passes this share of its allocation.",
     )
 
     # The HubSpot sync.
@@ -111,9 +223,15 @@ class Settings(BaseSettings):
     sandbox_daily_limit: int = Field(625_000, ge=1, description="Sandbox requests per day, per token.")
     sandbox_search_per_second: int = Field(5, ge=1, description="Sandbox search requests per second, per token.")
 
-    @field_validator("sandbox_token", "sandbox_data_dir", "sandbox_faults", mode="before")
+    @field_validator(
+        "sandbox_token", "sandbox_data_dir", "sandbox_faults", "salesforce_access_token",
+        "salesforce_client_id", "salesforce_client_secret", "salesforce_username",
+        "salesforce_private_key_file", "salesforce_ca_bundle", mode="before",
+    )
     @classmethod
-    def _blank_sandbox_is_unset(cls, value: object) -> object:
+    def _blank_is_unset(cls, value: object) -> object:
+        """An empty value (`LEADSCORE_SALESFORCE_CA_BUNDLE=`, as in example.env) means unset,
+        not the path '.' or an empty secret."""
         return None if isinstance(value, str) and not value.strip() else value
 
     # Where the worker keeps its state.

@@ -98,14 +98,15 @@ def status_command(
 def demo_command(
     contacts: int = typer.Option(1000, "--contacts", help="Contacts in the seeded sandbox portal."),
     seed: int = typer.Option(7, "--seed", help="Seed of the generated portal."),
+    crm: Optional[str] = typer.Option(None, "--crm", help="hubspot or salesforce (default: LEADSCORE_CRM)."),
 ) -> None:
-    """Start a seeded HubSpot sandbox, run a full sync against it, show the result, stop it."""
+    """Start a seeded CRM sandbox, run a full sync against it, show the result, stop it."""
     from connector.cli import settings
     from connector.sync.demo import run_demo
 
     cfg = settings()
     try:
-        run_demo(cfg, console, contacts=contacts, seed=seed)
+        run_demo(cfg, console, contacts=contacts, seed=seed, crm=crm or cfg.crm)
     except CrmError as exc:
         err_console.print(f"[bold red]demo failed:[/] {exc}")
         raise typer.Exit(1) from None

@@ -83,6 +83,9 @@ class ApiUsage:
     # Answers by endpoint and status ("POST /crm/v3/objects/contacts/search 200"; status
     # "error" for a dropped connection or a timeout), for metrics.
     statuses: dict[str, int] = field(default_factory=dict)
+    # The CRM's allocation as it last reported it, a gauge kept as is by `since` (Salesforce:
+    # {"daily_used", "daily_max"} from Sforce-Limit-Info), for the run record.
+    quota: dict[str, int] = field(default_factory=dict)
 
     def since(self, earlier: ApiUsage) -> ApiUsage:
         def minus(now: dict[str, int], before: dict[str, int]) -> dict[str, int]:
@@ -93,6 +96,7 @@ class ApiUsage:
             rate_limited=self.rate_limited - earlier.rate_limited,
             retries=self.retries - earlier.retries,
             statuses=minus(self.statuses, earlier.statuses),
+            quota=dict(self.quota),
         )
 
 

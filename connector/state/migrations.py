@@ -65,7 +65,12 @@ def _v1(op: Operations) -> None:
     )
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1]
+def _v2(op: Operations) -> None:
+    """Runs keep the CRM's API allocation as it stood at their end (Salesforce's daily usage)."""
+    op.add_column("runs", sa.Column("api_quota", sa.Text, nullable=False, server_default="{}"))
+
+
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2]
 LATEST = len(STEPS)
 
 

@@ -76,6 +76,7 @@ runs = Table(
     Column("rate_limited", Integer, nullable=False, default=0),
     Column("retries", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
+    Column("api_quota", Text, nullable=False, default="{}"),
 )
 
 own_writes = Table(

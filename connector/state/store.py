@@ -39,6 +39,7 @@ class RunStats:
     api_calls: dict[str, int] = field(default_factory=dict)
     rate_limited: int = 0
     retries: int = 0
+    api_quota: dict[str, int] = field(default_factory=dict)  # the CRM's allocation at the end
 
 
 @dataclass(frozen=True)
@@ -198,6 +199,7 @@ class StateStore:
                     written=stats.written, failed=stats.failed, skipped=stats.skipped,
                     api_calls=json.dumps(stats.api_calls, sort_keys=True),
                     rate_limited=stats.rate_limited, retries=stats.retries,
+                    api_quota=json.dumps(stats.api_quota, sort_keys=True),
                 )
             )
 
@@ -225,7 +227,7 @@ def _run_record(row: sa.Row) -> RunRecord:
     stats = RunStats(
         read=row.read, scored=row.scored, changed=row.changed, written=row.written,
         failed=row.failed, skipped=row.skipped, api_calls=json.loads(row.api_calls),
-        rate_limited=row.rate_limited, retries=row.retries,
+        rate_limited=row.rate_limited, retries=row.retries, api_quota=json.loads(row.api_quota),
     )
     return RunRecord(
         id=row.id, portal=row.portal, mode=row.mode, outcome=row.outcome,

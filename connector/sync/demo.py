@@ -1,7 +1,8 @@
-"""`leadscore demo`: the seeded HubSpot sandbox, a full sync against it, and what came of it.
+"""`leadscore demo`: a seeded CRM sandbox, a full sync against it, and what came of it.
 
-The sandbox runs in-process on a loopback port with the portal's real rate limit; the sync is
-the same code path as `leadscore sync --full`, through the real hubspot-api-client.
+The sandbox (HubSpot's by default, Salesforce's with `--crm salesforce`: demo_salesforce.py)
+runs in-process on a loopback port with the real limits; the sync is the same code path as
+`leadscore sync --full`, through the real hubspot-api-client or simple-salesforce.
 """
 
 from __future__ import annotations
@@ -9,6 +10,10 @@ from __future__ import annotations
 import heapq
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +23,7 @@ from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from connector.errors import UserError
 from connector.settings import Settings
 from connector.sync.diff import format_reasons
 from connector.sync.output import stats_line
@@ -64,22 +70,56 @@ def _model_file(path: Path) -> Path:
     return shipped if shipped.exists() else path
 
 
-def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int) -> None:
+@dataclass(frozen=True)
+class DemoOrg:
+    """One CRM's sandbox as the demo uses it: settings pointed at it, the floor of API calls for
+    the work done, a way to show one record as a rep sees it."""
+
+    crm: str  # as people write it: HubSpot, Salesforce
+    noun: str  # what it calls its leads: contacts, leads
+    settings: Settings
+    floor: Callable[[Any], int]  # adapter -> the fewest calls its page and batch sizes allow
+    show: Callable[[Console, str], None]  # one record, by id
+    close: Callable[[Any], None]  # adapter -> close its keep-alive connections
+
+
+@contextmanager
+def hubspot_org(settings: Settings, data_dir: Path, *, people: int, seed: int) -> Iterator[DemoOrg]:
     from connector.crm.hubspot.floor import floor_calls
     from connector.sandbox.hubspot import HubSpotSandbox
+
+    with HubSpotSandbox.start(contacts=people, seed=seed) as sb:
+        cfg = settings.model_copy(update={
+            "crm": "hubspot", "hubspot_url": sb.url, "hubspot_token": SecretStr(sb.token),
+            "state_url": None, "data_dir": data_dir, "portal": "demo",
+        })
+        names: dict[str, str] = {}
+
+        def floor(adapter) -> int:  # noqa: ANN001 (HubSpotAdapter)
+            names.update(adapter.names)
+            return floor_calls(adapter.api_usage().calls, adapter.client.items)
+
+        yield DemoOrg("HubSpot", "contacts", cfg, floor, lambda console, cid: _show_record(console, sb, cid, names),
+                      lambda adapter: adapter.client.close())
+
+
+def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, crm: str = "hubspot") -> None:
     from connector.scoring import load_model
     from connector.sync.service import make_adapter, sync_once
 
+    if crm == "salesforce":
+        from connector.sync.demo_salesforce import salesforce_org as open_org
+    elif crm == "hubspot":
+        open_org = hubspot_org
+    else:
+        raise UserError(f"--crm {crm}: no sandbox for that CRM; fix: use hubspot or salesforce.")
     settings = settings.model_copy(update={"model_path": _model_file(settings.model_path)})
     model = load_model(settings.model_path)
     rank = {name: i for i, name in enumerate(model.label_names)}
     hottest: list[tuple] = []
-    console.print(f"starting the HubSpot sandbox with {contacts} seeded contacts (seed {seed}) ...")
-    with tempfile.TemporaryDirectory() as tmp, HubSpotSandbox.start(contacts=contacts, seed=seed) as sb:
-        cfg = settings.model_copy(update={
-            "crm": "hubspot", "hubspot_url": sb.url, "hubspot_token": SecretStr(sb.token),
-            "state_url": None, "data_dir": Path(tmp), "portal": "demo",
-        })
+    console.print(f"starting the {crm} sandbox with {contacts} seeded people (seed {seed}) ...")
+    with tempfile.TemporaryDirectory() as tmp, open_org(settings, Path(tmp), people=contacts, seed=seed) as org:
+        cfg = org.settings
         now = datetime.now(UTC)
         adapter = make_adapter(cfg, model)
 
@@ -93,28 +133,27 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int) 
 
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True) as progress:
-            task = progress.add_task("full sync: reading the portal ...")
+            task = progress.add_task(f"full sync: reading the {org.crm} sandbox ...")
 
             def on_page(report) -> None:
                 s = report.stats
-                progress.update(task, description=f"full sync: {s.scored} contacts scored, "
+                progress.update(task, description=f"full sync: {s.scored} {org.noun} scored, "
                                 f"{s.written} written, {sum(adapter.api_usage().calls.values())} API calls")
 
             report = sync_once(cfg, full=True, now=now, on_result=keep, on_page=on_page,
                                adapter=adapter)
 
-        usage = adapter.api_usage()
-        floor = floor_calls(usage.calls, adapter.client.items)
-        made = sum(usage.calls.values())
-        console.print(f"[bold]Full sync of the sandbox portal[/]: {stats_line(report.stats, report.duration_s)}")
-        console.print(f"API calls: {made} used, {floor} the fewest HubSpot's page and batch sizes allow "
+        floor = org.floor(adapter)
+        made = sum(adapter.api_usage().calls.values())
+        console.print(f"[bold]Full sync of the {org.crm} sandbox[/]: {stats_line(report.stats, report.duration_s)}")
+        console.print(f"API calls: {made} used, {floor} the fewest {org.crm}'s page and batch sizes allow "
                       f"({made / max(floor, 1):.2f}× the minimum)")
         console.print(_distribution("Label distribution", report.labels, model.label_names))
         console.print(_grade_matrix(report.grades, model))
 
         top = sorted(hottest, reverse=True)
         table = Table(title=f"The {len(top)} hottest leads", show_lines=True)
-        for col in ("contact", "label", "grade", "fit", "engagement", "why"):
+        for col in ("lead", "label", "grade", "fit", "engagement", "why"):
             table.add_column(col)
         for _, record, result in top:
             name = " ".join(p for p in (record.lead.properties.get("firstname"),
@@ -123,9 +162,9 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int) 
             table.add_row(f"{name or record.lead.id}\n{title}", result.label, result.grade,
                           str(result.fit), str(result.engagement), _top_reasons(result))
         console.print(table)
-        adapter.client.close()
+        org.close(adapter)
         if top:
-            _show_record(console, sb, top[0][1].lead.id, adapter.names)
+            org.show(console, top[0][1].lead.id)
 
 
 def _show_record(console: Console, sb, contact_id: str, names: dict[str, str]) -> None:

@@ -126,8 +126,8 @@ class SyncRun:
         usage = self.adapter.api_usage().since(usage_before)
         self.report.usage = usage
         stats = self.report.stats
-        stats.api_calls, stats.rate_limited, stats.retries = (
-            usage.calls, usage.rate_limited, usage.retries
+        stats.api_calls, stats.rate_limited, stats.retries, stats.api_quota = (
+            usage.calls, usage.rate_limited, usage.retries, usage.quota
         )
         self.report.duration_s = self.clock() - started
         finished_at = self.now + timedelta(seconds=self.report.duration_s)

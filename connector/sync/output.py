@@ -67,7 +67,14 @@ def stats_line(stats: RunStats, duration_s: float) -> str:
     return (f"read {stats.read}, scored {stats.scored}, changed {stats.changed}, "
             f"written {stats.written}, failed {stats.failed}, unchanged since our write "
             f"{stats.skipped}; {calls} API calls, {stats.rate_limited} rate-limited (429), "
-            f"{stats.retries} retries; {duration_s:.1f}s")
+            f"{stats.retries} retries; {duration_s:.1f}s{_quota(stats.api_quota)}")
+
+
+def _quota(quota: dict[str, int]) -> str:
+    if not quota.get("daily_max"):
+        return ""
+    used, limit = quota.get("daily_used", 0), quota["daily_max"]
+    return f"; the CRM's daily API allocation: {used:,} of {limit:,} used ({used / limit:.0%})"
 
 
 def label_moves_table(report: SyncReport) -> Table:

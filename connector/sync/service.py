@@ -64,7 +64,11 @@ def make_adapter(settings: Settings, model: ScoringModel, now: datetime | None =
             overlap=timedelta(seconds=settings.sync_overlap_seconds), now=lambda: started,
             web_events=settings.hubspot_web_events,
         )
-    raise UserError(f"LEADSCORE_CRM={settings.crm}: this CRM has no sync yet; fix: use hubspot.")
+    if settings.crm == "salesforce":
+        from connector.crm.salesforce import connect
+
+        return connect(settings, clock=lambda: started)
+    raise UserError(f"LEADSCORE_CRM={settings.crm}: this CRM has no sync yet; fix: use hubspot or salesforce.")
 
 
 def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> bool:

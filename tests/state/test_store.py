@@ -108,3 +108,23 @@ def test_a_newer_schema_than_this_leadscore_knows_is_refused(tmp_path):
     store.close()
     with pytest.raises(RuntimeError, match="schema version 99, newer"):
         StateStore.open(url)
+
+
+def test_a_version_1_store_gains_the_runs_api_quota_and_keeps_its_runs(tmp_path, monkeypatch):
+    url = default_url(tmp_path)
+    monkeypatch.setattr(migrations, "LATEST", 1)
+    old = StateStore.open(url)
+    with old.engine.begin() as conn:  # a run as leadscore with schema 1 wrote it
+        conn.execute(sa.text(
+            "insert into runs (portal, mode, outcome, started_at, read, scored, changed, written, failed, "
+            "skipped, api_calls, rate_limited, retries) values ('p', 'full', 'running', "
+            "'2026-03-01 00:00:00.000000', 0, 0, 0, 0, 0, 0, '{}', 0, 0)"))
+        run = conn.execute(sa.text("select max(id) from runs")).scalar()
+    old.close()
+    monkeypatch.undo()
+    store = StateStore.open(url)
+    [record] = store.runs("p")
+    assert record.id == run and record.stats.api_quota == {}
+    store.finish_run(run, RunStats(api_quota={"daily_used": 5, "daily_max": 100}), outcome="ok",
+                     finished_at=datetime(2026, 3, 1, 0, 1, tzinfo=timezone.utc), duration_s=60.0)
+    assert store.runs("p")[0].stats.api_quota == {"daily_used": 5, "daily_max": 100}

@@ -12,14 +12,18 @@ from tests.sync.hubspot_helpers import MODEL
 runner = CliRunner()
 
 
-def test_demo_syncs_the_seeded_sandbox_and_shows_the_summary(tmp_path, monkeypatch):
+def run_demo(tmp_path, monkeypatch, *args: str) -> str:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LEADSCORE_MODEL_PATH", str(MODEL))
     monkeypatch.setenv("COLUMNS", "200")
     _register()
-    result = runner.invoke(app, ["demo", "--contacts", "150"])
+    result = runner.invoke(app, ["demo", *args])
     assert result.exit_code == 0, result.output
-    out = result.output
+    return result.output
+
+
+def test_demo_syncs_the_seeded_sandbox_and_shows_the_summary(tmp_path, monkeypatch):
+    out = run_demo(tmp_path, monkeypatch, "--contacts", "150")
     assert "read 150, scored 150, changed 150, written 150, failed 0" in out
     used, floor = map(int, re.search(r"API calls: (\d+) used, (\d+) the fewest", out).groups())
     assert floor <= used <= floor * 1.1

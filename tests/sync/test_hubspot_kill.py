@@ -4,25 +4,15 @@ ends, and writes no contact twice with the same values."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 
 from connector.sandbox.hubspot import HubSpotSandbox
 from connector.sync.service import sync_once
 from tests.sync.hubspot_helpers import (
-    ANCHOR, FAST, MODEL, NOW, ROOT, api_writes, batch_updates, contact_ids, crm_state, settings_for,
+    ANCHOR, FAST, MODEL, NOW, api_writes, batch_updates, contact_ids, crm_state, settings_for,
 )
+from tests.sync.workers import empty_env_file, kill_at_first_write, leadscore
 
 CONTACTS = 1200  # two pages of work, twelve write batches
-
-
-def empty_env_file(tmp_path):
-    path = tmp_path / "worker.env"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("")
-    return path
 
 
 def worker_env(sb, tmp_path) -> dict[str, str]:
@@ -37,11 +27,6 @@ def worker_env(sb, tmp_path) -> dict[str, str]:
     return env
 
 
-def leadscore(*args: str, env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "connector", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-
 def test_killed_mid_sync_and_restarted_ends_as_a_clean_run_writing_nothing_twice(tmp_path):
     with HubSpotSandbox.start(contacts=CONTACTS, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as clean:
         sync_once(settings_for(clean, tmp_path / "clean"), full=True, now=NOW)
@@ -50,14 +35,7 @@ def test_killed_mid_sync_and_restarted_ends_as_a_clean_run_writing_nothing_twice
 
     with HubSpotSandbox.start(contacts=CONTACTS, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sb:
         env = worker_env(sb, tmp_path / "killed")
-        worker = leadscore("sync", "--full", env=env)
-        deadline = time.monotonic() + 60
-        while batch_updates(sb) == 0 and worker.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.002)
-        worker.send_signal(signal.SIGKILL)
-        output = worker.communicate(timeout=10)[0]
-        at_kill = batch_updates(sb)
-        assert worker.returncode == -signal.SIGKILL, output
+        at_kill = kill_at_first_write(leadscore("sync", "--full", env=env), lambda: batch_updates(sb))
         assert 0 < at_kill < clean_updates, "the kill must land in the middle of the writes"
 
         restarted = leadscore("sync", env=env)

@@ -18,6 +18,7 @@ from connector.sandbox.hubspot.seeding import seed_portal
 from connector.sandbox.hubspot.server import SandboxHTTPServer
 from connector.sandbox.hubspot.store import Clock, Store
 from connector.sandbox.seed import default_anchor
+from connector.sandbox.serving import database_file
 
 DB_NAME = "hubspot-sandbox.sqlite"
 
@@ -34,12 +35,7 @@ def open_store(data_dir: Path | str | None, *, seed: int, contacts: int, anchor:
     if data_dir is None:
         store = Store(":memory:", clock)
     else:
-        path = Path(data_dir) / DB_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if reset:
-            for suffix in ("", "-wal", "-shm"):
-                Path(str(path) + suffix).unlink(missing_ok=True)
-        store = Store(path, clock)
+        store = Store(database_file(data_dir, DB_NAME, reset=reset), clock)
     if store.meta("seed") is None:
         seed_portal(store, seed, contacts, anchor or default_anchor())
     return store

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 from connector.sandbox.hubspot.portal import Portal
+from connector.sandbox.serving import HOST, LoopbackServer
 
-HOST = "127.0.0.1"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -73,15 +71,13 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the portal keeps its own request log (and never a token)."""
 
 
-class SandboxHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
+class SandboxHTTPServer(LoopbackServer):
+    thread_name = "hubspot-sandbox"
 
     def __init__(self, portal: Portal, port: int = 0) -> None:
-        super().__init__((HOST, port), _Handler)
+        super().__init__(port, _Handler)
         self.portal = portal
         portal.base_url = f"http://{HOST}:{self.server_address[1]}"
-        self._thread: threading.Thread | None = None
         self.connections = 0  # accepted TCP connections (keep-alive shows as few)
 
     def get_request(self):  # type: ignore[no-untyped-def]
@@ -92,19 +88,3 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return self.portal.base_url
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """A client that went away (a timeout, a dropped connection) is not the server's error."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-    def start_background(self) -> None:
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="hubspot-sandbox", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)

@@ -1,0 +1,220 @@
+"""The Salesforce adapter behind `connector.crm.base.CrmAdapter`.
+
+Pages of unconverted Leads (and Contacts, as a setting) changed since the checkpoint, then those
+whose activity changed, each with its events; writes through sObject Collections (200 a call,
+per-record results) or, above `salesforce_bulk_threshold` records, one Bulk API 2.0 job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from simple_salesforce.exceptions import SalesforceMalformedRequest
+
+from connector.crm.base import ApiUsage, LeadPage, LeadRecord, OwnWriteCheck, ScoreUpdate, WriteResult
+from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
+from connector.crm.salesforce.errors import error_items, error_message
+from connector.crm.salesforce.mapping import (
+    EventMapper,
+    MappingConfig,
+    format_datetime,
+    sobject_of,
+    to_fields,
+)
+from connector.crm.salesforce.reader import Checkpoint, LeadReader, max_stamp, minus
+from connector.crm.salesforce.schema import FieldCheck
+from connector.errors import UserError
+
+log = logging.getLogger(__name__)
+
+RETRY_RECORD_CODES = frozenset({"UNABLE_TO_LOCK_ROW"})  # worth one more try at once
+FLS_FIX = ("fix: give the integration user's permission set Edit on the field "
+           "(or run `leadscore setup salesforce` to check every field)")
+
+
+class SalesforceAdapter:
+    name = "salesforce"
+
+    def __init__(
+        self,
+        client: SalesforceClient,
+        config: MappingConfig,
+        *,
+        include_contacts: bool = False,
+        overlap_seconds: int = 300,
+        bulk_threshold: int = 2000,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.overlap = overlap_seconds
+        self.bulk_threshold = bulk_threshold
+        self.max_batch = max(bulk_threshold * 5, COLLECTION_SIZE)
+        self.reader = LeadReader(client, config, EventMapper(config, clock), include_contacts=include_contacts)
+        self._user_id: str | None = None
+        self._user_known = False  # asked once per adapter: the answer does not change
+        self._start: str | None = None  # when the run being read began (Salesforce's clock)
+
+    # -- fields ----------------------------------------------------------------------------------
+
+    def ensure_fields(self, model: object = None, *, create: bool = True) -> None:
+        """Check that every field leadscore reads and writes exists and is updateable: a clear
+        UserError before any write. A sync never changes the org's metadata, whatever `create`
+        says: creating fields is `leadscore setup salesforce --create`, run by an admin."""
+        FieldCheck(self.client, self.config, self.reader.objects).require()
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def iter_pages(
+        self, checkpoint: str | None, *, full: bool, own_writes: OwnWriteCheck | None = None
+    ) -> Iterator[LeadPage]:
+        """Changed Leads (then Contacts) by SystemModstamp, then those whose activity changed.
+
+        Own writes are left out by the query itself (`LastModifiedById` is not the integration
+        user), so `own_writes` is not needed: a record our write touched last is not read."""
+        state = Checkpoint.parse(checkpoint)
+        resuming = state.phase is not None and (state.mode == "full" or not full)
+        if not resuming:
+            state = Checkpoint(state.since)
+        if state.mode == "full" or (not resuming and (full or state.since is None)):
+            pages = self._full(state)
+        else:
+            pages = self._incremental(state)
+        for records, position in pages:
+            self._start = self._start or state.start or self._server_start()
+            yield LeadPage(records, replace(position, start=self._start).dump())
+        final = self._start or self._server_start() or state.since
+        self._start = None
+        yield LeadPage([], Checkpoint(final).dump() if final else None)
+
+    def _full(self, state: Checkpoint) -> Iterator[tuple[list[LeadRecord], Checkpoint]]:
+        """Every record, in Id order, with its activity read by Id range: no activity phase
+        is needed, the read covers it."""
+        objects = self.reader.objects
+        first = objects.index(state.phase) if state.phase in objects else 0
+        for sobject in objects[first:]:
+            after = state.after if state.phase == sobject else None
+            for rows in self.reader.all_pages(sobject, after):
+                if rows:
+                    position = Checkpoint(state.since, sobject, rows[-1]["Id"], "full")
+                    yield self.reader.records(rows, id_range=True), position
+
+    def _incremental(self, state: Checkpoint) -> Iterator[tuple[list[LeadRecord], Checkpoint]]:
+        """Records changed since the checkpoint (less the overlap), by SystemModstamp; then those
+        whose activity changed, read by id."""
+        since = minus(state.since, self.overlap)
+        if not self._user_known:
+            self._user_id, self._user_known = self.client.user_id(), True
+        phases = [*self.reader.objects, "activity"]
+        resume = phases.index(state.phase) if state.phase in phases else 0
+        seen: set[str] = set()
+        for sobject in phases[resume:-1]:
+            start = minus(state.after, 0) if state.phase == sobject and state.after else since
+            for rows in self.reader.changed_pages(sobject, start, self._user_id):
+                seen.update(row["Id"] for row in rows)
+                position = Checkpoint(state.since, sobject, max_stamp(rows), "incremental")
+                yield self.reader.records(rows), position
+        changed = sorted(self.reader.activity_changes(since) - seen)
+        page_size = self.client.query_batch_size
+        for offset in range(0, len(changed), page_size):
+            rows = self.reader.by_ids(changed[offset:offset + page_size])
+            yield self.reader.records(rows), Checkpoint(state.since, "activity", None, "incremental")
+
+    def _server_start(self) -> str | None:
+        """When this run began, by Salesforce's clock (the `Date` of its first answer), less a
+        second for the header's resolution: the next run reads what changed from then on."""
+        if self.client.server_time is None:
+            return None
+        return format_datetime(self.client.server_time - timedelta(seconds=1))
+
+    def read_leads(self, ids: Sequence[str]) -> Sequence[LeadRecord]:
+        return self.reader.records(self.reader.by_ids(list(ids)))
+
+    # -- writing ---------------------------------------------------------------------------------
+
+    def write_batch(self, updates: Sequence[ScoreUpdate]) -> Sequence[WriteResult]:
+        results: dict[str, WriteResult] = {}
+        by_type: dict[str, list[ScoreUpdate]] = {}
+        for update in updates:
+            by_type.setdefault(sobject_of(update.lead_id), []).append(update)
+        for sobject, group in by_type.items():
+            if len(group) > self.bulk_threshold:
+                results.update(self._bulk(sobject, group))
+            else:
+                for start in range(0, len(group), COLLECTION_SIZE):
+                    results.update(self._collection(sobject, group[start:start + COLLECTION_SIZE]))
+        return [results[u.lead_id] for u in updates]
+
+    def _rows(self, updates: Sequence[ScoreUpdate]) -> list[dict]:
+        return [{"id": u.lead_id, **to_fields(u.values, u.lead_id, self.config)} for u in updates]
+
+    def _collection(self, sobject: str, updates: Sequence[ScoreUpdate], retry: bool = True) -> dict[str, WriteResult]:
+        try:
+            answers = self.client.update_collection(sobject, self._rows(updates))
+        except SalesforceMalformedRequest as exc:
+            codes = {item.get("errorCode") for item in error_items(exc)}
+            if codes & {"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE"}:
+                raise UserError(
+                    f"Salesforce refused the write to {sobject}: {error_message(exc)}; fix: run "
+                    "`leadscore setup salesforce` (--create for missing fields) and grant the "
+                    "integration user Edit on leadscore's fields."
+                ) from None
+            raise
+        results: dict[str, WriteResult] = {}
+        again: list[ScoreUpdate] = []
+        for update, answer in zip(updates, answers, strict=True):
+            if answer.get("success"):
+                results[update.lead_id] = WriteResult(update.lead_id, True)
+                continue
+            errors = answer.get("errors") or []
+            if retry and errors and all(e.get("statusCode") in RETRY_RECORD_CODES for e in errors):
+                again.append(update)
+                continue
+            results[update.lead_id] = WriteResult(update.lead_id, False, _record_error(errors))
+        if again:
+            results.update(self._collection(sobject, again, retry=False))
+        return results
+
+    def _bulk(self, sobject: str, updates: Sequence[ScoreUpdate]) -> dict[str, WriteResult]:
+        rows = [{"Id": row.pop("id"), **row} for row in self._rows(updates)]
+        info, failed = self.client.bulk_update(sobject, rows)
+        if info["state"] != "JobComplete":
+            reason = f"Bulk API job {info.get('id')} ended {info['state']}: {info.get('errorMessage', '')}".strip()
+            return {u.lead_id: WriteResult(u.lead_id, False, reason) for u in updates}
+        errors = {row.get("sf__Id"): row.get("sf__Error", "") for row in failed}
+        return {
+            u.lead_id: WriteResult(u.lead_id, u.lead_id not in errors, _bulk_error(errors.get(u.lead_id)))
+            for u in updates
+        }
+
+    # -- reporting -------------------------------------------------------------------------------
+
+    def api_usage(self) -> ApiUsage:
+        return self.client.api_usage()
+
+
+
+def _record_error(errors: Sequence[dict]) -> str:
+    if not errors:
+        return "failed without an error message"
+    parts = []
+    for error in errors:
+        fields = ", ".join(error.get("fields") or [])
+        text = f"{error.get('statusCode', 'ERROR')}: {error.get('message', '')}"
+        if fields:
+            text += f" (fields: {fields})"
+        if error.get("statusCode") == "INVALID_FIELD_FOR_INSERT_UPDATE":
+            text += f"; {FLS_FIX}"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _bulk_error(error: str | None) -> str | None:
+    if error is None:
+        return None
+    if error.startswith("INVALID_FIELD_FOR_INSERT_UPDATE"):
+        return f"{error}; {FLS_FIX}"
+    return error

@@ -1,0 +1,134 @@
+"""The sObjects the Salesforce sandbox serves, their fields as describe reports them.
+
+Field names, types and relationships follow the Salesforce Object Reference (crm-api-facts,
+"Objects leadscore reads and writes"). Types are describe's: id, reference, string, email,
+picklist, textarea, int, double, currency, boolean, date, datetime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+KEY_PREFIXES = {"Lead": "00Q", "Contact": "003", "Account": "001", "Task": "00T", "Event": "00U",
+                "Campaign": "701", "CampaignMember": "00v", "User": "005", "CustomField": "00N"}
+
+
+@dataclass
+class FieldDef:
+    name: str
+    type: str
+    updateable: bool = True
+    length: int = 0
+    custom: bool = False
+    label: str = ""
+    reference_to: str | None = None
+    relationship: str | None = None
+    picklist: tuple[str, ...] = ()
+
+    def describe(self) -> dict:
+        return {
+            "name": self.name, "label": self.label or self.name, "type": self.type,
+            "updateable": self.updateable, "createable": self.updateable, "custom": self.custom,
+            "nillable": self.name != "Id", "length": self.length,
+            "picklistValues": [{"value": v, "label": v, "active": True, "defaultValue": False} for v in self.picklist],
+            "referenceTo": [self.reference_to] if self.reference_to else [],
+            "relationshipName": self.relationship,
+        }
+
+
+def _f(name: str, kind: str, **kw: object) -> FieldDef:
+    if kind in ("string", "email") and "length" not in kw:
+        kw["length"] = 255
+    return FieldDef(name, kind, **kw)  # type: ignore[arg-type]
+
+
+SYSTEM = [
+    _f("Id", "id", updateable=False, length=18),
+    _f("IsDeleted", "boolean", updateable=False),
+    _f("CreatedDate", "datetime", updateable=False),
+    _f("LastModifiedDate", "datetime", updateable=False),
+    _f("LastModifiedById", "reference", updateable=False, reference_to="User", relationship="LastModifiedBy"),
+    _f("SystemModstamp", "datetime", updateable=False),
+]
+PERSON = [
+    _f("FirstName", "string", length=40), _f("LastName", "string", length=80), _f("Email", "email"),
+    _f("Phone", "string", length=40), _f("Title", "string", length=128), _f("LeadSource", "picklist"),
+    _f("HasOptedOutOfEmail", "boolean"),
+]
+
+OBJECTS: dict[str, list[FieldDef]] = {
+    "Account": SYSTEM + [
+        _f("Name", "string"), _f("Industry", "picklist"), _f("NumberOfEmployees", "int"),
+        _f("AnnualRevenue", "currency"), _f("BillingCountry", "string", length=80),
+    ],
+    "Lead": SYSTEM + PERSON + [
+        _f("Company", "string"), _f("Industry", "picklist"), _f("NumberOfEmployees", "int"),
+        _f("AnnualRevenue", "currency"), _f("Country", "string", length=80), _f("City", "string", length=40),
+        _f("Status", "picklist", picklist=("Open - Not Contacted", "Working - Contacted",
+                                           "Closed - Converted", "Closed - Not Converted")),
+        _f("Rating", "picklist", picklist=("Hot", "Warm", "Cold")),
+        _f("IsConverted", "boolean", updateable=False),
+        _f("ConvertedContactId", "reference", updateable=False, reference_to="Contact", relationship="ConvertedContact"),
+    ],
+    "Contact": SYSTEM + PERSON + [
+        _f("AccountId", "reference", reference_to="Account", relationship="Account"),
+        _f("Department", "string", length=80), _f("MailingCountry", "string", length=80),
+    ],
+    "Task": SYSTEM + [
+        _f("WhoId", "reference", reference_to="Lead", relationship="Who"),
+        _f("TaskSubtype", "picklist", updateable=False), _f("Subject", "string"), _f("Status", "picklist"),
+        _f("IsClosed", "boolean", updateable=False), _f("ActivityDate", "date"),
+        _f("CallDisposition", "string"), _f("CallDurationInSeconds", "int"),
+    ],
+    "Event": SYSTEM + [
+        _f("WhoId", "reference", reference_to="Lead", relationship="Who"),
+        _f("EventSubtype", "picklist", updateable=False), _f("Subject", "string"),
+        _f("StartDateTime", "datetime"), _f("EndDateTime", "datetime"),
+    ],
+    "Campaign": SYSTEM + [_f("Name", "string", length=80), _f("Type", "picklist")],
+    "CampaignMember": SYSTEM + [
+        _f("CampaignId", "reference", reference_to="Campaign", relationship="Campaign"),
+        _f("LeadId", "reference", reference_to="Lead", relationship="Lead"),
+        _f("ContactId", "reference", reference_to="Contact", relationship="Contact"),
+        _f("Status", "picklist"), _f("HasResponded", "boolean", updateable=False),
+        _f("FirstRespondedDate", "date", updateable=False),
+    ],
+}
+
+
+@dataclass
+class Catalog:
+    """The fields of each object now: the standard ones plus the custom fields created since."""
+
+    fields: dict[str, dict[str, FieldDef]] = field(default_factory=lambda: {
+        obj: {f.name: FieldDef(**vars(f)) for f in defs} for obj, defs in OBJECTS.items()})
+
+    def get(self, sobject: str, name: str) -> FieldDef | None:
+        table = self.fields.get(sobject, {})
+        if name in table:
+            return table[name]
+        lowered = {k.lower(): v for k, v in table.items()}  # SOQL names are case-insensitive
+        return lowered.get(name.lower())
+
+    def relationship(self, sobject: str, name: str) -> FieldDef | None:
+        for f in self.fields.get(sobject, {}).values():
+            if f.relationship and f.relationship.lower() == name.lower():
+                return f
+        return None
+
+
+def with_checksum(fifteen: str) -> str:
+    """A 15-character id with Salesforce's 3-character case-safe suffix (18-character id)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+    suffix = ""
+    for chunk in range(3):
+        bits = 0
+        for i, char in enumerate(fifteen[chunk * 5:chunk * 5 + 5]):
+            if "A" <= char <= "Z":
+                bits |= 1 << i
+        suffix += alphabet[bits]
+    return fifteen + suffix
+
+
+def make_id(sobject: str, number: int) -> str:
+    return with_checksum(f"{KEY_PREFIXES[sobject]}5e{number:010d}")
