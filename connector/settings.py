@@ -59,6 +59,11 @@ class Settings(BaseSettings):
         "auto", description="json (one object per line), text, or auto (text on a terminal)."
     )
 
+    def secret_values(self) -> list[str]:
+        """The values of every secret setting that is set, for the log redactor."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
+
 
 _FIXES = {
     "literal_error": "use one of the allowed values",

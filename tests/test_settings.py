@@ -42,3 +42,9 @@ def test_token_value_never_appears_in_settings_errors(monkeypatch, tmp_path):
         load_settings()
     assert "pat-na1-secret-value" not in str(err.value)
     assert "LEADSCORE_LOG_LEVEL" in str(err.value)
+
+
+def test_secret_values_lists_every_configured_token(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEADSCORE_HUBSPOT_TOKEN", "pat-na1-secret-value")
+    assert "pat-na1-secret-value" in load_settings().secret_values()
