@@ -48,3 +48,84 @@ def test_secret_values_lists_every_configured_token(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LEADSCORE_HUBSPOT_TOKEN", "pat-na1-secret-value")
     assert "pat-na1-secret-value" in load_settings().secret_values()
+
+
+def test_worker_schedule_defaults_to_five_minutes_and_nightly(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.sync_interval_seconds == 300
+    assert settings.full_rescore_cron == "0 3 * * *"
+
+
+def test_bad_cron_expression_names_the_variable(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEADSCORE_FULL_RESCORE_CRON", "every night")
+    with pytest.raises(SettingsError, match="LEADSCORE_FULL_RESCORE_CRON.*cron expression"):
+        load_settings()
+
+
+def test_without_portals_there_is_one_default_portal(monkeypatch, tmp_path):
+    from connector.settings import load_portals
+
+    monkeypatch.chdir(tmp_path)
+    assert list(load_portals(load_settings())) == ["default"]
+
+
+def test_each_portal_takes_its_own_token_over_the_shared_settings(monkeypatch, tmp_path):
+    from connector.settings import load_portals
+
+    monkeypatch.chdir(tmp_path)
+    env = tmp_path / "worker.env"
+    env.write_text(
+        "LEADSCORE_PORTALS=acme,globex\n"
+        "LEADSCORE_HUBSPOT_URL=http://127.0.0.1:9000\n"
+        "LEADSCORE_PORTAL_ACME_HUBSPOT_TOKEN=pat-na1-acme-token\n"
+        "LEADSCORE_PORTAL_GLOBEX_HUBSPOT_TOKEN=pat-eu1-globex-token\n"
+        "LEADSCORE_PORTAL_GLOBEX_MODEL_PATH=models/globex.toml\n"
+    )
+    portals = load_portals(load_settings(env), env)
+    assert portals["acme"].hubspot_token.get_secret_value() == "pat-na1-acme-token"
+    assert portals["globex"].hubspot_token.get_secret_value() == "pat-eu1-globex-token"
+    assert portals["globex"].model_path == Path("models/globex.toml")
+    assert portals["acme"].model_path == Path("config/scoring.toml")
+    assert portals["acme"].hubspot_url == portals["globex"].hubspot_url == "http://127.0.0.1:9000"
+
+
+def test_a_misspelt_portal_setting_is_an_error_not_a_silent_fallback(monkeypatch, tmp_path):
+    from connector.settings import load_portals
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEADSCORE_PORTALS", "acme")
+    monkeypatch.setenv("LEADSCORE_PORTAL_ACME_HUBSPOT_TOKN", "pat-na1-acme-token")
+    with pytest.raises(SettingsError, match="HUBSPOT_TOKN is not a setting"):
+        load_portals(load_settings())
+
+
+def test_a_setting_for_an_unlisted_portal_is_an_error(monkeypatch, tmp_path):
+    from connector.settings import load_portals
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEADSCORE_PORTALS", "acme")
+    monkeypatch.setenv("LEADSCORE_PORTAL_GLOBEX_HUBSPOT_TOKEN", "pat-na1-globex")
+    with pytest.raises(SettingsError, match="names no portal"):
+        load_portals(load_settings())
+
+
+def test_a_worker_wide_setting_cannot_differ_by_portal(monkeypatch, tmp_path):
+    from connector.settings import load_portals
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEADSCORE_PORTALS", "acme")
+    monkeypatch.setenv("LEADSCORE_PORTAL_ACME_HTTP_PORT", "9090")
+    with pytest.raises(SettingsError, match="whole worker.*LEADSCORE_HTTP_PORT"):
+        load_portals(load_settings())
+
+
+def test_a_bad_portal_value_names_the_portal_variable(monkeypatch, tmp_path):
+    from connector.settings import load_portals
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEADSCORE_PORTALS", "acme")
+    monkeypatch.setenv("LEADSCORE_PORTAL_ACME_CRM", "pipedrive")
+    with pytest.raises(SettingsError, match="LEADSCORE_PORTAL_ACME_CRM"):
+        load_portals(load_settings())
