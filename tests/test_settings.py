@@ -91,41 +91,23 @@ def test_each_portal_takes_its_own_token_over_the_shared_settings(monkeypatch, t
     assert portals["acme"].hubspot_url == portals["globex"].hubspot_url == "http://127.0.0.1:9000"
 
 
-def test_a_misspelt_portal_setting_is_an_error_not_a_silent_fallback(monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("LEADSCORE_PORTAL_ACME_HUBSPOT_TOKN", "pat-na1-acme", "HUBSPOT_TOKN is not a setting"),
+        ("LEADSCORE_PORTAL_GLOBEX_HUBSPOT_TOKEN", "pat-na1-globex", "names no portal"),
+        ("LEADSCORE_PORTAL_ACME_HTTP_PORT", "9090", "whole worker.*LEADSCORE_HTTP_PORT"),
+        ("LEADSCORE_PORTAL_ACME_CRM", "pipedrive", "LEADSCORE_PORTAL_ACME_CRM.*allowed values"),
+    ],
+    ids=["misspelt-setting", "unlisted-portal", "worker-wide-setting", "bad-value"],
+)
+def test_a_wrong_portal_variable_is_a_clear_error_not_a_silent_fallback(
+    monkeypatch, tmp_path, variable, value, message
+):
     from connector.settings import load_portals
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("LEADSCORE_PORTALS", "acme")
-    monkeypatch.setenv("LEADSCORE_PORTAL_ACME_HUBSPOT_TOKN", "pat-na1-acme-token")
-    with pytest.raises(SettingsError, match="HUBSPOT_TOKN is not a setting"):
-        load_portals(load_settings())
-
-
-def test_a_setting_for_an_unlisted_portal_is_an_error(monkeypatch, tmp_path):
-    from connector.settings import load_portals
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LEADSCORE_PORTALS", "acme")
-    monkeypatch.setenv("LEADSCORE_PORTAL_GLOBEX_HUBSPOT_TOKEN", "pat-na1-globex")
-    with pytest.raises(SettingsError, match="names no portal"):
-        load_portals(load_settings())
-
-
-def test_a_worker_wide_setting_cannot_differ_by_portal(monkeypatch, tmp_path):
-    from connector.settings import load_portals
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LEADSCORE_PORTALS", "acme")
-    monkeypatch.setenv("LEADSCORE_PORTAL_ACME_HTTP_PORT", "9090")
-    with pytest.raises(SettingsError, match="whole worker.*LEADSCORE_HTTP_PORT"):
-        load_portals(load_settings())
-
-
-def test_a_bad_portal_value_names_the_portal_variable(monkeypatch, tmp_path):
-    from connector.settings import load_portals
-
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("LEADSCORE_PORTALS", "acme")
-    monkeypatch.setenv("LEADSCORE_PORTAL_ACME_CRM", "pipedrive")
-    with pytest.raises(SettingsError, match="LEADSCORE_PORTAL_ACME_CRM"):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(SettingsError, match=message):
         load_portals(load_settings())
