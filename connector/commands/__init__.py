@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-MODULES: list[str] = []
+MODULES: list[str] = ["scoring", "sandbox", "sync", "backtest"]
 
 
 def register_all(app: typer.Typer) -> None:

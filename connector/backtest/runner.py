@@ -1,0 +1,76 @@
+"""Score a history of leads with a model, each as of its cutoff, and summarize the outcome."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from connector.backtest.asof import as_of, cutoff_of
+from connector.backtest.loader import LeadHistory
+from connector.backtest.summary import ModelFacts, ScoredLead, summarize
+from connector.scoring import ScoringModel, score_lead
+
+
+def model_facts(model: ScoringModel) -> ModelFacts:
+    texts = {rule.id: rule.condition.summary for rule in model.fit_rules}
+    for rule in model.engagement_rules:
+        where = ", ".join(c.summary for c in rule.where)
+        texts[rule.id] = f"{rule.event} event" + (f" where {where}" if where else "")
+    return ModelFacts(
+        name=model.name,
+        version=model.version,
+        labels=model.label_names,
+        fit_bands=tuple(b.name for b in model.fit_bands),
+        engagement_bands=tuple(b.name for b in model.engagement_bands),
+        rules=tuple(texts),
+        rule_texts=texts,
+    )
+
+
+def leaked_properties(model: ScoringModel, history: LeadHistory) -> list[str]:
+    """Warnings for rules that read a column the mapping marks post-contact (never given)."""
+    left_out = {_loose(name) for name in history.left_out}
+    return [
+        f"rule {rule.id} reads {rule.condition.target!r}, which the mapping marks post-contact: it never fires here"
+        for rule in model.fit_rules
+        if _loose(rule.condition.target) in left_out
+    ]
+
+
+def _loose(name: str) -> str:
+    """"Lead Quality", "lead_quality" and "LeadQuality" name the same column."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+@dataclass
+class Backtest:
+    scored: list[ScoredLead]
+    facts: ModelFacts
+    summary: dict
+    cutoff: datetime
+
+
+def _note_events(dropped: int, undated: int, explicit_cutoff: bool) -> Iterable[str]:
+    if dropped:
+        yield f"{dropped} events after the cutoff were not counted (scored as of the cutoff)"
+    if undated and explicit_cutoff:
+        yield f"{undated} undated events (totals of the export) were counted as of the cutoff: they may include later activity"
+
+
+def run_backtest(history: LeadHistory, model: ScoringModel, cutoff: datetime, explicit_cutoff: bool) -> Backtest:
+    """Score every lead as of its own cutoff (the mapping's as_of column) or `cutoff`."""
+    scored: list[ScoredLead] = []
+    dropped = undated = 0
+    for item in history.leads:
+        now = cutoff_of(item, cutoff)
+        lead, later, totals = as_of(item.lead, now)
+        dropped, undated = dropped + later, undated + totals
+        result = score_lead(lead, model, now)
+        fired = frozenset(reason.rule for reason in result.reasons)
+        scored.append(ScoredLead(lead.id, item.outcome, result.fit, result.engagement, result.label, result.grade, fired))
+    facts = model_facts(model)
+    per_lead = any(item.as_of for item in history.leads)
+    warnings = [*history.warnings, *leaked_properties(model, history), *_note_events(dropped, undated, explicit_cutoff or per_lead)]
+    return Backtest(scored, facts, summarize(scored, facts, warnings), cutoff)

@@ -1,0 +1,161 @@
+"""`leadscore backtest` (do high scores convert?) and `leadscore fit` (learn points from outcomes)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from connector.errors import UserError
+
+console = Console(soft_wrap=True)
+
+
+class Format(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _cutoff(value: Optional[str]) -> datetime | None:
+    if value is None:
+        return None
+    from connector.scoring.leadfile import parse_timestamp
+
+    stamp = parse_timestamp(value)
+    if stamp is None:
+        raise UserError(f"--as-of {value!r} is not an ISO 8601 time; fix: write e.g. 2024-05-01 or 2024-05-01T09:30:00Z.")
+    return stamp
+
+
+def _history(leads: Path, outcome: Optional[str], mapping: Optional[Path]):
+    from connector.backtest.loader import load_history
+    from connector.backtest.mapping import DEFAULT, load_mapping
+
+    return load_history(leads, outcome, load_mapping(mapping) if mapping else DEFAULT)
+
+
+def _crm_history(scoring_model, stages: list[str]):
+    from connector.backtest.crm import history_from_crm
+    from connector.cli import settings
+    from connector.crm.errors import CrmError
+    from connector.sync.service import make_adapter
+
+    unknown = [s for s in stages if s not in scoring_model.stages]
+    if not stages or unknown:
+        raise UserError(f"--outcome-stages: unknown stage {', '.join(unknown) or '(none given)'}; fix: use stages of the model's [stages] order: {', '.join(scoring_model.stages)}.")
+    try:
+        properties = sorted({plan.property for plan in scoring_model.fit_plan})
+        return history_from_crm(make_adapter(settings(), scoring_model), properties, stages)
+    except CrmError as exc:
+        raise UserError(f"reading the CRM failed: {exc}") from None
+
+
+def _default_cutoff(history, as_of: Optional[str]) -> tuple[datetime, bool]:
+    from connector.backtest.asof import default_cutoff
+
+    explicit = _cutoff(as_of)
+    # Without --as-of: the latest event of the history, the export's own "now"; an export with no
+    # dated event has nothing to decay, so the time it is read is as good as any.
+    return (explicit, True) if explicit else (default_cutoff(history.leads, datetime.now(UTC)), False)
+
+
+def _print_headline(summary: dict) -> None:
+    from connector.backtest.report import headline_rows
+
+    table = Table(title=f"Backtest of {summary['model']['name']} {summary['model']['version']}", show_header=False)
+    table.add_column("figure", style="bold")
+    table.add_column("value")
+    for name, value in headline_rows(summary):
+        table.add_row(escape(name), escape(value))
+    console.print(table)
+    for warning in summary["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+
+
+def backtest(
+    model: Optional[Path] = typer.Option(None, "--model", help="Scoring model file (default: LEADSCORE_MODEL_PATH)."),
+    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL."),
+    outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact."),
+    from_crm: bool = typer.Option(False, "--from-crm", help="Read the leads from the CRM (LEADSCORE_CRM): converted = reached an outcome stage."),
+    outcome_stages: str = typer.Option("opportunity,customer,evangelist", "--outcome-stages", help="With --from-crm: lifecycle stages that count as converted."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Score as of this time: later events never count (default: the latest event)."),
+    output: Format = typer.Option(Format.table, "--format", help="table (headline figures) or json (every figure)."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report and PNG charts into this folder."),
+) -> None:
+    """Score leads whose outcome is known and show whether high scores convert."""
+    from connector.backtest.runner import run_backtest
+    from connector.cli import settings
+    from connector.scoring import load_model
+
+    scoring_model = load_model(model or settings().model_path)
+    if from_crm == (leads is not None):
+        raise UserError("backtest needs exactly one source; fix: pass --leads FILE (an export) or --from-crm (the CRM itself).")
+    if from_crm:
+        history = _crm_history(scoring_model, [s.strip() for s in outcome_stages.split(",") if s.strip()])
+        explicit_cutoff = _cutoff(as_of)
+        cutoff, explicit = (explicit_cutoff, True) if explicit_cutoff else (datetime.now(UTC), False)
+    else:
+        history = _history(leads, outcome, mapping)
+        cutoff, explicit = _default_cutoff(history, as_of)
+    result = run_backtest(history, scoring_model, cutoff, explicit)
+    if output is Format.json:
+        print(json.dumps(result.summary, indent=2))
+    else:
+        _print_headline(result.summary)
+    if report:
+        from connector.backtest.report import write_report
+
+        page = write_report(result.summary, result.scored, result.facts, report)
+        (console if output is Format.table else Console(stderr=True)).print(f"report: {page}")
+
+
+def fit(
+    leads: Path = typer.Option(..., "--leads", help="History of leads with known outcomes: CSV or JSONL."),
+    outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
+    mapping: Path = typer.Option(..., "--mapping", help="Mapping file; its post-contact columns are left out of the fit."),
+    out: Path = typer.Option(..., "--out", help="Where to write the learned model file."),
+    hot_target: float = typer.Option(0.8, "--hot-target", min=0.0, max=1.0, help="Conversion the hot band must reach (95% sure)."),
+    warm_target: Optional[float] = typer.Option(None, "--warm-target", min=0.0, max=1.0, help="Conversion of warm leads (default: the overall rate)."),
+    max_points: int = typer.Option(100, "--max-points", min=10, help="Points of the best possible lead (fit + engagement)."),
+    folds: int = typer.Option(5, "--folds", min=0, help="Held-out folds for validation (0: skip it)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Model name (default: the output file's name)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Learn as of this time: later events never count."),
+) -> None:
+    """Learn points from outcomes and write them as a scoring model file."""
+    from connector.backtest.fit import FitOptions
+    from connector.backtest.learn import learn
+
+    if folds == 1:
+        raise UserError("--folds 1 cannot hold anything out; fix: use 0 (no validation) or 2 and more (5 is usual).")
+    history = _history(leads, outcome, mapping)
+    cutoff, _ = _default_cutoff(history, as_of)
+    options = FitOptions(hot_target=hot_target, warm_target=warm_target, max_points=max_points, folds=max(folds, 2))
+    learned = learn(history, cutoff, options, name or out.stem, validate=folds > 0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(learned.text, encoding="utf-8")
+    _print_fit(learned, out)
+
+
+def _print_fit(learned, out: Path) -> None:
+    model = learned.model
+    console.print(f"wrote {out}: {len(model.fit_rules)} fit rules, {len(model.engagement_rules)} engagement rules")
+    for band in learned.fitted.labels:
+        console.print(f"  {band.name}: fit >= {band.min_fit} and engagement >= {band.min_engagement}, {band.leads:,} leads converting {band.conversion:.1%} (training data)")
+    for line in learned.validation.summary_lines() if learned.validation else []:
+        console.print(f"  {escape(line)}")
+    for warning in learned.warnings:
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    console.print(f"next: leadscore validate {out}; leadscore backtest --model {out} --leads ...")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("backtest")(backtest)
+    app.command("fit")(fit)

@@ -1,0 +1,174 @@
+"""`leadscore sandbox serve|seed|reset|inspect`: run and look into the HubSpot sandbox portal."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connector.errors import UserError
+from connector.settings import Settings
+
+sandbox_app = typer.Typer(help="A local HubSpot-compatible sandbox portal, seeded with realistic leads.",
+                          no_args_is_help=True)
+console = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sandbox_app, name="sandbox")
+
+
+def _settings(**overrides: object) -> Settings:
+    from connector.cli import settings
+
+    return settings(**overrides)
+
+
+def _data_dir(s: Settings) -> Path:
+    return s.sandbox_data_dir or s.data_dir / "sandbox"
+
+
+def _anchor(value: Optional[str]) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        day = datetime.fromisoformat(value)
+    except ValueError:
+        raise UserError(f"--anchor {value!r} is not a date; fix: use YYYY-MM-DD.") from None
+    return day.replace(tzinfo=day.tzinfo or UTC)
+
+
+def _seed_with_progress(data_dir: Path, seed: int, contacts: int, anchor: datetime | None):
+    from connector.sandbox.hubspot.sandbox import DB_NAME
+    from connector.sandbox.hubspot.seeding import seed_portal
+    from connector.sandbox.hubspot.store import Store
+    from connector.sandbox.seed import default_anchor
+
+    path = data_dir / DB_NAME
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    store = Store(path)
+    started = time.monotonic()
+    with console.status(f"seeding {contacts:,} contacts (seed {seed}) ...") as status:
+        seed_portal(store, seed, contacts, anchor or default_anchor(),
+                    progress=lambda done: status.update(f"seeding {done:,}/{contacts:,} contacts (seed {seed}) ..."))
+    console.print(f"seeded {contacts:,} contacts (seed {seed}) into {path} in {time.monotonic() - started:.1f} s")
+    return store
+
+
+def _existing_store(data_dir: Optional[Path]):
+    from connector.sandbox.hubspot.sandbox import DB_NAME
+    from connector.sandbox.hubspot.store import Store
+
+    directory = _data_dir(_settings(sandbox_data_dir=data_dir))
+    if not (directory / DB_NAME).exists():
+        raise UserError(f"no sandbox portal in {directory}; fix: run `leadscore sandbox seed` "
+                        "(or `leadscore sandbox serve`) first.")
+    return directory, Store(directory / DB_NAME)
+
+
+@sandbox_app.command()
+def serve(
+    port: Optional[int] = typer.Option(None, "--port", help="Port on 127.0.0.1 (0: a free one)."),
+    token: Optional[str] = typer.Option(None, "--token", help="The one token to accept (generated otherwise)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the generated portal."),
+    contacts: Optional[int] = typer.Option(None, "--contacts", help="Contacts to generate (first start or reset)."),
+    faults: Optional[str] = typer.Option(None, "--faults", help="Fault profile, e.g. flaky or rate_429=0.1,seed=3."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept."),
+    anchor: Optional[str] = typer.Option(None, "--anchor", help="End of the generated history (YYYY-MM-DD)."),
+) -> None:
+    """Serve the sandbox portal until interrupted; prints the URL and the token to use."""
+    from connector.sandbox.hubspot.faults import FaultProfile
+    from connector.sandbox.hubspot.limits import RateLimits
+    from connector.sandbox.hubspot.portal import ALL_SCOPES, Portal
+    from connector.sandbox.hubspot.sandbox import new_token, open_store
+    from connector.sandbox.hubspot.server import SandboxHTTPServer
+
+    s = _settings(sandbox_port=port, sandbox_seed=seed, sandbox_contacts=contacts, sandbox_faults=faults,
+                  sandbox_data_dir=data_dir)
+    profile = FaultProfile.parse(s.sandbox_faults)
+    directory = _data_dir(s)
+    store = None
+    if not (directory / "hubspot-sandbox.sqlite").exists():
+        store = _seed_with_progress(directory, s.sandbox_seed, s.sandbox_contacts, _anchor(anchor))
+        store.close()
+    store = open_store(directory, seed=s.sandbox_seed, contacts=s.sandbox_contacts)
+    chosen = token or (s.sandbox_token.get_secret_value() if s.sandbox_token else None)
+    if chosen is None:
+        chosen = store.meta("token") or new_token()
+        with store.tx() as db:
+            store.set_meta(db, "token", chosen)
+    limits = RateLimits(s.sandbox_rate_limit_per_10s, s.sandbox_daily_limit, s.sandbox_search_per_second)
+    try:
+        server = SandboxHTTPServer(Portal(store, {chosen: ALL_SCOPES}, limits, profile), s.sandbox_port)
+    except OSError as exc:
+        raise UserError(f"cannot serve on 127.0.0.1:{s.sandbox_port}: {exc.strerror}; fix: pass --port 0 or "
+                        "another free port.") from None
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    server.start_background()
+    contacts_now = store.db.execute("SELECT COUNT(*) FROM obj_contacts").fetchone()[0]
+    print(f"HubSpot sandbox serving {contacts_now:,} contacts (seed {store.meta('seed')}) from {directory}")
+    print(f"faults: {'none' if not profile.active else profile.as_dict()}")
+    print(f"LEADSCORE_HUBSPOT_URL={server.url}")
+    print(f"LEADSCORE_HUBSPOT_TOKEN={chosen}")
+    print(f"ready: {server.url}", flush=True)
+    stop.wait()
+    server.stop()
+    store.close()
+    print("sandbox stopped", flush=True)
+
+
+@sandbox_app.command("seed")
+def seed_command(
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the generated portal."),
+    contacts: Optional[int] = typer.Option(None, "--contacts", help="How many contacts to generate."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept."),
+    anchor: Optional[str] = typer.Option(None, "--anchor", help="End of the generated history (YYYY-MM-DD)."),
+) -> None:
+    """Make a fresh portal from a seed (replacing the one in the data dir)."""
+    s = _settings(sandbox_seed=seed, sandbox_contacts=contacts, sandbox_data_dir=data_dir)
+    _seed_with_progress(_data_dir(s), s.sandbox_seed, s.sandbox_contacts, _anchor(anchor)).close()
+
+
+@sandbox_app.command()
+def reset(
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept."),
+) -> None:
+    """Put the portal back to its seed: same seed, size and history; every write forgotten."""
+    directory, old = _existing_store(data_dir)
+    seed, contacts, anchor = int(old.meta("seed") or 7), int(old.meta("contacts") or 0), old.meta("anchor")
+    old.close()
+    _seed_with_progress(directory, seed, contacts, datetime.fromisoformat(anchor) if anchor else None).close()
+
+
+@sandbox_app.command()
+def inspect(
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept."),
+    contact: Optional[int] = typer.Option(None, "--contact", help="Show every write to this contact."),
+) -> None:
+    """What the sandbox received: requests by path and status, or the writes to one contact."""
+    from connector.sandbox.hubspot.values import iso
+
+    _directory, store = _existing_store(data_dir)
+    try:
+        if contact is None:
+            table = Table("method", "path", "status", "count", title="requests received")
+            for method, path, status, count in store.request_counts():
+                table.add_row(method, path, str(status), str(count))
+        else:
+            table = Table("when", "source", "properties", title=f"writes to contact {contact}")
+            for at, source, props in store.writes("contacts", contact, None):
+                table.add_row(iso(at), source, ", ".join(f"{k}={v}" for k, v in props.items()))
+        console.print(table)
+    finally:
+        store.close()

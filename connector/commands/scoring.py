@@ -1,0 +1,170 @@
+"""`leadscore validate` and `leadscore score` (`leadscore demo` is the sync's: connector/commands/sync.py).
+
+They drive the pure scoring core from files: a model file, a JSON Lines file of CRM-neutral
+leads. The clock is read here (the default `--now`), never in the core.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from connector.errors import UserError
+from connector.scoring import ScoreResult, ScoringModel, load_model, score_lead
+from connector.scoring.leadfile import read_leads
+
+_REPO = Path(__file__).resolve().parents[2]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate)
+    app.command("score")(score)
+
+
+def validate(
+    path: Optional[Path] = typer.Argument(None, help="Model file (default: LEADSCORE_MODEL_PATH)."),
+) -> None:
+    """Check a scoring model file and print a summary of its rules."""
+    model = load_model(_model_path(path))
+    for line in summarize(model):
+        typer.echo(line)
+
+
+def score(
+    leads: Path = typer.Option(..., "--leads", help="JSON Lines file, one lead per line."),
+    model_path: Optional[Path] = typer.Option(None, "--model", help="Model file (default: LEADSCORE_MODEL_PATH)."),
+    now: Optional[str] = typer.Option(None, "--now", help="Score as of this ISO 8601 time (default: now, UTC)."),
+    output: str = typer.Option("table", "--format", help="table or json."),
+) -> None:
+    """Score the leads in a file and print the scores with their reasons."""
+    if output not in ("table", "json"):
+        raise UserError(f"--format {output!r} is not known; fix: use --format table or --format json.")
+    model = load_model(_model_path(model_path))
+    as_of = parse_now(now) if now else datetime.now(timezone.utc)
+    results = (score_lead(lead, model, as_of) for lead in read_leads(leads))
+    if output == "json":
+        write_json(results, sys.stdout)
+    else:
+        print_table(results, model, as_of)
+
+
+def _model_path(path: Path | None) -> Path:
+    if path is not None:
+        return path
+    from connector.cli import settings
+
+    configured = settings().model_path
+    return configured if configured.is_absolute() or configured.exists() else _bundled(configured)
+
+
+def _bundled(path: Path) -> Path:
+    """A path relative to the working directory, or else to the source tree (editable install)."""
+    return path if path.exists() else _REPO / path
+
+
+def parse_now(text: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"--now {text!r} is not an ISO 8601 time; fix: write e.g. --now 2026-11-20T12:00:00Z.") from None
+    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed
+
+
+def as_json(result: ScoreResult) -> dict[str, object]:
+    return {
+        "id": result.lead_id,
+        "fit": result.fit,
+        "engagement": result.engagement,
+        "label": result.label,
+        "grade": result.grade,
+        "stage": result.stage,
+        "reasons": [reason.text for reason in result.reasons],
+        "warnings": list(result.warnings),
+        "model": f"{result.model_name} {result.model_version}",
+    }
+
+
+def write_json(results: Iterable[ScoreResult], out) -> None:  # type: ignore[no-untyped-def]
+    """A JSON array, written one lead at a time so a big file never sits in memory."""
+    out.write("[")
+    for i, result in enumerate(results):
+        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(as_json(result), ensure_ascii=False))
+    out.write("\n]\n")
+
+
+def print_table(results: Iterable[ScoreResult], model: ScoringModel, as_of: datetime) -> None:
+    table = Table(title=f"{model.name} {model.version} — scored as of {as_of.isoformat()}", show_lines=True)
+    table.add_column("lead", overflow="fold")
+    table.add_column("fit", justify="right")
+    table.add_column("engagement", justify="right")
+    table.add_column("label")
+    table.add_column("grade")
+    table.add_column("stage", overflow="fold")
+    table.add_column("reasons", ratio=1)
+    for result in results:
+        notes = [reason.text for reason in result.reasons] + [f"warning: {w}" for w in result.warnings]
+        table.add_row(result.lead_id, str(result.fit), str(result.engagement), result.label, result.grade,
+                      result.stage or "", "\n".join(notes))
+    console = Console(highlight=False)
+    if not console.is_terminal:  # a file or a pipe: lines as long as a reason needs, not 80 columns
+        console = Console(highlight=False, width=160)
+    console.print(table)
+
+
+def summarize(model: ScoringModel) -> Iterator[str]:
+    """The model in plain lines: what `validate` prints."""
+    yield f"{model.source}: OK — model {model.name} {model.version}"
+    if model.description:
+        yield f"  {model.description}"
+    yield (f"scores: fit {model.fit_bounds.min}..{model.fit_bounds.max}, "
+           f"engagement {model.engagement_bounds.min}..{model.engagement_bounds.max}")
+    yield f"fit rules ({len(model.fit_rules)}):"
+    for rule in model.fit_rules:
+        group = f" [group {rule.group}]" if rule.group else ""
+        yield f"  {rule.points:+g}  {rule.id}: {rule.condition.summary}{group}"
+    yield f"engagement rules ({len(model.engagement_rules)}):"
+    for erule in model.engagement_rules:
+        caps = []
+        if erule.max_events is not None:
+            caps.append(f"at most {erule.max_events} event{'s' if erule.max_events > 1 else ''}")
+        if erule.max_points is not None:
+            caps.append(f"at most {erule.max_points:g} points")
+        if erule.group:
+            caps.append(f"group {erule.group}")
+        where = f" where {', '.join(c.summary for c in erule.where)}" if erule.where else ""
+        extra = "; ".join(caps + [erule.decay.describe()])
+        yield f"  {erule.points:+g}  {erule.id}: each {erule.event}{where} ({extra})"
+    if model.groups:
+        yield "groups: " + ", ".join(
+            f"{g.name} {'' if g.min is None else f'{g.min:g}'}..{'' if g.max is None else f'{g.max:g}'}"
+            for g in model.groups.values())
+    yield "labels: " + ", ".join(
+        f"{label.name} ({', '.join(_minimums(label.min_fit, label.min_engagement)) or 'otherwise'})"
+        for label in model.labels)
+    yield ("grade: fit " + " ".join(f"{b.name}≥{b.min:g}" for b in model.fit_bands)
+           + " × engagement " + " ".join(f"{b.name}≥{b.min:g}" for b in model.engagement_bands))
+    yield "stages: " + " → ".join(model.stages)
+    for srule in model.stage_rules:
+        conditions = _minimums(srule.min_fit, srule.min_engagement)
+        if srule.event is not None:
+            within = f" within {srule.within_days:g} days" if srule.within_days is not None else ""
+            where = f" where {', '.join(c.summary for c in srule.where)}" if srule.where else ""
+            conditions.append(f"a {srule.event}{where}{within}")
+        yield f"  to {srule.stage} when " + " and ".join(conditions)
+
+
+def _minimums(min_fit: float | None, min_engagement: float | None) -> list[str]:
+    found = []
+    if min_fit is not None:
+        found.append(f"fit ≥ {min_fit:g}")
+    if min_engagement is not None:
+        found.append(f"engagement ≥ {min_engagement:g}")
+    return found

@@ -1,0 +1,1 @@
+"""HubSpot: the client layer (limiter, retry, counting), the adapter, and the property setup."""

@@ -1,0 +1,147 @@
+"""leadscore's contact properties in HubSpot: their definitions and `ensure_properties`.
+
+Types follow crm-api-facts.md (Properties): numbers for the scores, enumerations (select) for the
+label and the grade with options from the model, multi-line text for the reasons, a datetime for
+when it was scored, text for the model. A property that exists with another type is never
+overwritten: it is a UserError saying how to fix it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from connector.crm.errors import CrmRequestError
+from connector.errors import UserError
+
+if TYPE_CHECKING:
+    from connector.crm.hubspot.client import HubSpotClient
+    from connector.scoring.model import ScoringModel
+
+log = logging.getLogger(__name__)
+STAGE_PROPERTY = "lifecyclestage"
+
+
+@dataclass(frozen=True)
+class PropertySpec:
+    field: str  # neutral name (connector.crm.base.SCORE_FIELDS)
+    label: str
+    type: str
+    field_type: str
+    description: str
+    options: tuple[str, ...] = ()
+
+
+def property_specs(model: ScoringModel) -> list[PropertySpec]:
+    return [
+        PropertySpec("fit", "Leadscore fit", "number", "number",
+                     "Fit score: how well the contact matches the ideal customer (leadscore)."),
+        PropertySpec("engagement", "Leadscore engagement", "number", "number",
+                     "Engagement score from recent activity, with decay (leadscore)."),
+        PropertySpec("label", "Leadscore label", "enumeration", "select",
+                     "hot / warm / cold, from the fit and engagement thresholds (leadscore).",
+                     tuple(model.label_names)),
+        PropertySpec("grade", "Leadscore grade", "enumeration", "select",
+                     "Fit band (A best) and engagement band (1 best) (leadscore).",
+                     tuple(model.grades)),
+        PropertySpec("reasons", "Leadscore reasons", "string", "textarea",
+                     "Why the contact has these scores, one reason a line (leadscore)."),
+        PropertySpec("model", "Leadscore model", "string", "text",
+                     "Name and version of the scoring model that scored the contact."),
+        PropertySpec("scored_at", "Leadscore scored at", "datetime", "date",
+                     "When leadscore last changed this contact's scores."),
+    ]
+
+
+def _create_body(name: str, spec: PropertySpec, group: str) -> dict:
+    body = {
+        "name": name, "label": spec.label, "type": spec.type, "fieldType": spec.field_type,
+        "groupName": group, "description": spec.description,
+    }
+    if spec.options:
+        body["options"] = _options(spec.options)
+    return body
+
+
+def _options(values: Sequence[str]) -> list[dict]:
+    return [{"label": v, "value": v, "displayOrder": i, "hidden": False} for i, v in enumerate(values)]
+
+
+def ensure_properties(
+    client: HubSpotClient, model: ScoringModel, names: Mapping[str, str], group: str,
+    *, create: bool,
+) -> list[str]:
+    """Check (and, when `create`, create) the properties; return the problems a dry run would
+    fix (missing properties or options). Raises UserError for a property of the wrong type."""
+    listing = client.call("GET /crm/v3/properties/contacts", client.properties.get_all_with_http_info,
+                          "contacts")
+    existing = {p["name"]: p for p in listing.body.get("results", [])}
+    todo: list[str] = []
+    missing: list[tuple[str, PropertySpec]] = []
+    for spec in property_specs(model):
+        name = names[spec.field]
+        found = existing.get(name)
+        if found is None:
+            missing.append((name, spec))
+            todo.append(f"create property {name}")
+            continue
+        if found.get("type") != spec.type:
+            raise UserError(
+                f"HubSpot contact property {name!r} exists with type {found.get('type')!r}, but "
+                f"leadscore writes {spec.field} as {spec.type!r}. leadscore never changes an "
+                "existing property's type. Fix: delete or rename that property in HubSpot "
+                "(Settings → Properties), or choose another prefix with LEADSCORE_PROPERTY_PREFIX."
+            )
+        have = {o.get("value") for o in found.get("options") or []}
+        lacking = [v for v in spec.options if v not in have]
+        if lacking:
+            todo.append(f"add options {', '.join(lacking)} to {name}")
+            if create:
+                _add_options(client, name, found, lacking)
+    if missing and create:
+        _ensure_group(client, group)
+        for name, spec in missing:
+            _create(client, name, spec, group)
+    elif todo:
+        log.info("dry run: a sync would first %s", "; ".join(todo))
+    return todo
+
+
+def _ensure_group(client: HubSpotClient, group: str) -> None:
+    body = {"name": group, "label": "Lead scoring (leadscore)", "displayOrder": -1}
+    try:
+        client.call("POST /crm/v3/properties/contacts/groups", client.groups.create_with_http_info,
+                    "contacts", body)
+        log.info("created the contact property group %s", group)
+    except CrmRequestError as err:
+        if err.status != 409:
+            raise
+
+
+def _create(client: HubSpotClient, name: str, spec: PropertySpec, group: str) -> None:
+    try:
+        client.call("POST /crm/v3/properties/contacts", client.properties.create_with_http_info,
+                    "contacts", _create_body(name, spec, group))
+        log.info("created the contact property %s (%s)", name, spec.type)
+    except CrmRequestError as err:
+        if err.status != 409:
+            raise
+        # Created meanwhile (another worker): check what exists instead.
+        found = client.call(f"GET /crm/v3/properties/contacts/{name}",
+                            client.properties.get_by_name_with_http_info, "contacts", name).body
+        if found.get("type") != spec.type:
+            raise UserError(
+                f"HubSpot contact property {name!r} was created with type {found.get('type')!r} "
+                f"while leadscore expects {spec.type!r}. Fix: delete it in HubSpot or set "
+                "LEADSCORE_PROPERTY_PREFIX."
+            ) from None
+
+
+def _add_options(client: HubSpotClient, name: str, found: dict, lacking: list[str]) -> None:
+    current = [o.get("value") for o in found.get("options") or []]
+    body = {"options": _options([*current, *lacking])}
+    client.call(f"PATCH /crm/v3/properties/contacts/{name}", client.properties.update_with_http_info,
+                "contacts", name, body)
+    log.info("added options %s to %s", ", ".join(lacking), name)

@@ -1,0 +1,218 @@
+"""CRM v3 object endpoints (contacts and the engagement objects): list, read, batch read, batch
+update, search, with HubSpot's limits, errors and lifecycle-stage rule (crm-api-facts.md, Contacts).
+Each function takes the store and the parsed request and returns the response body (and status).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connector.sandbox.hubspot import catalog, errors
+from connector.sandbox.hubspot.associations import ALIASES, SINGULAR
+from connector.sandbox.hubspot.search import search
+from connector.sandbox.hubspot.store import Store
+from connector.sandbox.hubspot.values import InvalidValue, encode, iso
+
+MAX_LIST = 100
+MAX_BATCH = 100
+MAX_HISTORY_BATCH = 50
+OBJECT_LABEL = {"contacts": "CONTACT", "emails": "EMAIL", "meetings": "MEETING", "calls": "CALL", "notes": "NOTE"}
+
+
+def property_names(values: list[str] | None) -> list[str]:
+    """Query or body list parameters: repeated keys (the Python client) and comma-separated
+    values (the docs) both arrive here (crm-api-facts.md, List)."""
+    out: list[str] = []
+    for value in values or []:
+        out.extend(v.strip() for v in str(value).split(",") if v.strip())
+    return out
+
+
+def list_objects(store: Store, object_type: str, query: dict[str, list[str]], base_url: str) -> dict[str, Any]:
+    limit = _int(query.get("limit", ["10"])[0], "limit")
+    if not 0 < limit <= MAX_LIST:
+        raise errors.validation(f"limit must be between 1 and {MAX_LIST}; got {limit}.")
+    after = query.get("after", ["0"])[0] or "0"
+    if not after.isdigit():
+        raise errors.validation(f"Invalid paging cursor after={after!r}.")
+    names = store.known(object_type, property_names(query.get("properties")))
+    archived = query.get("archived", ["false"])[0].lower() == "true"
+    results, last = store.list_page(object_type, names, int(after), limit, archived)
+    _add_history(store, object_type, results, property_names(query.get("propertiesWithHistory")))
+    _add_associations(store, object_type, results, property_names(query.get("associations")))
+    body: dict[str, Any] = {"results": results}
+    if last is not None:
+        link = f"{base_url}/crm/v3/objects/{object_type}?limit={limit}&after={last}"
+        body["paging"] = {"next": {"after": str(last), "link": link}}
+    return body
+
+
+def get_object(store: Store, object_type: str, object_id: str, query: dict[str, list[str]]) -> dict[str, Any]:
+    names = store.known(object_type, property_names(query.get("properties")))
+    id_property = (query.get("idProperty") or [None])[0]
+    found = store.read_many(object_type, names, [object_id], id_property)
+    obj = found.get(object_id.lower() if id_property else object_id)
+    if obj is None:
+        raise errors.not_found()
+    _add_history(store, object_type, [obj], property_names(query.get("propertiesWithHistory")))
+    _add_associations(store, object_type, [obj], property_names(query.get("associations")))
+    return obj
+
+
+def batch_read(store: Store, object_type: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    started = _now(store)
+    inputs = [str(i.get("id", "")) for i in body.get("inputs") or []]
+    with_history = property_names(body.get("propertiesWithHistory"))
+    limit = MAX_HISTORY_BATCH if with_history else MAX_BATCH
+    if len(inputs) > limit:
+        if with_history:
+            raise errors.validation(f"The maximum number of inputs supported in a batch request for property "
+                                    f"histories is {MAX_HISTORY_BATCH}. {len(inputs)} inputs were provided.")
+        raise errors.validation(f"Too many inputs: {len(inputs)}; a batch takes at most {MAX_BATCH}.")
+    id_property = body.get("idProperty")
+    if id_property and id_property not in store.properties(object_type):
+        raise errors.validation(f"Unable to find property {id_property!r} to use as the idProperty.")
+    names = store.known(object_type, property_names(body.get("properties")))
+    found = store.read_many(object_type, names, inputs, id_property)
+    by_id = id_property and id_property != "hs_object_id"
+    results, missing, seen = [], [], set()
+    for key in inputs:
+        obj = found.get(key.lower() if by_id else key)
+        if obj is None:
+            missing.append(key)
+        elif obj["id"] not in seen:
+            seen.add(obj["id"])
+            results.append(obj)
+    _add_history(store, object_type, results, with_history)
+    return _batch_response(store, object_type, results, missing, started, "read")
+
+
+def batch_update(store: Store, object_type: str, body: dict[str, Any], source: str = "API") -> tuple[int, dict[str, Any]]:
+    started = _now(store)
+    inputs = body.get("inputs") or []
+    if len(inputs) > MAX_BATCH:
+        raise errors.validation(f"Too many inputs: {len(inputs)}; a batch takes at most {MAX_BATCH}.")
+    ids = [str(i.get("id", "")) for i in inputs]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise errors.validation(f"Duplicate IDs found in batch input: {dupes}. IDs must be unique")
+    encoded = [validate_properties(store, object_type, i.get("properties") or {}) for i in inputs]
+    numeric = [int(i) for i in ids if i.isdigit()]
+    present = store.exists(object_type, numeric)
+    results, missing = [], []
+    at = store.now_ms()
+    with store.tx() as db:
+        for raw, values in zip(inputs, encoded):
+            key = str(raw.get("id", ""))
+            if not key.isdigit() or int(key) not in present:
+                missing.append(key)
+                continue
+            object_id = int(key)
+            store.log_write(db, object_type, object_id, at, source, raw.get("properties") or {})
+            if object_type == "contacts":
+                values = _lifecycle_rule(store, db, object_id, values, at)
+            store.apply(db, object_type, object_id, values, "INTEGRATION" if source == "API" else source, at)
+    names = list(dict.fromkeys([*(k for i in inputs for k in (i.get("properties") or {})),
+                                *catalog.DATE_PROPERTIES[object_type][1:], "hs_object_id"]))
+    found = store.read_many(object_type, names, [k for k in ids if k not in missing])
+    results = [found[k] for k in ids if k in found]
+    return _batch_response(store, object_type, results, missing, started, "update")
+
+
+def validate_properties(store: Store, object_type: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """Written values → stored ones; an unknown property or a bad value is a 400 for the batch."""
+    props = store.properties(object_type)
+    problems, out = [], {}
+    for name, raw in properties.items():
+        prop = props.get(name)
+        if prop is None:
+            problems.append({"name": name, "error": "PROPERTY_DOESNT_EXIST", "message": f'Property "{name}" does not exist'})
+            continue
+        if name in catalog.READ_ONLY:
+            problems.append({"name": name, "error": "READ_ONLY_VALUE",
+                             "message": f"{name} is a read only property; its value cannot be set."})
+            continue
+        try:
+            out[name] = encode(prop, raw)
+        except InvalidValue as exc:
+            problems.append({"name": name, "error": exc.code, "message": str(exc)})
+    if problems:
+        raise errors.property_errors(problems)
+    return out
+
+
+def _lifecycle_rule(store: Store, db: Any, contact_id: int, values: dict[str, Any], at: int) -> dict[str, Any]:
+    """A move to an earlier lifecycle stage is silently ignored; entering a stage stamps its
+    `hs_lifecyclestage_<stage>_date` (crm-api-facts.md, lifecycle stage)."""
+    if "lifecyclestage" not in values or values["lifecyclestage"] is None:
+        return values
+    new = values["lifecyclestage"]
+    current = store.current(db, "contacts", contact_id, ["lifecyclestage"])["lifecyclestage"]
+    order = list(store.properties("contacts")["lifecyclestage"].options)
+    if current in order and new in order and order.index(new) < order.index(current):
+        return {k: v for k, v in values.items() if k != "lifecyclestage"}
+    stamp = f"hs_lifecyclestage_{new}_date"
+    if new != current and stamp in store.properties("contacts"):
+        return {**values, stamp: at}
+    return values
+
+
+def search_objects(store: Store, object_type: str, body: dict[str, Any], raw_length: int,
+                   lag_seconds: float = 0.0) -> dict[str, Any]:
+    page = search(store, object_type, body, raw_length, lag_seconds)
+    out: dict[str, Any] = {"total": page.total, "results": page.results}
+    if page.next_after is not None:
+        out["paging"] = {"next": {"after": str(page.next_after)}}
+    return out
+
+
+def _add_history(store: Store, object_type: str, results: list[dict[str, Any]], names: list[str]) -> None:
+    names = [n for n in names if n in store.properties(object_type)]
+    if not names:
+        return
+    for obj in results:
+        obj["propertiesWithHistory"] = {n: store.history(object_type, int(obj["id"]), n) for n in names}
+
+
+def _add_associations(store: Store, object_type: str, results: list[dict[str, Any]], to_names: list[str]) -> None:
+    """`associations=emails,meetings` on list and read: the associated ids inline, v3 style
+    (`{"emails": {"results": [{"id", "type": "contact_to_email"}]}}`)."""
+    targets = [ALIASES.get(n.lower(), n.lower()) for n in to_names]
+    targets = [t for t in dict.fromkeys(targets) if t in catalog.OBJECT_TYPES and (t == "contacts") != (object_type == "contacts")]
+    if not targets:
+        return
+    for obj in results:
+        found = {}
+        for target in targets:
+            ids = store.associated(object_type, target, int(obj["id"]))
+            if ids:
+                kind = f"{SINGULAR[object_type]}_to_{SINGULAR[target]}"
+                found[target] = {"results": [{"id": str(i), "type": kind} for i in ids]}
+        if found:
+            obj["associations"] = found
+
+
+def _batch_response(store: Store, object_type: str, results: list[dict[str, Any]], missing: list[str], started: str,
+                    verb: str) -> tuple[int, dict[str, Any]]:
+    body: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": started, "completedAt": _now(store)}
+    if not missing:
+        return 200, body
+    label = OBJECT_LABEL[object_type]
+    message = (f"Could not get some {label} objects, they may be deleted or not exist. Check that ids are valid."
+               if verb == "read" else f"Could not update some {label} objects, they may be deleted or not exist. "
+                                      "Check that ids are valid.")
+    body["numErrors"] = 1
+    body["errors"] = [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": message,
+                       "context": {"ids": missing}, "links": {}, "errors": [], "subCategory": None}]
+    return 207, body
+
+
+def _now(store: Store) -> str:
+    return iso(store.now_ms())
+
+
+def _int(value: Any, name: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise errors.validation(f"{name} must be a whole number; got {value!r}.") from None

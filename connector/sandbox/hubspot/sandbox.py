@@ -1,0 +1,142 @@
+"""`HubSpotSandbox`: a seeded sandbox portal served on a free loopback port, for tests, the demo
+and benchmarks. See the package docstring (connector.sandbox.hubspot) for the API.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from connector.sandbox.hubspot import activity, objects
+from connector.sandbox.hubspot.faults import FaultProfile
+from connector.sandbox.hubspot.limits import RateLimits
+from connector.sandbox.hubspot.portal import ALL_SCOPES, Portal
+from connector.sandbox.hubspot.seeding import seed_portal
+from connector.sandbox.hubspot.server import SandboxHTTPServer
+from connector.sandbox.hubspot.store import Clock, Store
+from connector.sandbox.seed import default_anchor
+
+DB_NAME = "hubspot-sandbox.sqlite"
+
+
+def new_token() -> str:
+    """A private-app-shaped token for this sandbox only (never a real credential)."""
+    return "pat-sandbox-" + secrets.token_hex(16)
+
+
+def open_store(data_dir: Path | str | None, *, seed: int, contacts: int, anchor: datetime | None = None,
+               clock: Clock | None = None, reset: bool = False) -> Store:
+    """The portal's store: `data_dir/hubspot-sandbox.sqlite` (kept across restarts; seeded the first
+    time or after `reset`), or in memory when `data_dir` is None."""
+    if data_dir is None:
+        store = Store(":memory:", clock)
+    else:
+        path = Path(data_dir) / DB_NAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if reset:
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+        store = Store(path, clock)
+    if store.meta("seed") is None:
+        seed_portal(store, seed, contacts, anchor or default_anchor())
+    return store
+
+
+class HubSpotSandbox:
+    def __init__(self, store: Store, server: SandboxHTTPServer, token: str) -> None:
+        self.store = store
+        self.server = server
+        self.token = token
+
+    @classmethod
+    def start(cls, contacts: int = 300, seed: int = 7, token: str | None = None,
+              faults: str | dict[str, Any] | FaultProfile | None = None, data_dir: Path | str | None = None,
+              clock: Clock | None = None, rate_limit_per_10s: int = 190, anchor: datetime | None = None, port: int = 0,
+              scopes: Iterable[str] | None = None, daily_limit: int = 625_000,
+              search_per_second: int = 5, rate_clock: Callable[[], float] | None = None) -> HubSpotSandbox:
+        store = open_store(data_dir, seed=seed, contacts=contacts, anchor=anchor, clock=clock)
+        token = token or new_token()
+        limits = RateLimits(per_10s=rate_limit_per_10s, daily=daily_limit, search_per_second=search_per_second)
+        portal = Portal(store, {token: frozenset(scopes) if scopes is not None else ALL_SCOPES}, limits,
+                        FaultProfile.parse(faults), rate_clock)
+        server = SandboxHTTPServer(portal, port)
+        server.start_background()
+        return cls(store, server, token)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.store.close()
+
+    def __enter__(self) -> HubSpotSandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- inspection --------------------------------------------------------------------------
+
+    def requests(self) -> list[tuple[str, str, int]]:
+        """Every request received, in order: (method, path, status)."""
+        return [tuple(r) for r in self.store.requests()]  # type: ignore[misc]
+
+    def write_history(self, contact_id: str | int, object_type: str = "contacts") -> list[tuple[datetime, dict[str, Any]]]:
+        """Every write the API received for this object, in order: (when, {property: value as sent})."""
+        return [(datetime.fromtimestamp(at / 1000, UTC), props)
+                for at, _src, props in self.store.writes(object_type, int(contact_id), "API")]
+
+    # -- acting as people and as the portal --------------------------------------------------
+
+    def set_faults(self, faults: str | dict[str, Any] | FaultProfile | None) -> FaultProfile:
+        """Turn faults on (a profile name, `key=value` pairs, a dict) or off (None); restarts the
+        seeded draw, so the same profile replays the same faults."""
+        profile = FaultProfile.parse(faults)
+        self.server.portal.faults.set(profile)
+        return profile
+
+    def set_rate_limits(self, per_10s: int | None = None, daily: int | None = None,
+                        search_per_second: int | None = None) -> None:
+        limits = self.server.portal.limiter.limits
+        limits.per_10s = per_10s or limits.per_10s
+        limits.daily = daily or limits.daily
+        limits.search_per_second = search_per_second or limits.search_per_second
+
+    def add_token(self, token: str, scopes: Iterable[str] | None = None) -> None:
+        """Accept another token, with only these scopes (all by default)."""
+        self.server.portal.tokens[token] = frozenset(scopes) if scopes is not None else ALL_SCOPES
+
+    def set_contact(self, contact_id: str | int, properties: dict[str, Any]) -> None:
+        """A person editing the record in HubSpot: values change (the lifecycle rule does not apply
+        to people in the UI the same way, so a stage may be set to anything), the modified date moves."""
+        values = objects.validate_properties(self.store, "contacts", properties)
+        now = self.store.now_ms()
+        with self.store.tx() as db:
+            if not self.store.exists("contacts", [int(contact_id)]):
+                raise KeyError(f"no contact {contact_id}")
+            self.store.log_write(db, "contacts", int(contact_id), now, "CRM_UI", properties)
+            self.store.apply(db, "contacts", int(contact_id), values, "CRM_UI", now)
+
+    def add_engagement(self, contact_id: str | int, kind: str = "meeting", at: datetime | None = None,
+                       properties: dict[str, Any] | None = None, **attributes: str) -> str | None:
+        """New activity on a contact (kinds: email, email_reply, meeting, call, note, page_view,
+        form_submission, marketing_email_open, marketing_email_click, marketing_email_delivered,
+        unsubscribe). Attributes as the generator names them (outcome="no_show", disposition=...,
+        url=..., form=...). Returns the engagement id for sales activity."""
+        return activity.add_activity(self.store, int(contact_id), kind, at, attributes, properties)
+
+    def contact(self, contact_id: str | int, properties: Iterable[str]) -> dict[str, str | None]:
+        """A contact's current values, read directly (not through the API, not counted)."""
+        found = self.store.read_many("contacts", self.store.known("contacts", list(properties)), [str(contact_id)])
+        return found[str(contact_id)]["properties"]

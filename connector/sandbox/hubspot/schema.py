@@ -1,0 +1,107 @@
+"""Properties API v3: list, read and create properties and property groups of an object type
+(crm-api-facts.md, Properties). A created property accepts writes at once; an existing name is a
+409 `OBJECT_ALREADY_EXISTS`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from connector.sandbox.hubspot import catalog, errors
+from connector.sandbox.hubspot.catalog import PropertyDef
+from connector.sandbox.hubspot.errors import ApiError, error_body
+from connector.sandbox.hubspot.store import Store
+from connector.sandbox.hubspot.values import iso
+
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def property_json(store: Store, object_type: str, prop: PropertyDef) -> dict[str, Any]:
+    stamps = store.property_row(object_type, prop.name) or {"created": 0, "updated": 0}
+    return {
+        "name": prop.name, "label": prop.label, "type": prop.type, "fieldType": prop.field_type,
+        "description": prop.description, "groupName": prop.group,
+        "options": [{"label": label, "value": value, "displayOrder": i, "hidden": False}
+                    for i, (value, label) in enumerate(zip(prop.options, prop.option_labels))],
+        "displayOrder": prop.display_order, "calculated": False, "externalOptions": False, "hasUniqueValue": False,
+        "hidden": False, "hubspotDefined": prop.hubspot_defined, "formField": not prop.hubspot_defined,
+        "modificationMetadata": {"archivable": not prop.hubspot_defined, "readOnlyDefinition": prop.hubspot_defined,
+                                 "readOnlyValue": prop.name in catalog.READ_ONLY},
+        "createdAt": iso(stamps["created"]), "updatedAt": iso(stamps["updated"]), "archived": False,
+    }
+
+
+def list_properties(store: Store, object_type: str) -> dict[str, Any]:
+    return {"results": [property_json(store, object_type, p) for p in store.properties(object_type).values()]}
+
+
+def get_property(store: Store, object_type: str, name: str) -> dict[str, Any]:
+    prop = store.properties(object_type).get(name)
+    if prop is None:
+        raise errors.not_found(f"Unable to find property {name} for object type {object_type}.")
+    return property_json(store, object_type, prop)
+
+
+def create_property(store: Store, object_type: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    prop = _parse_property(store, object_type, body)
+    if not store.create_property(object_type, prop):
+        # Category from the error-handling page; the exact message is unconfirmed.
+        raise ApiError(409, error_body(f"A property named '{prop.name}' already exists.", "OBJECT_ALREADY_EXISTS",
+                                       context={"name": [prop.name]}))
+    return 201, property_json(store, object_type, store.properties(object_type)[prop.name])
+
+
+def _parse_property(store: Store, object_type: str, body: dict[str, Any]) -> PropertyDef:
+    missing = [k for k in ("name", "label", "type", "fieldType", "groupName") if not body.get(k)]
+    if missing:
+        raise errors.validation(f"Missing required fields: {', '.join(missing)}.")
+    name, type_, field_type = body["name"], body["type"], body["fieldType"]
+    if not NAME.match(name):
+        raise errors.validation(f"Property name {name!r} must start with a lowercase letter and hold only lowercase "
+                                "letters, digits and underscores.")
+    if type_ not in catalog.FIELD_TYPES:
+        raise errors.validation(f"Unknown property type {type_!r}; use one of {', '.join(catalog.FIELD_TYPES)}.")
+    if field_type not in catalog.FIELD_TYPES[type_]:
+        raise errors.validation(f"fieldType {field_type!r} is not valid for type {type_!r}; use one of "
+                                f"{', '.join(sorted(catalog.FIELD_TYPES[type_]))}.")
+    if body["groupName"] not in {g[0] for g in store.groups(object_type)}:
+        raise errors.validation(f"Property group {body['groupName']!r} does not exist.")
+    options = body.get("options") or []
+    if type_ == "enumeration" and field_type != "booleancheckbox" and not options:
+        raise errors.validation("Enumeration properties need at least one option.")
+    if type_ == "enumeration" and field_type == "booleancheckbox" and not options:
+        options = [{"value": "true", "label": "Yes"}, {"value": "false", "label": "No"}]
+    return PropertyDef(
+        name=name, label=body["label"], type=type_, field_type=field_type, group=body["groupName"],
+        options=tuple(str(o["value"]) for o in options), option_labels=tuple(str(o.get("label", o["value"])) for o in options),
+        description=body.get("description") or "", hubspot_defined=False, display_order=int(body.get("displayOrder", -1)),
+    )
+
+
+def group_json(name: str, label: str, order: int) -> dict[str, Any]:
+    return {"name": name, "label": label, "displayOrder": order, "archived": False}
+
+
+def list_groups(store: Store, object_type: str) -> dict[str, Any]:
+    return {"results": [group_json(*g) for g in store.groups(object_type)]}
+
+
+def get_group(store: Store, object_type: str, name: str) -> dict[str, Any]:
+    for group in store.groups(object_type):
+        if group[0] == name:
+            return group_json(*group)
+    raise errors.not_found(f"Unable to find property group {name} for object type {object_type}.")
+
+
+def create_group(store: Store, object_type: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    name, label = body.get("name"), body.get("label")
+    if not name or not label:
+        raise errors.validation("Missing required fields: name, label.")
+    if not NAME.match(name):
+        raise errors.validation(f"Group name {name!r} must hold only lowercase letters, digits and underscores.")
+    order = int(body.get("displayOrder", -1))
+    if not store.create_group(object_type, name, label, order):
+        raise ApiError(409, error_body(f"A property group named '{name}' already exists.", "OBJECT_ALREADY_EXISTS",
+                                       context={"name": [name]}))
+    return 201, group_json(name, label, order)

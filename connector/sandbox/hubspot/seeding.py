@@ -1,0 +1,228 @@
+"""Maps the neutral generated people (connector.sandbox.seed) onto a HubSpot portal.
+
+A person becomes a contact whose properties carry the marketing activity HubSpot keeps on the
+contact (page views, sessions, forms, marketing email counters and dates, unsubscribe); their
+sales emails, replies, meetings, calls and notes become engagement objects associated with the
+contact; page views and form submissions are also kept as web analytics events for the events API.
+Rows stream into SQLite in batches, so a million contacts never sit in memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import multiprocessing as mp
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from connector.sandbox import seed as gen
+from connector.sandbox.hubspot import catalog
+from connector.sandbox.hubspot.store import Store, q
+from connector.sandbox.hubspot.values import to_ms
+
+STAGE_MAP = {
+    "subscriber": "subscriber", "lead": "lead", "marketing_qualified": "marketingqualifiedlead",
+    "sales_qualified": "salesqualifiedlead", "opportunity": "opportunity", "customer": "customer",
+}
+SOURCE_MAP = {
+    "organic_search": "ORGANIC_SEARCH", "paid_search": "PAID_SEARCH", "direct": "DIRECT_TRAFFIC",
+    "referral": "REFERRALS", "social": "SOCIAL_MEDIA", "email": "EMAIL_MARKETING", "offline": "OFFLINE",
+    "events": "OTHER_CAMPAIGNS",
+}
+# Standard web analytics event types (events API, `eventType`).
+PAGE_VIEW_EVENT = "e_visited_page"
+FORM_EVENT = "e_submitted_form"
+SESSION_GAP = timedelta(minutes=30)
+BATCH = 2000
+PARALLEL_FROM = 10  # batches; smaller portals are generated in this process
+AHEAD = 4
+
+
+def contact_values(p: gen.Person) -> dict[str, object]:
+    """The stored values of a person's contact record (numbers, epoch ms, text)."""
+    c = p.company
+    stage = STAGE_MAP[p.stage]
+    values: dict[str, object] = {
+        "email": p.email, "firstname": p.first_name, "lastname": p.last_name, "phone": p.phone,
+        "jobtitle": p.job_title, "company": c.name if p.index % 37 else "n/a", "website": f"https://www.{c.domain}",
+        "industry": c.industry if p.index % 23 else None, "numemployees": c.employees,
+        "annualrevenue": c.annual_revenue, "country": p.country, "city": p.city, "lifecyclestage": stage,
+        "hs_analytics_source": SOURCE_MAP[p.source],
+        "hs_lead_status": None if stage == "customer" else ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT",
+                                                             "CONNECTED", "UNQUALIFIED")[p.index % 6],
+    }
+    # The stage's entry date, and creation as the entry date of the early stages passed through.
+    passed = catalog.LIFECYCLE_STAGES[: catalog.LIFECYCLE_STAGES.index(stage)]
+    for step in passed[:2]:
+        values[f"hs_lifecyclestage_{step}_date"] = to_ms(p.created_at)
+    values[f"hs_lifecyclestage_{stage}_date"] = _stage_date(p)
+    values.update(_marketing_counters(p.activities))
+    return values
+
+
+def _stage_date(p: gen.Person) -> int:
+    if p.converted_at is not None:
+        return to_ms(p.converted_at)
+    return to_ms(max([p.created_at] + [a.at for a in p.activities][-1:]))
+
+
+def _marketing_counters(activities: Iterable[gen.Activity]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    views = [a.at for a in activities if a.kind == "page_view"]
+    if views:
+        sessions, last = 0, None
+        for at in views:
+            if last is None or at - last > SESSION_GAP:
+                sessions += 1
+            last = at
+        out.update(hs_analytics_num_page_views=len(views), hs_analytics_num_visits=sessions,
+                   hs_analytics_first_visit_timestamp=to_ms(views[0]), hs_analytics_last_visit_timestamp=to_ms(views[-1]))
+    forms = [a for a in activities if a.kind == "form_submission"]
+    if forms:
+        out.update(num_conversion_events=len(forms), num_unique_conversion_events=len({f.attributes["form"] for f in forms}),
+                   first_conversion_event_name=forms[0].attributes["form"], first_conversion_date=to_ms(forms[0].at),
+                   recent_conversion_event_name=forms[-1].attributes["form"], recent_conversion_date=to_ms(forms[-1].at))
+    counts = {"marketing_email_delivered": "hs_email_delivered", "marketing_email_open": "hs_email_open",
+              "marketing_email_click": "hs_email_click", "marketing_email_bounce": "hs_email_bounce"}
+    for kind, prop in counts.items():
+        n = sum(1 for a in activities if a.kind == kind)
+        if n:
+            out[prop] = n
+    for kind, prop in (("marketing_email_open", "hs_email_last_open_date"),
+                       ("marketing_email_click", "hs_email_last_click_date")):
+        dates = [a.at for a in activities if a.kind == kind]
+        if dates:
+            out[prop] = to_ms(dates[-1])
+    if any(a.kind == "unsubscribe" for a in activities):
+        out["hs_email_optout"] = "true"
+    contacted = [a.at for a in activities if a.kind in ("sales_email_sent", "call", "meeting")]
+    if contacted:
+        out.update(notes_last_contacted=to_ms(contacted[-1]), num_contacted_notes=len(contacted))
+    replies = [a.at for a in activities if a.kind == "sales_email_reply"]
+    if replies:
+        out["hs_sales_email_last_replied"] = to_ms(replies[-1])
+    sales = [a.at for a in activities if a.kind in ("sales_email_sent", "sales_email_reply", "call", "meeting", "note")]
+    if sales:
+        out["hs_last_sales_activity_timestamp"] = to_ms(sales[-1])
+    return out
+
+
+def engagement(activity: gen.Activity) -> tuple[str, dict[str, object]] | None:
+    """A sales activity → (engagement object type, its stored values); None for marketing ones."""
+    at, attrs = to_ms(activity.at), activity.attributes
+    base: dict[str, object] = {"hs_timestamp": at}
+    if activity.kind in ("sales_email_sent", "sales_email_reply"):
+        sent = activity.kind == "sales_email_sent"
+        return "emails", {**base, "hs_email_subject": attrs["subject"], "hs_email_direction": "EMAIL" if sent else "INCOMING_EMAIL",
+                          "hs_email_status": "SENT", "hs_email_text": "Hi, " + attrs["subject"].lower() + "."}
+    if activity.kind == "meeting":
+        return "meetings", {**base, "hs_meeting_title": attrs["title"], "hs_meeting_outcome": attrs["outcome"].upper(),
+                            "hs_meeting_start_time": at, "hs_meeting_end_time": at + 30 * 60_000}
+    if activity.kind == "call":
+        status = {"no_answer": "NO_ANSWER", "busy": "BUSY"}.get(attrs["disposition"], "COMPLETED")
+        return "calls", {**base, "hs_call_title": "Call", "hs_call_direction": attrs["direction"].upper(),
+                         "hs_call_status": status, "hs_call_disposition": catalog.CALL_DISPOSITIONS[attrs["disposition"]],
+                         "hs_call_duration": int(attrs["duration_seconds"]) * 1000}
+    if activity.kind == "note":
+        return "notes", {**base, "hs_note_body": attrs["body"]}
+    return None
+
+
+def web_event(activity: gen.Activity) -> tuple[str, dict[str, str]] | None:
+    if activity.kind == "page_view":
+        return PAGE_VIEW_EVENT, {"hs_url": activity.attributes["url"], "hs_page_title": activity.attributes["title"]}
+    if activity.kind == "form_submission":
+        return FORM_EVENT, {"hs_form_title": activity.attributes["form"], "hs_url": activity.attributes["url"]}
+    return None
+
+
+def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
+                progress: Callable[[int], None] | None = None) -> None:
+    """Fill an empty store with `count` generated contacts and their history.
+
+    People are generated in batches (in a second process when the portal is big enough to be worth
+    it) and inserted in order, so ids and content do not depend on how the work was split."""
+    contact_cols = sorted({p.name for p in catalog.CONTACT_PROPERTIES} - {"hs_object_id", "createdate", "lastmodifieddate"})
+    eng_cols = {kind: [p.name for p in props if p.name not in ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")]
+                for kind, props in catalog.ENGAGEMENT_PROPERTIES.items()}
+    with store.tx() as db:
+        store.set_meta(db, "seed", str(seed))
+        store.set_meta(db, "contacts", str(count))
+        store.set_meta(db, "anchor", anchor.isoformat())
+        next_id = int(db.execute("SELECT value FROM meta WHERE key = 'next_engagement_id'").fetchone()[0])
+    contact_sql = (f"INSERT INTO obj_contacts (_id, _created, _updated, {', '.join(map(q, contact_cols))}) "
+                   f"VALUES ({','.join('?' * (len(contact_cols) + 3))})")
+    eng_sql = {kind: f"INSERT INTO obj_{kind} (_id, _created, _updated, {', '.join(map(q, cols))}) "
+                     f"VALUES ({','.join('?' * (len(cols) + 3))})" for kind, cols in eng_cols.items()}
+    jobs = [(seed, start, min(count, start + BATCH), anchor, contact_cols, eng_cols) for start in range(0, count, BATCH)]
+    done = 0
+    with store.bulk_load(), _mapper(len(jobs)) as mapper:
+        for contacts, activities, events in mapper(_batch_rows, jobs):
+            engagements: dict[str, list[tuple]] = {k: [] for k in eng_sql}
+            assoc = []
+            for kind, cid, row in activities:
+                engagements[kind].append((next_id, *row))
+                assoc.append((cid, kind, next_id))
+                next_id += 1
+            with store.tx() as db:
+                db.executemany(contact_sql, contacts)
+                for kind, rows in engagements.items():
+                    db.executemany(eng_sql[kind], rows)
+                db.executemany("INSERT INTO associations VALUES (?, ?, ?)", assoc)
+                db.executemany("INSERT INTO web_events(contact_id, event_type, occurred, properties) VALUES (?, ?, ?, ?)",
+                               events)
+                store.set_meta(db, "next_engagement_id", str(next_id))
+            done += len(contacts)
+            if progress:
+                progress(done)
+
+
+def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """The rows of people start..stop: contacts, engagements (kind, contact id, row without its id,
+    in activity order) and web events."""
+    seed, start, stop, anchor, contact_cols, eng_cols = job
+    contacts, activities, events = [], [], []
+    for p in gen.generate_people_range(seed, start, stop, anchor):
+        cid = p.index + 1
+        values = contact_values(p)
+        created = to_ms(p.created_at)
+        updated = max([created] + [to_ms(a.at) for a in p.activities[-1:]])
+        contacts.append((cid, created, updated, *(values.get(c) for c in contact_cols)))
+        for a in p.activities:
+            eng = engagement(a)
+            if eng is not None:
+                kind, vals = eng
+                at = vals["hs_timestamp"]
+                activities.append((kind, cid, (at, at, *(vals.get(c) for c in eng_cols[kind]))))
+                continue
+            event = web_event(a)
+            if event is not None:
+                events.append((cid, event[0], to_ms(a.at), _event_json(tuple(event[1].items()))))
+    return contacts, activities, events
+
+
+@functools.lru_cache(maxsize=4096)
+def _event_json(items: tuple[tuple[str, str], ...]) -> str:
+    return json.dumps(dict(items), ensure_ascii=False)
+
+
+@contextmanager
+def _mapper(jobs: int) -> Iterator[Callable]:
+    """An ordered map over the jobs: in a worker process for big portals, else in this one."""
+    if jobs < PARALLEL_FROM or (os.cpu_count() or 1) < 2 or "fork" not in mp.get_all_start_methods():
+        yield map
+        return
+    with mp.get_context("fork").Pool(processes=min(2, os.cpu_count() or 1)) as pool:
+        def bounded(fn: Callable, items: list) -> Iterator:
+            # At most AHEAD batches in flight, so memory stays flat however many contacts.
+            pending: deque = deque(pool.apply_async(fn, (item,)) for item in items[:AHEAD])
+            for item in items[AHEAD:]:
+                yield pending.popleft().get()
+                pending.append(pool.apply_async(fn, (item,)))
+            while pending:
+                yield pending.popleft().get()
+
+        yield bounded

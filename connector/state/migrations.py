@@ -1,0 +1,96 @@
+"""Schema versioning for the state store: a `schema_version` table and ordered migration steps.
+
+Each step takes the schema from version N-1 to N with Alembic's operations (which know how to
+alter tables on SQLite and PostgreSQL alike), so that opening an older state file with a newer
+leadscore upgrades it in place. Steps are append-only: never edit a released step, add the next.
+To add one: write `def _vN(op: Operations) -> None` and append it to STEPS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
+
+from connector.state import schema
+from connector.state.schema import UTCDateTime
+
+
+def _v1(op: Operations) -> None:
+    """Checkpoints, failed records, run history and own-write markers, keyed by portal."""
+    op.create_table(
+        "checkpoints",
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("value", sa.Text, nullable=True),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "failed_records",
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("lead_id", sa.String(64), primary_key=True),
+        sa.Column("reason", sa.Text, nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("first_failed_at", UTCDateTime, nullable=False),
+        sa.Column("last_failed_at", UTCDateTime, nullable=False),
+    )
+    op.create_table(
+        "runs",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("portal", sa.String(100), nullable=False),
+        sa.Column("mode", sa.String(20), nullable=False),
+        sa.Column("outcome", sa.String(20), nullable=False),
+        sa.Column("started_at", UTCDateTime, nullable=False),
+        sa.Column("finished_at", UTCDateTime, nullable=True),
+        sa.Column("duration_s", sa.Float, nullable=True),
+        sa.Column("read", sa.Integer, nullable=False),
+        sa.Column("scored", sa.Integer, nullable=False),
+        sa.Column("changed", sa.Integer, nullable=False),
+        sa.Column("written", sa.Integer, nullable=False),
+        sa.Column("failed", sa.Integer, nullable=False),
+        sa.Column("skipped", sa.Integer, nullable=False),
+        sa.Column("api_calls", sa.Text, nullable=False),
+        sa.Column("rate_limited", sa.Integer, nullable=False),
+        sa.Column("retries", sa.Integer, nullable=False),
+        sa.Column("error", sa.Text, nullable=True),
+    )
+    op.create_index("ix_runs_portal", "runs", ["portal"])
+    op.create_table(
+        "own_writes",
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("lead_id", sa.String(64), primary_key=True),
+        sa.Column("marker", sa.String(64), nullable=False),
+    )
+
+
+STEPS: list[Callable[[Operations], None]] = [_v1]
+LATEST = len(STEPS)
+
+
+def current_version(conn: Connection) -> int:
+    """The schema version of this database (0 when it is empty)."""
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    return conn.execute(sa.select(schema.schema_version.c.version)).scalar() or 0
+
+
+def upgrade(conn: Connection) -> int:
+    """Apply every step the database has not had yet, in one transaction; return the version."""
+    version = current_version(conn)
+    if version > LATEST:
+        raise RuntimeError(
+            f"the state store is at schema version {version}, newer than this leadscore knows "
+            f"({LATEST}); upgrade leadscore or point LEADSCORE_STATE_URL at another store"
+        )
+    if version == LATEST:
+        return version
+    op = Operations(MigrationContext.configure(conn))
+    if version == 0:
+        op.create_table("schema_version", sa.Column("version", sa.Integer, nullable=False))
+        conn.execute(schema.schema_version.insert().values(version=0))
+    for number in range(version + 1, LATEST + 1):
+        STEPS[number - 1](op)
+        conn.execute(schema.schema_version.update().values(version=number))
+    return LATEST

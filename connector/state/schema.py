@@ -1,0 +1,87 @@
+"""The state store's tables (SQLAlchemy Core), as the newest migration leaves them.
+
+Everything is keyed by `portal`: the name of one CRM connection (a HubSpot portal, a Salesforce
+org), so that one state store can serve several. Times are stored as UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, DateTime, Float, Integer, MetaData, String, Table, Text
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """A datetime stored without zone as UTC and read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("state store times must be timezone-aware")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+metadata = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    metadata,
+    Column("version", Integer, nullable=False),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("portal", String(100), primary_key=True),
+    Column("value", Text, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+failed_records = Table(
+    "failed_records",
+    metadata,
+    Column("portal", String(100), primary_key=True),
+    Column("lead_id", String(64), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("first_failed_at", UTCDateTime, nullable=False),
+    Column("last_failed_at", UTCDateTime, nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("portal", String(100), nullable=False, index=True),
+    Column("mode", String(20), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("duration_s", Float, nullable=True),
+    Column("read", Integer, nullable=False, default=0),
+    Column("scored", Integer, nullable=False, default=0),
+    Column("changed", Integer, nullable=False, default=0),
+    Column("written", Integer, nullable=False, default=0),
+    Column("failed", Integer, nullable=False, default=0),
+    Column("skipped", Integer, nullable=False, default=0),
+    Column("api_calls", Text, nullable=False, default="{}"),
+    Column("rate_limited", Integer, nullable=False, default=0),
+    Column("retries", Integer, nullable=False, default=0),
+    Column("error", Text, nullable=True),
+)
+
+own_writes = Table(
+    "own_writes",
+    metadata,
+    Column("portal", String(100), primary_key=True),
+    Column("lead_id", String(64), primary_key=True),
+    Column("marker", String(64), nullable=False),
+)

@@ -1,0 +1,74 @@
+"""From a score to the values to write: only what differs from what the CRM holds.
+
+Values are compared the way the CRM gives them back (numbers as text, possibly "42.0"), so a
+lead whose scores did not change costs no write. `scored_at` is written only together with a
+real change, or it alone would make every lead change on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+from connector.scoring.types import ScoreResult
+
+NUMBER_FIELDS = ("fit", "engagement")
+REASONS_MAX = 65_536  # HubSpot: a string property holds at most 65,536 characters
+
+
+def format_reasons(result: ScoreResult) -> str:
+    """One reason a line, as a rep reads them on the record: "+20 senior title: VP Sales"."""
+    lines = []
+    for reason in result.reasons:
+        text = reason.text.strip()
+        if not text.startswith(("+", "-")):
+            text = f"{reason.points:+d} {text}"
+        lines.append(text)
+    joined = "\n".join(lines)
+    return joined if len(joined) <= REASONS_MAX else joined[: REASONS_MAX - 1] + "…"
+
+
+def format_time(moment: datetime) -> str:
+    """ISO 8601 in UTC with milliseconds, as HubSpot writes datetimes."""
+    utc = moment.astimezone(timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def desired_values(result: ScoreResult) -> dict[str, str]:
+    """Everything leadscore would write for this result (by neutral name), but `scored_at`."""
+    values = {
+        "fit": str(result.fit),
+        "engagement": str(result.engagement),
+        "label": result.label,
+        "grade": result.grade,
+        "reasons": format_reasons(result),
+        "model": f"{result.model_name} {result.model_version}",
+    }
+    if result.stage is not None:
+        values["stage"] = result.stage
+    return values
+
+
+def _same(name: str, new: str, old: str | None) -> bool:
+    if old is None:
+        return False
+    if name in NUMBER_FIELDS:
+        try:
+            return float(old) == float(new)
+        except ValueError:
+            return False
+    return old.replace("\r\n", "\n").strip() == new.strip()
+
+
+def changed_values(
+    result: ScoreResult, written: Mapping[str, str | None], now: datetime
+) -> dict[str, str]:
+    """The values that differ from `written`, plus `scored_at` when anything does."""
+    changed = {
+        name: value
+        for name, value in desired_values(result).items()
+        if not _same(name, value, written.get(name))
+    }
+    if changed:
+        changed["scored_at"] = format_time(now)
+    return changed

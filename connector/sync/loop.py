@@ -1,0 +1,264 @@
+"""The sync loop: pages of leads → score → only changed values → write in batches → record.
+
+CRM-neutral: it drives a `CrmAdapter` and a `StateStore` and knows nothing of HubSpot. The
+checkpoint discipline: a page's checkpoint is saved only after every record of the page was
+written or recorded as failed, so a crash anywhere loses nothing; records written before a crash
+compare equal on the rerun (and carry our own-write marker), so nothing is written twice.
+Records that failed on an earlier run are retried first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, ScoreUpdate
+from connector.state import RecordOutcome, RunStats, StateStore
+from connector.sync.diff import changed_values, desired_values
+
+if TYPE_CHECKING:
+    from connector.scoring.model import ScoringModel
+    from connector.scoring.types import ScoreResult
+
+log = logging.getLogger(__name__)
+
+@dataclass(frozen=True)
+class Change:
+    """A lead whose written values would change (what a dry run lists)."""
+
+    lead_id: str
+    name: str
+    old: Mapping[str, str | None]
+    new: Mapping[str, str]
+    reasons: str
+
+
+@dataclass
+class SyncReport:
+    run_id: int
+    mode: str
+    stats: RunStats
+    duration_s: float
+    label_moves: Counter = field(default_factory=Counter)  # (old label, new label) → leads
+    labels: Counter = field(default_factory=Counter)  # new label → leads scored
+    grades: Counter = field(default_factory=Counter)
+    cancelled: bool = False
+    usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
+
+
+class Cancelled(Exception):
+    """Raised inside the loop when the cancel event is set between batches."""
+
+
+def display_name(record: LeadRecord) -> str:
+    props = record.lead.properties
+    name = " ".join(p for p in (props.get("firstname"), props.get("lastname")) if p)
+    return name or props.get("email") or record.lead.id
+
+
+class SyncRun:
+    """One pass. Build it, then `run()`; `report` holds the figures afterwards."""
+
+    def __init__(
+        self,
+        adapter: CrmAdapter,
+        store: StateStore,
+        model: ScoringModel,
+        score: Callable[..., ScoreResult],
+        *,
+        portal: str,
+        now: datetime,
+        full: bool = False,
+        dry_run: bool = False,
+        on_change: Callable[[Change], None] | None = None,
+        on_result: Callable[[LeadRecord, ScoreResult], None] | None = None,
+        on_page: Callable[[SyncReport], None] | None = None,
+        cancel: threading.Event | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.adapter = adapter
+        self.store = store
+        self.model = model
+        self.score = score
+        self.portal = portal
+        self.now = now
+        self.full = full
+        self.dry_run = dry_run
+        self.on_change = on_change
+        self.on_result = on_result
+        self.on_page = on_page
+        self.cancel = cancel or threading.Event()
+        self.clock = clock
+        mode = "dry-run" if dry_run else ("full" if full else "incremental")
+        self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0)
+        self._pending: list[ScoreUpdate] = []
+        self._queued = 0  # updates queued so far
+        self._written = 0  # of which written (or recorded failed)
+        self._marks: deque[tuple[int, str]] = deque()  # (updates queued by page end, checkpoint)
+
+    # The pass ----------------------------------------------------------------------------
+    def run(self) -> SyncReport:
+        started = self.clock()
+        usage_before = self.adapter.api_usage()
+        self.report.run_id = self.store.start_run(self.portal, self.report.mode, self.now)
+        outcome, error = "ok", None
+        try:
+            self.adapter.ensure_fields(self.model, create=not self.dry_run)
+            self._retry_failed()
+            self._pages()
+        except Cancelled:
+            self.report.cancelled = True
+            outcome, error = "cancelled", "stopped on request; the checkpoint is saved"
+        except BaseException as exc:
+            outcome, error = "failed", f"{type(exc).__name__}: {exc}"
+            raise
+        finally:
+            self._finish(started, usage_before, outcome, error)
+        return self.report
+
+    def _finish(self, started: float, usage_before, outcome: str, error: str | None) -> None:
+        usage = self.adapter.api_usage().since(usage_before)
+        self.report.usage = usage
+        stats = self.report.stats
+        stats.api_calls, stats.rate_limited, stats.retries = (
+            usage.calls, usage.rate_limited, usage.retries
+        )
+        self.report.duration_s = self.clock() - started
+        finished_at = self.now + timedelta(seconds=self.report.duration_s)
+        self.store.finish_run(
+            self.report.run_id, stats, outcome=outcome, finished_at=finished_at,
+            duration_s=self.report.duration_s, error=error,
+        )
+
+    def _retry_failed(self) -> None:
+        ids = [f.lead_id for f in self.store.failed(self.portal)]
+        if not ids:
+            return
+        log.info("retrying %d records that failed earlier", len(ids))
+        records = list(self.adapter.read_leads(ids))
+        found = {r.lead.id for r in records}
+        gone = [RecordOutcome(i, ok=True) for i in ids if i not in found]
+        if gone and not self.dry_run:
+            self.store.record_outcomes(self.portal, gone, self.now)
+        self._process(records, clear_unchanged=True)
+        self._flush(full_batches_only=True)
+
+    def _pages(self) -> None:
+        checkpoint = self.store.checkpoint(self.portal)
+        own = None if self.full else self._own_writes
+        for page in self.adapter.iter_pages(checkpoint, full=self.full, own_writes=own):
+            self.report.stats.skipped += page.skipped
+            self._process(page.records, clear_unchanged=False)
+            if page.checkpoint is not None:
+                self._marks.append((self._queued, page.checkpoint))
+            self._flush(full_batches_only=True)
+            if page.records or page.skipped:
+                self._log_progress()
+            if self.on_page:
+                self.on_page(self.report)
+            if self.cancel.is_set():
+                self._flush(full_batches_only=False)
+                raise Cancelled
+        self._flush(full_batches_only=False)
+
+    def _log_progress(self) -> None:
+        s = self.report.stats
+        counts = {"read": s.read, "scored": s.scored, "changed": s.changed, "written": s.written,
+                  "failed": s.failed, "skipped": s.skipped}
+        log.info("page done: %d read, %d written, %d failed so far", s.read + s.skipped,
+                 s.written, s.failed, extra={"counts": counts})
+
+    def _flush(self, *, full_batches_only: bool) -> None:
+        """Write pending updates in full batches (all of them at the end). After each batch,
+        save the checkpoint of the last page whose every update is now written or recorded
+        failed. Updates are carried across pages so batches stay full: fewer calls. A cancel
+        request stops after the batch in flight (between pages, the pending rest is written
+        first, so the page's checkpoint can be saved)."""
+        size = self.adapter.max_batch
+        self._save_reached()
+        while self._pending and (len(self._pending) >= size or not full_batches_only):
+            batch, self._pending = self._pending[:size], self._pending[size:]
+            self._write(batch)
+            self._written += len(batch)
+            self._save_reached()
+            if self.cancel.is_set() and full_batches_only:
+                raise Cancelled
+
+    def _save_reached(self) -> None:
+        saved = None
+        while self._marks and self._marks[0][0] <= self._written:
+            saved = self._marks.popleft()[1]
+        if saved is not None and not self.dry_run:
+            self.store.save_checkpoint(self.portal, saved, self.now)
+
+    def _own_writes(self, stamps: Mapping[str, str]) -> Set[str]:
+        ours = self.store.markers(self.portal, list(stamps))
+        return {lead_id for lead_id, stamp in stamps.items() if ours.get(lead_id) == stamp}
+
+    # One page ----------------------------------------------------------------------------
+    def _process(self, records: Sequence[LeadRecord], *, clear_unchanged: bool) -> None:
+        stats = self.report.stats
+        updates: list[ScoreUpdate] = []
+        unchanged: list[str] = []
+        for record in records:
+            stats.read += 1
+            result = self.score(record.lead, self.model, self.now)
+            stats.scored += 1
+            self._tally(record, result)
+            values = changed_values(result, record.written, self.now)
+            if not values:
+                unchanged.append(record.lead.id)
+                continue
+            stats.changed += 1
+            if self.on_change:
+                self.on_change(self._change(record, result, values))
+            updates.append(ScoreUpdate(record.lead.id, values))
+        if self.dry_run:
+            return
+        if clear_unchanged and unchanged:
+            self.store.record_outcomes(
+                self.portal, [RecordOutcome(i, ok=True) for i in unchanged], self.now
+            )
+        self._pending.extend(updates)
+        self._queued += len(updates)
+
+    def _write(self, batch: Sequence[ScoreUpdate]) -> None:
+        results = self.adapter.write_batch(batch)
+        outcomes = [
+            RecordOutcome(r.lead_id, ok=r.ok, reason=r.error, marker=r.marker) for r in results
+        ]
+        missing = {u.lead_id for u in batch} - {r.lead_id for r in results}
+        outcomes += [RecordOutcome(i, ok=False, reason="no result from the CRM") for i in missing]
+        self.store.record_outcomes(self.portal, outcomes, self.now)
+        for item in outcomes:
+            if item.ok:
+                self.report.stats.written += 1
+            else:
+                self.report.stats.failed += 1
+                log.warning("lead %s not written: %s", item.lead_id, item.reason)
+
+    def _tally(self, record: LeadRecord, result: ScoreResult) -> None:
+        self.report.labels[result.label] += 1
+        self.report.grades[result.grade] += 1
+        self.report.label_moves[(record.written.get("label") or "none", result.label)] += 1
+        if self.on_result:
+            self.on_result(record, result)
+
+    def _change(self, record: LeadRecord, result: ScoreResult, values: Mapping[str, str]) -> Change:
+        old = {k: record.written.get(k) for k in values if k != "scored_at"}
+        new = {k: v for k, v in values.items() if k != "scored_at"}
+        return Change(record.lead.id, display_name(record), old, new,
+                      desired_values(result)["reasons"])
+
+
+def run_sync(adapter: CrmAdapter, store: StateStore, model: ScoringModel,
+             score: Callable[..., ScoreResult], **kwargs: object) -> SyncReport:
+    """One pass; see SyncRun for the keyword options."""
+    return SyncRun(adapter, store, model, score, **kwargs).run()  # type: ignore[arg-type]
+

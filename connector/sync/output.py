@@ -1,0 +1,129 @@
+"""What a sync prints and saves: the run summary, the dry run's label moves and changes, and the
+full list of changes as CSV or JSON (`--out FILE`), written as it goes so memory stays flat."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from rich.console import Console
+from rich.table import Table
+
+from connector.errors import UserError
+from connector.state import RunRecord, RunStats
+from connector.sync.loop import Change, SyncReport
+
+FIELDS = ("fit", "engagement", "label", "grade", "stage", "reasons", "model")
+TABLE_ROWS = 25
+
+
+class ChangeSink:
+    """Collects a dry run's changes: the first rows for the terminal, all of them to a file."""
+
+    def __init__(self, out: Path | None) -> None:
+        self.shown: list[Change] = []
+        self.total = 0
+        self.out = out
+        self._file: IO[str] | None = None
+        self._csv: csv.writer | None = None
+        if out is not None:
+            if out.suffix.lower() not in (".csv", ".json"):
+                raise UserError(f"--out {out}: use a file name ending in .csv or .json.")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            self._file = out.open("w", encoding="utf-8", newline="")
+            if out.suffix.lower() == ".csv":
+                self._csv = csv.writer(self._file)
+                self._csv.writerow(["id", "name", *(f"{side}_{f}" for f in FIELDS for side in ("old", "new"))])
+            else:
+                self._file.write("[")
+
+    def __call__(self, change: Change) -> None:
+        if len(self.shown) < TABLE_ROWS:
+            self.shown.append(change)
+        if self._csv is not None:
+            row = [change.lead_id, change.name]
+            for f in FIELDS:
+                new = change.new.get(f, change.old.get(f)) if f != "reasons" else change.reasons
+                row += [change.old.get(f) or "", new or ""]
+            self._csv.writerow(row)
+        elif self._file is not None:
+            item = {"id": change.lead_id, "name": change.name, "old": dict(change.old),
+                    "new": dict(change.new), "reasons": change.reasons.splitlines()}
+            self._file.write(("," if self.total else "") + "\n" + json.dumps(item, ensure_ascii=False))
+        self.total += 1
+
+    def close(self) -> None:
+        if self._file is not None:
+            if self._csv is None:
+                self._file.write("\n]\n")
+            self._file.close()
+
+
+def stats_line(stats: RunStats, duration_s: float) -> str:
+    calls = sum(stats.api_calls.values())
+    return (f"read {stats.read}, scored {stats.scored}, changed {stats.changed}, "
+            f"written {stats.written}, failed {stats.failed}, unchanged since our write "
+            f"{stats.skipped}; {calls} API calls, {stats.rate_limited} rate-limited (429), "
+            f"{stats.retries} retries; {duration_s:.1f}s")
+
+
+def label_moves_table(report: SyncReport) -> Table:
+    table = Table(title="Label moves")
+    table.add_column("from")
+    table.add_column("to")
+    table.add_column("leads", justify="right")
+    for (old, new), count in sorted(report.label_moves.items(), key=lambda kv: -kv[1]):
+        table.add_row(old, new if new != old else f"{new} (unchanged)", str(count))
+    return table
+
+
+def _arrow(change: Change, name: str) -> str | None:
+    if name not in change.new:
+        return None
+    return f"{name} {change.old.get(name) or '∅'}→{change.new[name]}"
+
+
+def changes_table(changes: Iterable[Change]) -> Table:
+    table = Table(title="Contacts that would change", show_lines=True)
+    table.add_column("id")
+    table.add_column("contact")
+    table.add_column("old → new")
+    table.add_column("reasons")
+    for change in changes:
+        moves = [m for m in (_arrow(change, f) for f in ("label", "grade", "fit", "engagement", "stage")) if m]
+        if "reasons" in change.new and not moves:
+            moves.append("reasons")
+        table.add_row(change.lead_id, change.name, "\n".join(moves),
+                      "\n".join(change.reasons.splitlines()[:4]))
+    return table
+
+
+def print_dry_run(console: Console, report: SyncReport, sink: ChangeSink) -> None:
+    console.print(f"dry run: nothing was written. {stats_line(report.stats, report.duration_s)}")
+    console.print(label_moves_table(report))
+    if sink.shown:
+        console.print(changes_table(sink.shown))
+    if sink.total > len(sink.shown):
+        console.print(f"... and {sink.total - len(sink.shown)} more"
+                      + ("" if sink.out else " (save them all with --out FILE.csv or .json)"))
+    if sink.out:
+        console.print(f"{sink.total} changes saved to {sink.out}")
+
+
+def runs_table(runs: Iterable[RunRecord]) -> Table:
+    table = Table(title="Last runs")
+    for col in ("run", "portal", "started (UTC)", "mode", "outcome", "read", "scored", "changed",
+                "written", "failed", "calls", "429s", "retries", "seconds"):
+        table.add_column(col, justify="right" if col not in ("portal", "mode", "outcome") else "left")
+    for run in runs:
+        s = run.stats
+        table.add_row(
+            str(run.id), run.portal, run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.mode,
+            run.outcome, str(s.read), str(s.scored), str(s.changed), str(s.written),
+            str(s.failed), str(sum(s.api_calls.values())), str(s.rate_limited), str(s.retries),
+            f"{run.duration_s:.1f}" if run.duration_s is not None else "",
+        )
+    return table

@@ -1,0 +1,105 @@
+"""`backtest --from-crm` against the HubSpot sandbox: outcomes from lifecycle stages, each converted
+lead scored as of the day it entered an outcome stage."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+from hubspot import HubSpot
+from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimplePublicObjectBatchInput
+
+from connector.backtest.asof import as_of
+from connector.backtest.crm import OUTCOME_STAGES, history_from_crm, value_as_of
+from connector.backtest.runner import run_backtest
+from connector.sandbox.hubspot import HubSpotSandbox
+from connector.scoring import load_model, score_lead
+from connector.settings import Settings
+from connector.sync.service import make_adapter
+from tests.sync.hubspot_helpers import ANCHOR, FAST, MODEL, NOW, contact_ids
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with HubSpotSandbox.start(contacts=200, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def crm_history(sb, tmp_path_factory):
+    cfg = Settings(_env_file=None, crm="hubspot", hubspot_url=sb.url, hubspot_token=sb.token,
+                   data_dir=tmp_path_factory.mktemp("data"), portal="test", **FAST)
+    model = load_model(MODEL)
+    return history_from_crm(make_adapter(cfg, model, NOW), sorted({plan.property for plan in model.fit_plan}))
+
+
+def test_outcome_is_reaching_an_outcome_stage(sb, crm_history):
+    stages = {cid: sb.contact(cid, ["lifecyclestage"])["lifecyclestage"] for cid in contact_ids(sb)}
+    assert {x.lead.id: x.outcome for x in crm_history.leads} == {cid: int(s in OUTCOME_STAGES) for cid, s in stages.items()}
+    assert 0 < sum(crm_history.outcomes) < len(crm_history.leads)
+
+
+def test_converted_leads_are_cut_off_when_they_entered_the_stage_and_the_stage_is_hidden(crm_history):
+    for item in crm_history.leads:
+        assert "lifecyclestage" not in item.lead.properties
+        assert not any(name.startswith("hs_lifecyclestage_") for name in item.lead.properties)
+        assert (item.as_of is not None) == bool(item.outcome)
+
+
+def test_an_event_after_the_cutoff_never_counts(crm_history):
+    model = load_model(MODEL)
+    later = [x for x in crm_history.leads if x.as_of and any(e.timestamp and e.timestamp > x.as_of for e in x.lead.events)]
+    assert later, "the seeded portal has converted contacts with activity after converting"
+    result = run_backtest(crm_history, model, NOW, explicit_cutoff=False)
+    scored = {s.lead_id: s for s in result.scored}
+    for item in later:
+        before = as_of(item.lead, item.as_of)[0]
+        assert all(e.timestamp <= item.as_of for e in before.events)
+        expected = score_lead(before, model, item.as_of)
+        assert (scored[item.lead.id].fit, scored[item.lead.id].engagement) == (expected.fit, expected.engagement)
+
+
+def test_backtest_from_crm_on_the_command_line(sb, tmp_path):
+    env = {**os.environ, "LEADSCORE_CRM": "hubspot", "LEADSCORE_HUBSPOT_URL": sb.url, "LEADSCORE_HUBSPOT_TOKEN": sb.token,
+           "LEADSCORE_DATA_DIR": str(tmp_path), "LEADSCORE_HUBSPOT_RATE_LIMIT_PER_10S": "5000",
+           "LEADSCORE_HUBSPOT_SEARCH_PER_SECOND": "500"}
+    run = subprocess.run([sys.executable, "-m", "connector", "backtest", "--from-crm", "--model", str(MODEL), "--format", "json"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    result = json.loads(run.stdout)
+    assert result["leads"] == 200
+    assert set(result["conversion_by_label"]) <= {"hot", "warm", "cold"}
+    assert sb.token not in run.stdout + run.stderr
+
+
+def test_from_crm_and_a_leads_file_are_one_or_the_other(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "connector", "backtest", "--from-crm", "--leads", "x.csv", "--model", str(MODEL)],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 1
+    assert "backtest needs exactly one source" in run.stderr
+
+
+def test_value_as_of_takes_the_latest_value_set_by_the_cutoff():
+    history = [
+        {"value": "VP Sales", "timestamp": "2026-03-01T00:00:00Z"},
+        {"value": "Sales Manager", "timestamp": "2026-01-01T00:00:00Z"},
+    ]
+    assert value_as_of(history, datetime(2026, 2, 1, tzinfo=UTC)) == "Sales Manager"
+    assert value_as_of(history, datetime(2026, 3, 1, tzinfo=UTC)) == "VP Sales"
+    assert value_as_of(history, datetime(2025, 12, 1, tzinfo=UTC)) is None
+
+
+def test_a_property_changed_after_converting_is_read_as_it_was(tmp_path):
+    with HubSpotSandbox.start(contacts=60, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sb:
+        cfg = Settings(_env_file=None, crm="hubspot", hubspot_url=sb.url, hubspot_token=sb.token,
+                       data_dir=tmp_path, portal="test", **FAST)
+        model = load_model(MODEL)
+        converted = next(cid for cid in contact_ids(sb) if sb.contact(cid, ["lifecyclestage"])["lifecyclestage"] == "customer")
+        before = sb.contact(converted, ["jobtitle"])["jobtitle"]
+        change = SimplePublicObjectBatchInput(id=converted, properties={"jobtitle": "Chief Revenue Officer"})
+        HubSpot(access_token=sb.token, host=sb.url).crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(inputs=[change]))
+        history = history_from_crm(make_adapter(cfg, model, NOW), ["jobtitle"])
+    (item,) = [x for x in history.leads if x.lead.id == converted]
+    assert item.lead.properties["jobtitle"] == before != "Chief Revenue Officer"

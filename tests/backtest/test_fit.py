@@ -1,0 +1,69 @@
+"""Learning points from outcomes: the points table, the labels and bands chosen from the data."""
+
+import numpy as np
+import pytest
+
+from connector.backtest.candidates import Candidates, EventCount, TextGroup
+from connector.backtest.fit import FitOptions, choose_bands, choose_labels, fit_model, to_points
+from connector.scoring.types import Event, Lead
+from tests.backtest.synthetic import NOW, history
+
+
+def test_points_shift_each_group_so_its_weakest_case_is_zero():
+    candidates = Candidates((TextGroup("source", ("a", "b")),), ())
+    # log-odds: missing -1, other 0, a 1, b 3 -> shifted 0, 1, 2, 4; the best lead gets 100
+    table = to_points(candidates, np.array([-1.0, 0.0, 1.0, 3.0]), 100)
+    assert table.group_points == ((0, 25, 50, 100),)
+    assert table.scale == pytest.approx(25.0)
+    assert table.fit_range == (0, 100)
+
+
+def test_a_case_no_lead_had_gets_no_points():
+    candidates = Candidates((TextGroup("source", ("a",)),), ())
+    table = to_points(candidates, np.array([-2.0, 0.0, 1.0]), 10, support=np.array([0, 5, 5]))
+    assert table.group_points == ((0, 0, 10),)
+
+
+def test_event_points_are_per_event_up_to_the_cap():
+    candidates = Candidates((), (EventCount("visit", 3, None),))
+    table = to_points(candidates, np.array([0.5]), 30)  # 3 visits at most: 1.5 log-odds = 30 points
+    assert table.count_points == (10,)
+    lead = Lead("x", {}, (Event("visit", NOW, count=5),))
+    assert table.engagement_score(lead, NOW) == 30
+    assert table.engagement_range == (0, 30)
+
+
+def test_hot_is_the_largest_band_sure_to_reach_the_target():
+    # 100 leads at fit 90 converting 95%, 100 at fit 50 converting 70%, 100 at fit 10 converting 10%
+    fit = np.repeat([90, 50, 10], 100)
+    y = np.concatenate([np.arange(100) < 95, np.arange(100) < 70, np.arange(100) < 10]).astype(int)
+    labels, notes = choose_labels(fit, np.zeros(300, int), y, FitOptions(hot_target=0.8))
+    hot, warm = labels
+    # fit >= 50 converts 82.5% but its Wilson lower bound (76.6%) is under 80%: hot stays at 90
+    assert (hot.min_fit, hot.leads, hot.conversion) == (90, 100, 0.95)
+    # warm: outside hot, fit >= 50 converts 70%, above the overall 58.3%; fit >= 10 would not
+    assert (warm.min_fit, warm.leads) == (50, 100)
+    assert notes == []
+
+
+def test_when_no_band_reaches_the_target_hot_is_the_best_and_it_says_so():
+    fit = np.repeat([90, 10], 100)
+    y = np.concatenate([np.arange(100) < 60, np.arange(100) < 10]).astype(int)
+    labels, notes = choose_labels(fit, np.zeros(200, int), y, FitOptions(hot_target=0.8))
+    assert labels[0].min_fit == 90 and labels[0].conversion == 0.6
+    assert "no band of at least 20 leads converts 80%" in notes[0]
+
+
+def test_grade_bands_sit_at_the_quartiles():
+    assert choose_bands(np.arange(0, 101), 0) == (75, 50, 25, 0)
+    assert choose_bands(np.array([0, 0, 0, 5]), 0) == (5, 0)
+
+
+def test_fit_learns_the_signal_of_the_data():
+    leads, outcomes = history()
+    fitted = fit_model(leads, [NOW] * len(leads), outcomes, FitOptions())
+    group = next(i for i, g in enumerate(fitted.points.candidates.groups) if g.property == "lead_source")
+    cases = {k.lower(): p for k, p in zip(fitted.points.candidates.groups[group].cases, fitted.points.group_points[group])}
+    assert cases["reference"] > cases["google"] > cases["chat"]
+    assert fitted.points.fit_range[0] == 0
+    assert fitted.points.fit_range[1] + fitted.points.engagement_range[1] == pytest.approx(100, abs=5)

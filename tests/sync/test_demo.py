@@ -1,0 +1,30 @@
+"""`leadscore demo`: the seeded sandbox, a full sync, the summary, one contact, then a clean stop."""
+
+from __future__ import annotations
+
+import re
+
+from typer.testing import CliRunner
+
+from connector.cli import _register, app
+from tests.sync.hubspot_helpers import MODEL
+
+runner = CliRunner()
+
+
+def test_demo_syncs_the_seeded_sandbox_and_shows_the_summary(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LEADSCORE_MODEL_PATH", str(MODEL))
+    monkeypatch.setenv("COLUMNS", "200")
+    _register()
+    result = runner.invoke(app, ["demo", "--contacts", "150"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "read 150, scored 150, changed 150, written 150, failed 0" in out
+    used, floor = map(int, re.search(r"API calls: (\d+) used, (\d+) the fewest", out).groups())
+    assert floor <= used <= floor * 1.1
+    assert "Label distribution" in out and "Grades (fit band × engagement band)" in out
+    assert "The 10 hottest leads" in out
+    assert re.search(r"Contact \d+ in HubSpot, as a rep sees it", out)
+    assert "leadscore_reasons" in out and "leadscore_label: hot" in out
+    assert not (tmp_path / "data").exists()  # the demo kept its state in a temporary directory

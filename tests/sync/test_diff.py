@@ -1,0 +1,60 @@
+from datetime import datetime, timezone
+
+from connector.scoring.types import Reason, ScoreResult
+from connector.sync.diff import changed_values, format_reasons, format_time
+
+NOW = datetime(2026, 3, 2, 9, 30, 5, 123456, tzinfo=timezone.utc)
+
+
+def result(**kw):
+    base = dict(lead_id="1", fit=40, engagement=12, label="warm", grade="C4", stage=None,
+                reasons=(Reason("senior_title", "fit", 20, "senior title: VP Sales"),
+                         Reason("free_mail", "fit", -10, "free email domain")),
+                warnings=(), model_name="b2b", model_version="1.0.0")
+    base.update(kw)
+    return ScoreResult(**base)
+
+
+WRITTEN = {"fit": "40", "engagement": "12", "label": "warm", "grade": "C4",
+           "reasons": "+20 senior title: VP Sales\n-10 free email domain", "model": "b2b 1.0.0",
+           "scored_at": "2026-03-01T00:00:00.000Z", "stage": "lead"}
+
+
+def test_reasons_are_one_signed_line_each():
+    assert format_reasons(result()) == "+20 senior title: VP Sales\n-10 free email domain"
+
+
+def test_times_are_iso_utc_with_milliseconds():
+    assert format_time(NOW) == "2026-03-02T09:30:05.123Z"
+
+
+def test_nothing_changed_means_nothing_to_write():
+    assert changed_values(result(), WRITTEN, NOW) == {}
+
+
+def test_numbers_compare_by_value_as_the_crm_returns_them():
+    assert changed_values(result(), {**WRITTEN, "fit": "40.0"}, NOW) == {}
+
+
+def test_only_changed_values_are_written_with_scored_at():
+    assert changed_values(result(engagement=55, label="hot"), WRITTEN, NOW) == {
+        "engagement": "55", "label": "hot", "scored_at": "2026-03-02T09:30:05.123Z",
+    }
+
+
+def test_never_written_lead_gets_every_value():
+    assert set(changed_values(result(), {}, NOW)) == {
+        "fit", "engagement", "label", "grade", "reasons", "model", "scored_at",
+    }
+
+
+def test_stage_is_written_only_when_the_core_moves_it():
+    assert "stage" not in changed_values(result(engagement=13), WRITTEN, NOW)
+    assert changed_values(result(stage="marketingqualifiedlead"), WRITTEN, NOW)["stage"] == (
+        "marketingqualifiedlead"
+    )
+
+
+def test_reasons_longer_than_a_property_holds_are_cut():
+    long = result(reasons=tuple(Reason(f"r{i}", "fit", 1, "x" * 1000) for i in range(100)))
+    assert len(format_reasons(long)) == 65_536

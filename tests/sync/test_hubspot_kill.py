@@ -1,0 +1,72 @@
+"""A worker killed with SIGKILL in the middle of a sync, then restarted, ends where a clean run
+ends, and writes no contact twice with the same values."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from connector.sandbox.hubspot import HubSpotSandbox
+from connector.sync.service import sync_once
+from tests.sync.hubspot_helpers import (
+    ANCHOR, FAST, MODEL, NOW, ROOT, api_writes, batch_updates, contact_ids, crm_state, settings_for,
+)
+
+CONTACTS = 1200  # two pages of work, twelve write batches
+
+
+def empty_env_file(tmp_path):
+    path = tmp_path / "worker.env"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("")
+    return path
+
+
+def worker_env(sb, tmp_path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_")}
+    env.update({
+        "LEADSCORE_CRM": "hubspot", "LEADSCORE_HUBSPOT_URL": sb.url, "LEADSCORE_HUBSPOT_TOKEN": sb.token,
+        "LEADSCORE_DATA_DIR": str(tmp_path / "data"), "LEADSCORE_MODEL_PATH": str(MODEL),
+        "LEADSCORE_PORTAL": "test", "LEADSCORE_AS_OF": NOW.isoformat(), "LEADSCORE_FULL_RESCORE_HOURS": "0",
+        "LEADSCORE_ENV_FILE": str(empty_env_file(tmp_path)),
+        **{f"LEADSCORE_{k.upper()}": str(v) for k, v in FAST.items()},
+    })
+    return env
+
+
+def leadscore(*args: str, env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "connector", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_killed_mid_sync_and_restarted_ends_as_a_clean_run_writing_nothing_twice(tmp_path):
+    with HubSpotSandbox.start(contacts=CONTACTS, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as clean:
+        sync_once(settings_for(clean, tmp_path / "clean"), full=True, now=NOW)
+        expected = crm_state(clean, contact_ids(clean))
+        clean_updates = batch_updates(clean)
+
+    with HubSpotSandbox.start(contacts=CONTACTS, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sb:
+        env = worker_env(sb, tmp_path / "killed")
+        worker = leadscore("sync", "--full", env=env)
+        deadline = time.monotonic() + 60
+        while batch_updates(sb) == 0 and worker.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.002)
+        worker.send_signal(signal.SIGKILL)
+        output = worker.communicate(timeout=10)[0]
+        at_kill = batch_updates(sb)
+        assert worker.returncode == -signal.SIGKILL, output
+        assert 0 < at_kill < clean_updates, "the kill must land in the middle of the writes"
+
+        restarted = leadscore("sync", env=env)
+        output, _ = restarted.communicate(timeout=120)
+        assert restarted.returncode == 0, output
+
+        ids = contact_ids(sb)
+        assert crm_state(sb, ids) == expected
+        for cid in ids:
+            writes = [tuple(sorted((k, v) for k, v in w.items() if k != "leadscore_scored_at"))
+                      for w in api_writes(sb, cid)]
+            assert len(writes) == len(set(writes)), f"contact {cid} written twice with the same values"
