@@ -171,6 +171,18 @@ class Settings(BaseSettings):
         ge=1,
         description="/readyz fails when a portal's last successful sync is older than this.",
     )
+    lock_wait_seconds: float = Field(
+        0,
+        ge=0,
+        description="A second worker started against the same state store waits this long for "
+        "the first to release its lock, then exits with a message (0: exit at once).",
+    )
+    lock_stale_seconds: float = Field(
+        120,
+        gt=0,
+        description="A worker lock whose holder has not renewed it for this long is taken over "
+        "(the holder crashed). The holder renews it every third of this.",
+    )
     portals: str = Field(
         "",
         description="Comma-separated names of the portals (or Salesforce orgs) one worker serves, "
@@ -282,6 +294,8 @@ WORKER_WIDE = frozenset(
         "http_host",
         "http_port",
         "readiness_max_age_seconds",
+        "lock_wait_seconds",
+        "lock_stale_seconds",
     }
 )
 

@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-MODULES: list[str] = ["scoring", "sandbox", "sync", "backtest"]
+MODULES: list[str] = ["scoring", "sandbox", "sync", "backtest", "worker"]
 
 
 def register_all(app: typer.Typer) -> None:

@@ -182,3 +182,15 @@ def watch(tracker: RunTracker) -> Collector:
     collector = _SinceSuccess(tracker)
     REGISTRY.register(collector)
     return collector
+
+
+def record_api_usage(crm: str, portal: str, statuses: Mapping[str, int], retries: int) -> None:
+    """A run's API calls from its usage record: `statuses` counts answers by
+    "<METHOD> <path> <status>" (status "error" without a response)."""
+    for key, n in statuses.items():
+        endpoint, _, status = key.rpartition(" ")
+        API_CALLS.labels(crm, portal, endpoint, status).inc(n)
+        if status == "429":
+            RATE_LIMITED.labels(crm, portal, endpoint).inc(n)
+    if retries:
+        RETRIES.labels(crm, portal, "all").inc(retries)

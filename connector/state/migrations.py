@@ -65,7 +65,18 @@ def _v1(op: Operations) -> None:
     )
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1]
+def _v2(op: Operations) -> None:
+    """The worker lock: one row per lock name, held by one worker process at a time."""
+    op.create_table(
+        "locks",
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("acquired_at", UTCDateTime, nullable=False),
+        sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+    )
+
+
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2]
 LATEST = len(STEPS)
 
 
