@@ -36,7 +36,7 @@ def run_command(
         with WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
                         stale_seconds=cfg.lock_stale_seconds):
             tracker = RunTracker(cfg.readiness_max_age_seconds)
-            runs = Runs(portals, sync_portal, tracker)
+            runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals))
             if once:
                 shutdown = Shutdown(runs.stop).install()
                 try:

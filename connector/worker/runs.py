@@ -49,11 +49,14 @@ class Runs:
         sync: SyncPortal,
         tracker: RunTracker,
         stop: threading.Event | None = None,
+        *,
+        listed: bool = False,
     ) -> None:
         self.portals = dict(portals)
         self.sync = sync
         self.tracker = tracker
         self.stop = stop or threading.Event()
+        self.listed = listed  # portals named in LEADSCORE_PORTALS: errors name their own settings
         self._busy = threading.Lock()
         self._running: str | None = None
         for name in self.portals:
@@ -113,7 +116,7 @@ class Runs:
                 report = self.sync(name, settings, kind == FULL, self.stop)
             except Exception as exc:
                 log.debug("sync failed", exc_info=True)
-                report = RunReport("failed", error=explain(exc))
+                report = RunReport("failed", error=explain(exc, name if self.listed else None))
             duration = time.monotonic() - began
             self.tracker.finished(name, report.outcome, report.error)
             metrics.record_run(
