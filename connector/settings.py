@@ -284,6 +284,7 @@ WORKER_WIDE = frozenset(
     {
         "portals",
         "data_dir",
+        "state_url",
         "log_level",
         "log_format",
         "sync_interval_seconds",

@@ -3,6 +3,7 @@ must not both sync. The second waits up to `lock_wait_seconds`, then exits sayin
 
 The holder renews a heartbeat every third of `lock_stale_seconds`; a lock not renewed for that
 long belongs to a worker that crashed (SIGKILL, a lost node) and the next worker takes it over.
+A holder on this same host whose process is gone is taken over at once.
 """
 
 from __future__ import annotations
@@ -26,6 +27,21 @@ def this_process() -> str:
     return f"{socket.gethostname()} pid {os.getpid()}"
 
 
+def _dead_here(owner: str) -> bool:
+    """The holder ran on this host and its process is gone (killed, crashed): no need to wait
+    for its heartbeat to go stale."""
+    host, _, pid = owner.rpartition(" pid ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
 class WorkerLock:
     def __init__(self, store: StateStore, *, wait_seconds: float, stale_seconds: float,
                  owner: str | None = None) -> None:
@@ -43,6 +59,13 @@ class WorkerLock:
             holder = self.store.acquire_lock(LOCK_NAME, self.owner, datetime.now(UTC), self.stale)
             if holder is None:
                 break
+            if _dead_here(holder.owner):
+                log.warning("taking over the worker lock of %s: that process no longer runs",
+                            holder.owner)
+                if self.store.acquire_lock(LOCK_NAME, self.owner, datetime.now(UTC),
+                                           timedelta(0)) is None:
+                    break
+                continue
             if time.monotonic() >= deadline:
                 raise UserError(
                     f"another leadscore worker ({holder.owner}, since "

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 from connector.observability import metrics
 from connector.observability.health import RunTracker
 from connector.sandbox.hubspot import HubSpotSandbox
 from connector.state import StateStore, default_url
 from connector.sync.service import sync_once
-from connector.worker.lock import LOCK_NAME
+from connector.worker.lock import LOCK_NAME, WorkerLock, this_process
 from connector.worker.portal import sync_portal
 from connector.worker.runs import FULL, INCREMENTAL, Runs
 from tests.sync.hubspot_helpers import (
@@ -85,7 +88,6 @@ def test_the_lock_refuses_a_second_worker_with_a_clear_message(tmp_path):
     with HubSpotSandbox.start(contacts=100, seed=3, **FAST_SB) as sb:
         env = worker_env(sb, tmp_path)
         store = StateStore.open(default_url(tmp_path / "data"))
-        from datetime import UTC, datetime, timedelta
         store.acquire_lock(LOCK_NAME, "other-host pid 7", datetime.now(UTC), timedelta(minutes=2))
         second = leadscore("run", "--once", env=env)
         output = second.communicate(timeout=60)[0]
@@ -139,3 +141,24 @@ def test_logs_are_json_lines_with_run_context_and_no_token(tmp_path):
     assert any(e["message"] == "full sync finished" and e.get("portal") == "test" and e.get("run_id")
                and e.get("counts", {}).get("written") == 100 for e in entries), output
     assert sb.token not in output and "pat-" not in output
+
+
+def test_a_one_shot_sync_refuses_to_run_beside_a_worker_holding_the_lock(tmp_path):
+    with HubSpotSandbox.start(contacts=100, seed=3, **FAST_SB) as sb:
+        env = worker_env(sb, tmp_path)
+        store = StateStore.open(default_url(tmp_path / "data"))
+        store.acquire_lock(LOCK_NAME, "other-host pid 7", datetime.now(UTC), timedelta(minutes=2))
+        job = leadscore("sync", "--once", env=env)
+        output = job.communicate(timeout=60)[0]
+        assert job.returncode == 1, output
+        assert "holds the lock" in output and batch_updates(sb) == 0
+
+
+def test_the_lock_of_a_killed_process_on_this_host_is_taken_over_at_once(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    store = StateStore.open(default_url(tmp_path))
+    owner = this_process().rpartition(" pid ")[0] + f" pid {gone.pid}"
+    store.acquire_lock(LOCK_NAME, owner, datetime.now(UTC), timedelta(minutes=2))
+    with WorkerLock(store, wait_seconds=0, stale_seconds=120):
+        assert store.acquire_lock(LOCK_NAME, owner, datetime.now(UTC), timedelta(minutes=2)) is not None
