@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -17,7 +18,8 @@ from connector.state import StateStore, default_url
 from connector.sync.service import sync_once
 from connector.worker.lock import LOCK_NAME, WorkerLock, this_process
 from connector.worker.portal import sync_portal
-from connector.worker.runs import FULL, INCREMENTAL, Runs
+from connector.worker.runs import FULL, Runs
+from connector.worker.service import serve
 from tests.sync.hubspot_helpers import (
     ANCHOR, NOW, batch_updates, contact_ids, crm_state, settings_for,
 )
@@ -162,3 +164,25 @@ def test_the_lock_of_a_killed_process_on_this_host_is_taken_over_at_once(tmp_pat
     store.acquire_lock(LOCK_NAME, owner, datetime.now(UTC), timedelta(minutes=2))
     with WorkerLock(store, wait_seconds=0, stale_seconds=120):
         assert store.acquire_lock(LOCK_NAME, owner, datetime.now(UTC), timedelta(minutes=2)) is not None
+
+
+def test_the_worker_schedule_runs_the_missed_full_rescore_then_incremental_syncs(tmp_path):
+    with HubSpotSandbox.start(contacts=100, seed=3, **FAST_SB) as sb:
+        cfg = settings_for(sb, tmp_path, portal="sched", as_of=NOW, http_host="127.0.0.1",
+                           http_port=0).model_copy(update={"sync_interval_seconds": 1})
+        runs = Runs({"sched": cfg}, sync_portal, RunTracker(600))
+        store = StateStore.open(default_url(tmp_path / "data"))
+
+        def stop_after_two_incremental_runs():
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                modes = [r.mode for r in store.runs("sched", 10) if r.outcome == "ok"]
+                if modes.count("incremental") >= 2:
+                    break
+                time.sleep(0.05)
+            runs.stop.set()
+
+        threading.Thread(target=stop_after_two_incremental_runs, daemon=True).start()
+        assert serve(cfg, runs, runs.tracker, full_at_start=True) == 0
+    modes = [r.mode for r in reversed(store.runs("sched", 10)) if r.outcome == "ok"]
+    assert modes[0] == "full" and modes.count("incremental") >= 2 and modes.count("full") == 1
