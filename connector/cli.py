@@ -54,7 +54,10 @@ def _register() -> None:
 def main() -> None:
     _register()
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click returns a command's `typer.Exit(code)` instead of exiting.
+        code = app(standalone_mode=False)
+        if isinstance(code, int) and code != 0:
+            sys.exit(code)
     except (UserError, SettingsError) as exc:
         err_console.print(Text("error: ", style="bold red") + Text(str(exc)))
         sys.exit(1)

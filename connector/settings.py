@@ -224,13 +224,14 @@ class Settings(BaseSettings):
     sandbox_search_per_second: int = Field(5, ge=1, description="Sandbox search requests per second, per token.")
 
     @field_validator(
+        "hubspot_token", "as_of", "state_url",
         "sandbox_token", "sandbox_data_dir", "sandbox_faults", "salesforce_access_token",
         "salesforce_client_id", "salesforce_client_secret", "salesforce_username",
         "salesforce_private_key_file", "salesforce_ca_bundle", mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
-        """An empty value (`LEADSCORE_SALESFORCE_CA_BUNDLE=`, as in example.env) means unset,
+        """An empty value (`LEADSCORE_HUBSPOT_TOKEN=`, as in example.env) means unset,
         not the path '.' or an empty secret."""
         return None if isinstance(value, str) and not value.strip() else value
 
@@ -254,11 +255,97 @@ class Settings(BaseSettings):
         "auto", description="json (one object per line), text, or auto (text on a terminal)."
     )
 
-    @field_validator("as_of", "state_url", mode="before")
+    # The worker (`leadscore run`): schedule, shutdown, health endpoint, portals.
+    sync_interval_seconds: int = Field(
+        300, ge=10, description="Seconds between the worker's incremental syncs."
+    )
+    full_rescore_cron: str = Field(
+        "0 3 * * *",
+        description="When the worker rescores every lead (engagement decays with time): a cron "
+        "expression, minute hour day-of-month month day-of-week, in schedule_timezone.",
+    )
+    schedule_timezone: str = Field("UTC", description="Time zone of full_rescore_cron (IANA name).")
+    misfire_grace_seconds: int = Field(
+        600,
+        ge=1,
+        description="A run that could not start on time (the worker was busy or paused) still "
+        "starts if it is at most this late; missed runs are merged into one.",
+    )
+    shutdown_timeout_seconds: float = Field(
+        25,
+        gt=0,
+        description="On SIGTERM/SIGINT, how long the worker waits for the batch in flight to be "
+        "written and checkpointed before it exits anyway. Keep below the orchestrator's grace "
+        "period (Kubernetes 30 s, docker stop 10 s unless --time / stop_grace_period).",
+    )
+    http_host: str = Field(
+        "0.0.0.0",
+        description="Address the health/metrics endpoint binds (127.0.0.1 to keep it local).",
+    )
+    http_port: int = Field(
+        8080, ge=0, le=65535, description="Port of /healthz, /readyz and /metrics (0: any free port)."
+    )
+    readiness_max_age_seconds: int = Field(
+        900,
+        ge=1,
+        description="/readyz fails when a portal's last successful sync is older than this.",
+    )
+    lock_wait_seconds: float = Field(
+        0,
+        ge=0,
+        description="A second worker started against the same state store waits this long for "
+        "the first to release its lock, then exits with a message (0: exit at once).",
+    )
+    lock_stale_seconds: float = Field(
+        120,
+        gt=0,
+        description="A worker lock whose holder has not renewed it for this long is taken over "
+        "(the holder crashed). The holder renews it every third of this.",
+    )
+    portals: str = Field(
+        "",
+        description="Comma-separated names of the portals (or Salesforce orgs) one worker serves, "
+        "e.g. acme,globex. Each takes any setting as LEADSCORE_PORTAL_<NAME>_<SETTING> over the "
+        "shared value. Empty: one portal named 'default' from the plain settings.",
+    )
+
+    @field_validator("full_rescore_cron")
     @classmethod
-    def _blank_sync_setting_is_unset(cls, value: object) -> object:
-        """`LEADSCORE_AS_OF=` (as in example.env) means: not set."""
-        return None if isinstance(value, str) and not value.strip() else value
+    def _valid_cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"not a cron expression (minute hour day month weekday): {exc}")
+        return value
+
+    @field_validator("schedule_timezone")
+    @classmethod
+    def _valid_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone such as UTC or Europe/Berlin") from None
+        return value
+
+    @field_validator("portals")
+    @classmethod
+    def _valid_portal_names(cls, value: str) -> str:
+        names = [n.strip().lower() for n in value.split(",") if n.strip()]
+        bad = [n for n in names if not n.replace("_", "").isalnum() or not n[0].isalpha()]
+        if bad:
+            raise ValueError(f"portal names are letters, digits and _, starting with a letter: {bad}")
+        if len(set(names)) != len(names):
+            raise ValueError("a portal is named twice")
+        return ",".join(names)
+
+    def secret_values(self) -> list[str]:
+        """The values of every secret setting that is set, for the log redactor."""
+        values = (getattr(self, name) for name in type(self).model_fields)
+        return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
 
 
 _FIXES = {
@@ -271,10 +358,10 @@ _FIXES = {
 }
 
 
-def _explain(exc: ValidationError) -> str:
+def _explain(exc: ValidationError, prefix: str = ENV_PREFIX) -> str:
     lines = []
     for err in exc.errors():
-        name = ENV_PREFIX + "_".join(str(p) for p in err["loc"]).upper()
+        name = prefix + "_".join(str(p) for p in err["loc"]).upper()
         got = err.get("input")
         fix = _FIXES.get(err["type"], "see config/example.env")
         shown = "" if got is None or "token" in name.lower() or "secret" in name.lower() else f" (got {got!r})"
@@ -287,11 +374,103 @@ def load_settings(env_file: Path | str | None = None, **overrides: object) -> Se
 
     `env_file` defaults to LEADSCORE_ENV_FILE when set, else `.env` in the working directory.
     """
-    if env_file is None:
-        env_file = os.environ.get(ENV_PREFIX + "ENV_FILE") or ".env"
-    if env_file != ".env" and not Path(env_file).is_file():
-        raise SettingsError(f"env file {env_file} not found; fix: pass an existing file or unset it.")
+    env_file = _env_file(env_file)
     try:
         return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
     except ValidationError as exc:
         raise SettingsError(_explain(exc)) from None
+
+
+def _env_file(env_file: Path | str | None) -> Path | str:
+    if env_file is None:
+        env_file = os.environ.get(ENV_PREFIX + "ENV_FILE") or ".env"
+    if env_file != ".env" and not Path(env_file).is_file():
+        raise SettingsError(f"env file {env_file} not found; fix: pass an existing file or unset it.")
+    return env_file
+
+
+# Several portals. One worker can serve several portals (and Salesforce orgs): LEADSCORE_PORTALS
+# names them, and LEADSCORE_PORTAL_<NAME>_<SETTING> sets any setting for one of them over the
+# shared value (its token, URL, model, limits...). Settings of the worker process itself cannot
+# differ by portal.
+DEFAULT_PORTAL = "default"
+WORKER_WIDE = frozenset(
+    {
+        "portals",
+        "data_dir",
+        "state_url",
+        "log_level",
+        "log_format",
+        "sync_interval_seconds",
+        "full_rescore_cron",
+        "schedule_timezone",
+        "misfire_grace_seconds",
+        "shutdown_timeout_seconds",
+        "http_host",
+        "http_port",
+        "readiness_max_age_seconds",
+        "lock_wait_seconds",
+        "lock_stale_seconds",
+    }
+)
+
+
+def portal_env_prefix(name: str) -> str:
+    return f"{ENV_PREFIX}PORTAL_{name.upper()}_"
+
+
+def portal_names(settings: Settings) -> list[str]:
+    return [n for n in settings.portals.split(",") if n] or [DEFAULT_PORTAL]
+
+
+def load_portals(base: Settings, env_file: Path | str | None = None) -> dict[str, Settings]:
+    """Each portal's settings: the shared ones with its own LEADSCORE_PORTAL_<NAME>_* on top.
+
+    Without LEADSCORE_PORTALS there is one portal, "default", with the shared settings.
+    Raises SettingsError for an invalid portal value, a worker-wide setting given per portal,
+    or a LEADSCORE_PORTAL_* variable that names no listed portal or no setting (a typo that
+    would otherwise leave a portal silently on the shared token).
+    """
+    if not base.portals:
+        return {DEFAULT_PORTAL: base}
+    env_file = _env_file(env_file)
+    names = portal_names(base)
+    _check_portal_variables(names, env_file)
+    portals = {}
+    for name in names:
+        prefix = portal_env_prefix(name)
+        try:
+            own = Settings(_env_file=env_file, _env_prefix=prefix)  # type: ignore[call-arg]
+        except ValidationError as exc:
+            raise SettingsError(_explain(exc, prefix)) from None
+        wide = sorted(own.model_fields_set & WORKER_WIDE)
+        if wide:
+            shown = ", ".join(prefix + w.upper() for w in wide)
+            raise SettingsError(
+                f"{shown}: applies to the whole worker, not one portal; "
+                f"fix: set {ENV_PREFIX}{wide[0].upper()} instead."
+            )
+        portals[name] = base.model_copy(update={k: getattr(own, k) for k in own.model_fields_set})
+    return portals
+
+
+def _check_portal_variables(names: list[str], env_file: Path | str) -> None:
+    from dotenv import dotenv_values
+
+    keys = {k.upper() for k in os.environ}
+    if Path(env_file).is_file():
+        keys |= {k.upper() for k in dotenv_values(env_file)}
+    fields = {f.upper() for f in Settings.model_fields}
+    prefixes = {portal_env_prefix(n): n for n in names}
+    for key in sorted(k for k in keys if k.startswith(ENV_PREFIX + "PORTAL_")):
+        prefix = next((p for p in sorted(prefixes, key=len, reverse=True) if key.startswith(p)), None)
+        if prefix is None:
+            raise SettingsError(
+                f"{key}: names no portal in {ENV_PREFIX}PORTALS ({', '.join(names)}); "
+                "fix: add the portal there or remove the variable."
+            )
+        if key[len(prefix):] not in fields:
+            raise SettingsError(
+                f"{key}: {key[len(prefix):]} is not a setting; fix: see config/example.env "
+                f"for the names (as {prefix}<SETTING>)."
+            )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Optional
 
@@ -42,7 +44,8 @@ def sync_command(
         raise typer.BadParameter("--out goes with --dry-run", param_hint="--out")
     sink = ChangeSink(out) if dry_run else None
     try:
-        report = sync_once(cfg, full=full, dry_run=dry_run, on_change=sink)
+        with _worker_lock(cfg, dry_run):
+            report = sync_once(cfg, full=full, dry_run=dry_run, on_change=sink)
     except CrmError as exc:
         err_console.print(f"[bold red]sync failed:[/] {exc}")
         raise typer.Exit(1) from None
@@ -56,6 +59,25 @@ def sync_command(
     if report.stats.failed:
         console.print(f"[yellow]{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")
+
+
+@contextmanager
+def _worker_lock(cfg, dry_run: bool) -> Iterator[None]:
+    """A pass that writes holds the worker lock, so it never runs beside a worker (or another
+    one-shot job) on the same state; a dry run writes nothing and needs none."""
+    if dry_run:
+        yield
+        return
+    from connector.sync.service import open_store
+    from connector.worker.lock import WorkerLock
+
+    store = open_store(cfg)
+    try:
+        with WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
+                        stale_seconds=cfg.lock_stale_seconds):
+            yield
+    finally:
+        store.close()
 
 
 def status_command(

@@ -70,7 +70,18 @@ def _v2(op: Operations) -> None:
     op.add_column("runs", sa.Column("api_quota", sa.Text, nullable=False, server_default="{}"))
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1, _v2]
+def _v3(op: Operations) -> None:
+    """The worker lock: one row per lock name, held by one worker process at a time."""
+    op.create_table(
+        "locks",
+        sa.Column("name", sa.String(100), primary_key=True),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("acquired_at", UTCDateTime, nullable=False),
+        sa.Column("heartbeat_at", UTCDateTime, nullable=False),
+    )
+
+
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3]
 LATEST = len(STEPS)
 
 

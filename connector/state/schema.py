@@ -86,3 +86,12 @@ own_writes = Table(
     Column("lead_id", String(64), primary_key=True),
     Column("marker", String(64), nullable=False),
 )
+
+locks = Table(
+    "locks",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("acquired_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from connector.state import migrations
-from connector.state.schema import checkpoints, failed_records, own_writes, runs
+from connector.state.schema import checkpoints, failed_records, locks, own_writes, runs
 
 STATE_FILE = "leadscore.sqlite"
 
@@ -53,6 +53,13 @@ class RunRecord:
     duration_s: float | None
     stats: RunStats
     error: str | None
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    owner: str  # host and process id of the worker holding the lock
+    acquired_at: datetime
+    heartbeat_at: datetime
 
 
 @dataclass(frozen=True)
@@ -172,6 +179,48 @@ class StateStore:
                 )
                 found.update({r.lead_id: r.marker for r in rows})
         return found
+
+    # The worker lock -------------------------------------------------------------------
+    def acquire_lock(
+        self, name: str, owner: str, now: datetime, stale_after: timedelta
+    ) -> LockHolder | None:
+        """Take lock `name` for `owner` unless another owner holds it with a heartbeat newer
+        than `stale_after` (a holder that stopped beating crashed: its lock is taken over).
+        Returns None when taken, or the current holder."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(locks).where(locks.c.name == name)).first()
+            if row is not None and row.owner != owner and now - row.heartbeat_at < stale_after:
+                return LockHolder(row.owner, row.acquired_at, row.heartbeat_at)
+            if row is None:
+                try:
+                    conn.execute(locks.insert().values(name=name, owner=owner, acquired_at=now,
+                                                       heartbeat_at=now))
+                except sa.exc.IntegrityError:  # another worker inserted it first
+                    return self._holder(name)
+                return None
+            done = conn.execute(
+                locks.update()
+                .where((locks.c.name == name) & (locks.c.owner == row.owner)
+                       & (locks.c.heartbeat_at == row.heartbeat_at))
+                .values(owner=owner, acquired_at=now, heartbeat_at=now)
+            )
+        return None if done.rowcount == 1 else self._holder(name)
+
+    def _holder(self, name: str) -> LockHolder | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(locks).where(locks.c.name == name)).first()
+        return None if row is None else LockHolder(row.owner, row.acquired_at, row.heartbeat_at)
+
+    def heartbeat_lock(self, name: str, owner: str, now: datetime) -> bool:
+        """Refresh the lock's heartbeat; False when `owner` no longer holds it."""
+        with self.engine.begin() as conn:
+            done = conn.execute(locks.update().where((locks.c.name == name) & (locks.c.owner == owner))
+                                .values(heartbeat_at=now))
+        return done.rowcount == 1
+
+    def release_lock(self, name: str, owner: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(locks.delete().where((locks.c.name == name) & (locks.c.owner == owner)))
 
     # Run history -------------------------------------------------------------------------
     def start_run(self, portal: str, mode: str, started_at: datetime) -> int:

@@ -1,0 +1,76 @@
+"""`leadscore run`: the long-running worker, or (`--once`) one run of every portal for a
+scheduler ops already have (a Kubernetes CronJob, cron, CI)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+
+
+def run_command(
+    once: bool = typer.Option(False, "--once", help="One run of every portal, then exit (non-zero if one failed)."),
+    full: bool = typer.Option(False, "--full", help="With --once: a full rescore instead of an incremental sync."),
+) -> None:
+    """Run the worker: the sync on a schedule, /healthz /readyz /metrics, clean stop on SIGTERM."""
+    from connector.cli import settings
+    from connector.observability.health import RunTracker
+    from connector.observability.logging import configure_logging
+    from connector.settings import load_portals
+    from connector.sync.service import open_store
+    from connector.worker.lock import WorkerLock
+    from connector.worker.portal import portal_settings, sync_portal
+    from connector.worker.runs import FULL, INCREMENTAL, Runs
+    from connector.worker.service import Shutdown, serve
+
+    if full and not once:
+        raise typer.BadParameter("--full goes with --once (the worker's full rescore follows "
+                                 "LEADSCORE_FULL_RESCORE_CRON)", param_hint="--full")
+    cfg = settings()
+    portals = portal_settings(cfg, load_portals(cfg))
+    configure_logging(cfg.log_level, cfg.log_format, secrets=[
+        p.hubspot_token.get_secret_value() for p in portals.values() if p.hubspot_token
+    ])
+    store = open_store(cfg)
+    try:
+        with WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
+                        stale_seconds=cfg.lock_stale_seconds):
+            tracker = RunTracker(cfg.readiness_max_age_seconds)
+            runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals))
+            if once:
+                shutdown = Shutdown(runs.stop).install()
+                try:
+                    ok = runs.run(FULL if full else INCREMENTAL)
+                finally:
+                    shutdown.restore()
+                code = 0 if ok else 1
+            else:
+                code = serve(cfg, runs, tracker, full_at_start=full_rescore_missed(cfg, portals))
+    finally:
+        store.close()
+    if code:
+        raise typer.Exit(code)
+
+
+def full_rescore_missed(cfg, portals) -> bool:
+    """The cron's last full-rescore slot passed without a successful full run of some portal
+    (the worker was down then): the worker starts with that full rescore."""
+    from connector.sync.service import open_store
+    from connector.worker.schedule import previous_full_slot
+
+    slot = previous_full_slot(cfg, datetime.now(UTC))
+    if slot is None:
+        return False
+    for portal in portals.values():
+        store = open_store(portal)
+        try:
+            last = store.last_success(portal.portal, ["full"])
+        finally:
+            store.close()
+        if last is None or last.started_at < slot:
+            return True
+    return False
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_command)

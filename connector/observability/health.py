@@ -1,0 +1,81 @@
+"""What the worker knows of each portal's last runs, for `/readyz` and the time-since-success
+gauge. The worker records each run's end here; nothing else writes to it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class PortalHealth:
+    last_outcome: str | None = None  # success, failed, cancelled
+    last_finished_at: float | None = None  # unix time
+    last_success_at: float | None = None
+    last_error: str | None = None  # the one-line reason of the last failure
+    running: bool = False
+
+
+class RunTracker:
+    """Thread-safe record of each portal's last run. `clock` returns unix time (tests pass one)."""
+
+    def __init__(self, max_age_seconds: float, clock: Callable[[], float] = time.time) -> None:
+        self.max_age_seconds = max_age_seconds
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._portals: dict[str, PortalHealth] = {}
+
+    def expect(self, portal: str) -> None:
+        """Declare a portal the worker serves, so that it counts as not ready until it syncs."""
+        with self._lock:
+            self._portals.setdefault(portal, PortalHealth())
+
+    def started(self, portal: str) -> None:
+        with self._lock:
+            self._portals.setdefault(portal, PortalHealth()).running = True
+
+    def finished(self, portal: str, outcome: str, error: str | None = None) -> None:
+        now = self.clock()
+        with self._lock:
+            health = self._portals.setdefault(portal, PortalHealth())
+            health.running = False
+            health.last_outcome, health.last_finished_at, health.last_error = outcome, now, error
+            if outcome == "success":
+                health.last_success_at = now
+
+    def seconds_since_success(self) -> dict[str, float]:
+        now = self.clock()
+        with self._lock:
+            return {
+                p: now - h.last_success_at
+                for p, h in self._portals.items()
+                if h.last_success_at is not None
+            }
+
+    def readiness(self) -> tuple[bool, dict[str, dict[str, object]]]:
+        """Ready when every portal's last finished run succeeded (so its CRM answered) no longer
+        than `max_age_seconds` ago. Returns the verdict and each portal's detail."""
+        now = self.clock()
+        detail: dict[str, dict[str, object]] = {}
+        with self._lock:
+            portals = dict(self._portals)
+        for portal, h in sorted(portals.items()):
+            age = None if h.last_success_at is None else round(now - h.last_success_at, 1)
+            if h.last_outcome is None:
+                problem = "no sync has finished yet"
+            elif h.last_outcome != "success":
+                problem = f"last sync {h.last_outcome}: {h.last_error or 'no reason recorded'}"
+            elif age is not None and age > self.max_age_seconds:
+                problem = f"last successful sync {age:.0f}s ago (limit {self.max_age_seconds:.0f}s)"
+            else:
+                problem = None
+            detail[portal] = {
+                "ready": problem is None,
+                "problem": problem,
+                "seconds_since_success": age,
+                "running": h.running,
+            }
+        ready = bool(detail) and all(d["ready"] for d in detail.values())
+        return ready, detail

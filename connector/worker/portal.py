@@ -1,0 +1,60 @@
+"""One portal's sync for the worker: the real `sync_once`, its report turned into the worker's
+RunReport, and its API usage and rate-limit headroom fed to the metrics."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+
+from connector.observability import metrics
+from connector.settings import DEFAULT_PORTAL, Settings
+from connector.sync.service import make_adapter, open_store, sync_once
+from connector.worker.runs import RunReport
+
+
+def portal_settings(base: Settings, portals: Mapping[str, Settings]) -> dict[str, Settings]:
+    """Each portal's settings keyed by its name in the state store: a listed portal's own name
+    (unless LEADSCORE_PORTAL_<NAME>_PORTAL says otherwise), or LEADSCORE_PORTAL alone."""
+    if list(portals) == [DEFAULT_PORTAL] and not base.portals:
+        return {base.portal: base}
+    return {
+        name: cfg if "portal" in cfg.model_fields_set and cfg.portal != base.portal
+        else cfg.model_copy(update={"portal": name})
+        for name, cfg in portals.items()
+    }
+
+
+def sync_portal(name: str, settings: Settings, full: bool, stop: threading.Event) -> RunReport:
+    """One sync pass of the portal; raises what `sync_once` raises (the worker explains it)."""
+    from connector.scoring import load_model
+
+    adapter = make_adapter(settings, load_model(settings.model_path))
+    try:
+        report = sync_once(settings, full=full, cancel=stop, adapter=adapter)
+    finally:
+        _record_usage(settings, adapter)
+    store = open_store(settings)
+    try:
+        outstanding = len(store.failed(settings.portal))
+    finally:
+        store.close()
+    s = report.stats
+    counts = {"read": s.read, "scored": s.scored, "changed": s.changed, "written": s.written,
+              "failed": s.failed, "skipped": s.skipped}
+    return RunReport("cancelled" if report.cancelled else "success", counts,
+                     failed_outstanding=outstanding)
+
+
+def _record_usage(settings: Settings, adapter: object) -> None:
+    client = getattr(adapter, "client", None)
+    if client is None:
+        return
+    usage = client.api_usage()
+    metrics.record_api_usage(settings.crm, settings.portal, usage.statuses, usage.retries)
+    limiter = getattr(client, "limiter", None)
+    if limiter is not None:
+        metrics.RATE_REMAINING.labels(settings.crm, settings.portal, "10s").set(limiter.headroom())
+        metrics.RATE_MAX.labels(settings.crm, settings.portal, "10s").set(limiter.max_calls)
+    close = getattr(client, "close", None)
+    if close is not None:
+        close()
