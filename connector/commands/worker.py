@@ -37,6 +37,7 @@ def run_command(
                         stale_seconds=cfg.lock_stale_seconds):
             tracker = RunTracker(cfg.readiness_max_age_seconds)
             runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals))
+            restore_last_success(tracker, portals)
             if once:
                 shutdown = Shutdown(runs.stop).install()
                 try:
@@ -50,6 +51,20 @@ def run_command(
         store.close()
     if code:
         raise typer.Exit(code)
+
+
+def restore_last_success(tracker, portals) -> None:
+    """/readyz after a restart: each portal's last successful run in the state store counts."""
+    from connector.sync.service import open_store
+
+    for name, portal in portals.items():
+        store = open_store(portal)
+        try:
+            last = store.last_success(portal.portal, ["incremental", "full"])
+        finally:
+            store.close()
+        if last is not None and last.finished_at is not None:
+            tracker.restore(name, last.finished_at.timestamp())
 
 
 def full_rescore_missed(cfg, portals) -> bool:

@@ -45,6 +45,15 @@ class RunTracker:
             if outcome == "success":
                 health.last_success_at = now
 
+    def restore(self, portal: str, success_at: float) -> None:
+        """At start: the portal's last successful sync (unix time) as the state store recorded
+        it, so a restarted worker is ready at once if that sync is recent enough."""
+        with self._lock:
+            health = self._portals.setdefault(portal, PortalHealth())
+            if health.last_outcome is None:
+                health.last_outcome, health.last_finished_at = "success", success_at
+                health.last_success_at = success_at
+
     def seconds_since_success(self) -> dict[str, float]:
         now = self.clock()
         with self._lock:

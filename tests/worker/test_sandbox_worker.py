@@ -178,3 +178,15 @@ def test_the_worker_schedule_runs_the_missed_full_rescore_then_incremental_syncs
         assert serve(cfg, runs, runs.tracker, full_at_start=True) == 0
     modes = [r.mode for r in reversed(store.runs("sched", 10)) if r.outcome == "ok"]
     assert modes[0] == "full" and modes.count("incremental") >= 2 and modes.count("full") == 1
+
+
+def test_a_restarted_worker_is_ready_from_the_last_successful_run_in_the_state_store(tmp_path):
+    from connector.commands.worker import restore_last_success
+
+    with HubSpotSandbox.start(contacts=100, seed=3, **FAST_SB) as sb:
+        cfg = settings_for(sb, tmp_path, portal="ready_p")
+        sync_once(cfg, full=True)
+    tracker = RunTracker(600)
+    restore_last_success(tracker, {"ready_p": cfg})
+    ready, detail = tracker.readiness()
+    assert ready and detail["ready_p"]["seconds_since_success"] < 600
