@@ -17,6 +17,7 @@ Both answer `{"access_token", "instance_url", "id", "token_type", "issued_at", "
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,13 +40,14 @@ class SessionToken:
         return f"SessionToken(instance_url={self.instance_url!r})"
 
 
-class TokenSource:
+class TokenSource(ABC):
     """Gives a session token; `refreshable` says whether asking again yields a new one."""
 
     refreshable = False
 
+    @abstractmethod
     def fetch(self) -> SessionToken:
-        raise NotImplementedError
+        """A session token for the org (a new one each call when `refreshable`)."""
 
 
 class StaticToken(TokenSource):
