@@ -144,6 +144,20 @@ def test_a_wrong_typed_existing_property_is_a_clear_error_and_is_left_alone(sb, 
     assert batch_updates(sb) == 0
 
 
+def test_labels_new_to_an_existing_label_property_are_added_as_options_then_written(sb, cfg):
+    client = HubSpot(access_token=sb.token, host=sb.url)
+    client.crm.properties.core_api.create("contacts", {
+        "name": "leadscore_label", "label": "Label", "type": "enumeration", "fieldType": "select",
+        "groupName": "contactinformation", "options": [{"label": "hot", "value": "hot"}]})
+    report = sync_once(cfg, full=True, now=NOW)
+    options = client.crm.properties.core_api.get_by_name("contacts", "leadscore_label").options
+    assert [o.value for o in options][0] == "hot"
+    assert {"hot", "warm", "cold"} <= {o.value for o in options}
+    assert report.stats.failed == 0
+    labels = {v["leadscore_label"] for v in crm_state(sb, contact_ids(sb)).values()}
+    assert labels <= {"hot", "warm", "cold"} and len(labels) > 1
+
+
 def test_a_rejected_token_stops_at_once_with_a_message_about_it(sb, tmp_path):
     cfg = settings_for(sb, tmp_path, hubspot_token="pat-na1-00000000-wrong")
     with pytest.raises(CrmAuthError, match="LEADSCORE_HUBSPOT_TOKEN"):

@@ -107,6 +107,8 @@ def _routes() -> list[Route]:
         r("POST", props, lambda p, q: schema.create_property(p.store, q.params["type"], q.json()), SCHEMA_WRITE),
         r("GET", props + "/(?P<name>[^/]+)",
           lambda p, q: schema.get_property(p.store, q.params["type"], q.params["name"]), SCHEMA_READ),
+        r("PATCH", props + "/(?P<name>[^/]+)",
+          lambda p, q: schema.update_property(p.store, q.params["type"], q.params["name"], q.json()), SCHEMA_WRITE),
         r("POST", "/crm/v4/associations/(?P<from>[^/]+)/(?P<to>[^/]+)/batch/read",
           lambda p, q: associations.batch_read(p.store, q.params["from"], q.params["to"], q.json()), READ),
         # Reading web analytics events; the scope HubSpot asks for here is unconfirmed, the sandbox

@@ -1,6 +1,8 @@
-"""Properties API v3: list, read and create properties and property groups of an object type
-(crm-api-facts.md, Properties). A created property accepts writes at once; an existing name is a
-409 `OBJECT_ALREADY_EXISTS`.
+"""Properties API v3: list, read, create and update properties, and property groups, of an object
+type (crm-api-facts.md, Properties). A created property accepts writes at once; an existing name is a
+409 `OBJECT_ALREADY_EXISTS`. An update (`PATCH /crm/v3/properties/{objectType}/{propertyName}`, the
+client's `crm.properties.core_api.update` with a `PropertyUpdate` body: label, type, fieldType,
+groupName, description, options, displayOrder, hidden, formField) changes the given fields only.
 """
 
 from __future__ import annotations
@@ -50,6 +52,22 @@ def create_property(store: Store, object_type: str, body: dict[str, Any]) -> tup
         raise ApiError(409, error_body(f"A property named '{prop.name}' already exists.", "OBJECT_ALREADY_EXISTS",
                                        context={"name": [prop.name]}))
     return 201, property_json(store, object_type, store.properties(object_type)[prop.name])
+
+
+def update_property(store: Store, object_type: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    prop = store.properties(object_type).get(name)
+    if prop is None:
+        raise errors.not_found(f"Unable to find property {name} for object type {object_type}.")
+    if prop.hubspot_defined:
+        # modificationMetadata.readOnlyDefinition is true for HubSpot's own properties.
+        raise errors.validation(f"Property {name} is defined by HubSpot; its definition is read-only.")
+    current = property_json(store, object_type, prop)
+    merged = {key: current[key] for key in ("label", "type", "fieldType", "groupName", "description",
+                                            "options", "displayOrder")}
+    merged.update({key: value for key, value in body.items() if key in merged and value is not None})
+    updated = _parse_property(store, object_type, {**merged, "name": name})
+    store.update_property(object_type, updated)
+    return property_json(store, object_type, store.properties(object_type)[name])
 
 
 def _parse_property(store: Store, object_type: str, body: dict[str, Any]) -> PropertyDef:

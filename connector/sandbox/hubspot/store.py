@@ -191,6 +191,16 @@ class Store:
         self._load_properties()
         return True
 
+    def update_property(self, object_type: str, prop: PropertyDef) -> None:
+        """Replace an existing property's definition (its name and values stay)."""
+        options = [{"value": v, "label": lbl} for v, lbl in zip(prop.options, prop.option_labels)]
+        with self.tx() as db:
+            db.execute("UPDATE properties SET label = ?, type = ?, field_type = ?, group_name = ?, description = ?, "
+                       "options = ?, display_order = ?, updated = ? WHERE object_type = ? AND name = ?",
+                       (prop.label, prop.type, prop.field_type, prop.group, prop.description, json.dumps(options),
+                        prop.display_order, self.now_ms(), object_type, prop.name))
+        self._load_properties()
+
     def groups(self, object_type: str) -> list[tuple[str, str, int]]:
         with self.lock:
             return self.db.execute("SELECT name, label, display_order FROM property_groups WHERE object_type = ? "

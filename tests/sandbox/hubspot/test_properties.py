@@ -6,7 +6,7 @@ import json
 
 import pytest
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput
-from hubspot.crm.properties import ApiException, PropertyCreate, PropertyGroupCreate
+from hubspot.crm.properties import ApiException, PropertyCreate, PropertyGroupCreate, PropertyUpdate
 
 
 def _create(client, **fields):
@@ -65,6 +65,31 @@ def test_a_created_enumeration_refuses_values_outside_its_options(wclient):
         wclient.crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(
             inputs=[{"id": "1", "properties": {"leadscore_grade": "Z9"}}]))
     assert err.value.status == 400
+
+
+def test_an_update_adds_options_that_writes_then_accept(wclient, sandbox):
+    _create(wclient, name="leadscore_tier", label="Tier", type="enumeration", field_type="select",
+            options=[{"label": "Hot", "value": "hot"}])
+    updated = wclient.crm.properties.core_api.update("contacts", "leadscore_tier", PropertyUpdate(
+        options=[{"label": "Hot", "value": "hot"}, {"label": "Lukewarm", "value": "lukewarm"}]))
+    assert [o.value for o in updated.options] == ["hot", "lukewarm"]
+    assert updated.label == "Tier" and updated.type == "enumeration"
+    wclient.crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(
+        inputs=[{"id": "2", "properties": {"leadscore_tier": "lukewarm"}}]))
+    assert sandbox.contact(2, ["leadscore_tier"]) == {"leadscore_tier": "lukewarm"}
+
+
+def test_updating_an_unknown_property_is_404(wclient):
+    with pytest.raises(ApiException) as err:
+        wclient.crm.properties.core_api.update("contacts", "leadscore_nope", PropertyUpdate(label="Nope"))
+    assert err.value.status == 404
+
+
+def test_a_hubspot_defined_property_definition_is_read_only(wclient):
+    with pytest.raises(ApiException) as err:
+        wclient.crm.properties.core_api.update("contacts", "email", PropertyUpdate(label="E-mail"))
+    assert err.value.status == 400
+    assert json.loads(err.value.body)["category"] == "VALIDATION_ERROR"
 
 
 def test_a_number_property_refuses_text(wclient):
