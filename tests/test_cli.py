@@ -31,3 +31,13 @@ def test_a_command_exiting_non_zero_makes_the_process_exit_non_zero(monkeypatch)
 
 def test_a_command_that_returns_normally_exits_zero(monkeypatch):
     assert run_main(monkeypatch, lambda: None) == 0
+
+
+def test_an_unknown_option_is_a_usage_error_without_a_traceback():
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-m", "connector", "validate", "--no-such-option"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "No such option" in done.stderr and "--no-such-option" in done.stderr
+    assert "Traceback" not in done.stderr
