@@ -18,6 +18,7 @@ import json
 import random
 import re
 import secrets
+import socket
 import ssl
 import threading
 import time
@@ -117,6 +118,7 @@ class Handler(BaseHTTPRequestHandler):
         """http.server's own refusals (a bad request line, headers too long) in Salesforce's error shape."""
         codes = {400: "BAD_REQUEST", 414: "URI_TOO_LONG", 431: "REQUEST_HEADER_FIELDS_TOO_LARGE"}
         self.close_connection = True
+        self.request_version = "HTTP/1.1"  # a request line without a version still gets a status line
         status = code if code < 500 else 400
         body = json.dumps([{"message": message or "Bad request", "errorCode": codes.get(status, "BAD_REQUEST")}])
         self.send_response(status)
@@ -492,6 +494,7 @@ class SalesforceHTTPServer(LoopbackServer):
 
     def get_request(self) -> tuple[Any, Any]:
         sock, addr = self.socket.accept()
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # headers and body leave at once
         return self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
 
     def finish_request(self, request: Any, client_address: Any) -> None:
