@@ -57,9 +57,14 @@ class Client:
             self.conn = None
 
 
-def assert_salesforce_answer(method: str, status: int, headers: dict[str, str], body: bytes) -> None:
+def assert_salesforce_answer(method: str, status: int, headers: dict[str, str], body: bytes,
+                             oauth: bool = False) -> None:
+    """No 5xx; a 4xx says Salesforce's error array (the OAuth token endpoint: OAuth's own error)."""
     assert status < 500, (status, body[:300])
-    if 400 <= status < 500 and method != "HEAD":
+    if 400 <= status < 500 and oauth and status != 405:
+        error = json.loads(body)
+        assert isinstance(error["error"], str) and isinstance(error["error_description"], str)
+    elif 400 <= status < 500 and method != "HEAD":
         errors = json.loads(body)
         assert isinstance(errors, list) and errors, body[:300]
         for error in errors:
@@ -173,7 +178,7 @@ def query(client: Client, soql: str, route: str = "query") -> tuple[int, dict[st
 @CONTRACT
 @given(method=METHODS, path=PATHS, body=BODIES)
 def test_any_method_path_and_body_gets_a_salesforce_answer(client, method, path, body):
-    assert_salesforce_answer(method, *client.send(method, path, body))
+    assert_salesforce_answer(method, *client.send(method, path, body), oauth=path == "/services/oauth2/token")
 
 
 @CONTRACT
