@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from connector.sandbox.seed import INDUSTRIES as SEED_INDUSTRIES
+
 KEY_PREFIXES = {"Lead": "00Q", "Contact": "003", "Account": "001", "Task": "00T", "Event": "00U",
                 "Campaign": "701", "CampaignMember": "00v", "User": "005", "CustomField": "00N"}
 
@@ -50,6 +52,7 @@ def _f(name: str, kind: str, **kw: object) -> FieldDef:
 # Standard picklist values of a new org (docs/crm-api-facts.md, Salesforce › Objects leadscore reads
 # and writes). Industry keeps the values this org's admins set up (the generator's industry names,
 # as an org synced from a marketing tool holds them), so the shared model's industry rule applies.
+INDUSTRIES = tuple(name for name, _ in SEED_INDUSTRIES)
 LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
 LEAD_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted")
 RATINGS = ("Hot", "Warm", "Cold")
@@ -72,11 +75,11 @@ PERSON = [
 
 OBJECTS: dict[str, list[FieldDef]] = {
     "Account": SYSTEM + [
-        _f("Name", "string"), _f("Industry", "picklist"), _f("NumberOfEmployees", "int"),
+        _f("Name", "string"), _f("Industry", "picklist", picklist=INDUSTRIES), _f("NumberOfEmployees", "int"),
         _f("AnnualRevenue", "currency"), _f("BillingCountry", "string", length=80),
     ],
     "Lead": SYSTEM + PERSON + [
-        _f("Company", "string"), _f("Industry", "picklist"), _f("NumberOfEmployees", "int"),
+        _f("Company", "string"), _f("Industry", "picklist", picklist=INDUSTRIES), _f("NumberOfEmployees", "int"),
         _f("AnnualRevenue", "currency"), _f("Country", "string", length=80), _f("City", "string", length=40),
         _f("Status", "picklist", picklist=LEAD_STATUSES), _f("Rating", "picklist", picklist=RATINGS),
         _f("IsConverted", "boolean", updateable=False),
