@@ -6,8 +6,11 @@ Paths (under /services/data/vXX.X/ unless absolute): `query` and `queryAll` (?q=
 results), `tooling/sobjects/CustomField` (POST), Bulk API 2.0 ingest (`jobs/ingest` and its
 batches, state, status and failedResults), plus `/services/data/` (versions),
 `/services/oauth2/token` (client credentials, JWT bearer) and `/services/oauth2/userinfo`.
-Every API answer carries `Sforce-Limit-Info: api-usage=USED/MAX`; errors are JSON arrays of
-`{"message", "errorCode", "fields"}` (crm-api-facts, Salesforce).
+Every API answer carries `Sforce-Limit-Info: api-usage=USED/MAX` (docs/crm-api-facts.md,
+Salesforce › Limits). Every route checks its input first: a bad request is a 4xx with Salesforce's
+error array `[{"message", "errorCode", "fields"}]`, a known path asked with another method a 405
+with `Allow`, the OAuth token endpoint OAuth's `{"error", "error_description"}`
+(docs/crm-api-facts.md, Salesforce › Auth, versions, errors); a 5xx only from a fault profile.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from connector.sandbox.serving import HOST, LoopbackServer
 ORG_ID = "00D5e0000000001EAA"
 API_PATH = re.compile(r"^/services/data/v(?P<version>\d+\.\d)/(?P<rest>.*)$")
 COLLECTION_LIMIT = 200
+URI_LIMIT = 16_384  # docs/crm-api-facts.md, Salesforce › Query (request line and headers, 16 KB)
 MAX_BODY = 16 * 1024 * 1024  # the sandbox's own bound on a request body (not a Salesforce figure)
 CUSTOM_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9]|_(?!_))*__c")  # letters, digits, single underscores
 TOOLING_TYPES = {"Number": "double", "Text": "string", "LongTextArea": "textarea", "DateTime": "datetime",
@@ -147,6 +151,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for name, value in (headers or {}).items():
             self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
         if api:
             self.send_header("Sforce-Limit-Info", f"api-usage={self.server.org.used}/{self.server.org.daily_limit}")
         self.end_headers()
@@ -158,6 +164,9 @@ class Handler(BaseHTTPRequestHandler):
         org = self.server.org
         url = urlparse(self.path)
         try:
+            if len(self.path) > URI_LIMIT:
+                self.close_connection = True
+                raise ApiError(414, "URI_TOO_LONG", f"the request URI exceeds {URI_LIMIT} bytes")
             body = self._body()
             if url.path == "/services/oauth2/token":
                 self._allow(method, ("POST",))

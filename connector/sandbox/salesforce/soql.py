@@ -57,7 +57,7 @@ TOKEN = re.compile(r"""
     )""", re.X)
 KEYWORDS = {"select", "from", "where", "and", "or", "not", "in", "order", "by", "asc", "desc", "limit",
             "offset", "like", "true", "false", "null", "nulls", "first", "last", *NOT_MODELED}
-DATE_WORD = re.compile(r"TODAY|YESTERDAY|TOMORROW|(?:THIS|LAST|NEXT)_[A-Z_]+", re.I)
+DATE_WORD = re.compile(r"TODAY|YESTERDAY|TOMORROW|(?:THIS|LAST|NEXT)_[A-Z0-9_]+", re.I)
 ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
 
 
@@ -126,6 +126,8 @@ class Compiled:
 def day_range(literal: str, today: date) -> tuple[date, date]:
     """The days a date literal covers, [start, end), in the org's time zone (UTC here)."""
     name, _, number = literal.upper().partition(":")
+    if name in ("LAST_90_DAYS", "NEXT_90_DAYS") and not number:
+        name, number = name.replace("90", "N"), "90"
     n = int(number) if number else 0
     fixed = {"TODAY": (0, 1), "YESTERDAY": (-1, 0), "TOMORROW": (1, 2)}
     if name in fixed and not number:
@@ -244,6 +246,8 @@ class Parser:
         if self.accept("kw", "where"):
             where, params = self.condition()
         order = self.order_by() if self.accept("kw", "order") else []
+        if count_only and order:
+            raise malformed("COUNT() cannot be used with ORDER BY")
         limit = self.count_clause("limit") if self.accept("kw", "limit") else None
         offset = self.count_clause("offset") if self.accept("kw", "offset") else 0
         if offset > MAX_OFFSET:

@@ -262,6 +262,12 @@ def test_a_huge_body_is_refused_with_413_before_it_is_read(client):
     assert status == 413 and json.loads(body)[0]["errorCode"] == "REQUEST_ENTITY_TOO_LARGE"
 
 
+def test_a_uri_over_16_kb_is_refused_with_414(client):
+    soql = "SELECT Id FROM Lead WHERE Id IN (" + ",".join(["'00Q5e0000000001EAA'"] * 900) + ")"
+    status, headers, body = query(client, soql)
+    assert status == 414 and json.loads(body)[0]["errorCode"] == "URI_TOO_LONG"
+
+
 def test_a_wrong_method_is_405_with_allow(client):
     status, headers, body = client.send("DELETE", f"{V}/limits")
     assert (status, headers["Allow"], json.loads(body)[0]["errorCode"]) == (405, "GET", "METHOD_NOT_ALLOWED")

@@ -112,6 +112,14 @@ def test_limit_and_offset_page_in_order(sf, sandbox):
     assert ids(sf, "SELECT Id FROM Lead ORDER BY Id LIMIT 1 OFFSET 1") == [sandbox.lead_ids[1]]
 
 
+def test_count_with_order_by_is_refused(sf):
+    assert refused(sf, "SELECT COUNT() FROM Lead ORDER BY Id")["errorCode"] == "MALFORMED_QUERY"
+
+
+def test_last_90_days_is_last_n_days_90(sf, sandbox):
+    assert ids(sf, "SELECT Id FROM Lead WHERE CreatedDate = LAST_90_DAYS ORDER BY Id") == sandbox.lead_ids
+
+
 def test_an_offset_over_2000_is_refused(sf):
     assert refused(sf, "SELECT Id FROM Lead OFFSET 2001")["errorCode"] == "NUMBER_OUTSIDE_VALID_RANGE"
 
