@@ -332,7 +332,8 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(400, "INVALID_FIELD", f"No such column '{unknown}' on sobject of type {sobject}", [unknown])
             odd = next((k for k, v in values.items() if isinstance(v, (dict, list))), None)
             if odd:
-                raise ApiError(400, "JSON_PARSER_ERROR", f"Cannot deserialize instance of {odd} from an object or array", [odd])
+                raise ApiError(400, "JSON_PARSER_ERROR", f"Cannot deserialize instance of {odd} from an object "
+                               "or array", [odd])
             items.append((sobject, record.get("id"), values))
         self._apply(items, all_or_none)
 
@@ -380,7 +381,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(400, "DUPLICATE_DEVELOPER_NAME", f"There is already a field named {name} on {sobject}.")
         kind = TOOLING_TYPES.get(metadata.get("type")) if isinstance(metadata.get("type"), str) else None
         if kind is None:
-            raise ApiError(400, "FIELD_INTEGRITY_EXCEPTION", f"Unsupported field type: {str(metadata.get('type'))[:40]}")
+            raise ApiError(400, "FIELD_INTEGRITY_EXCEPTION",
+                           f"Unsupported field type: {str(metadata.get('type'))[:40]}")
         length = metadata.get("length") or (18 if kind == "double" else 0)
         if isinstance(length, bool) or not isinstance(length, int) or not 0 <= length <= 131072:
             raise ApiError(400, "FIELD_INTEGRITY_EXCEPTION", "Length: the value must be a whole number")
@@ -415,7 +417,8 @@ class Handler(BaseHTTPRequestHandler):
             spec = _json(body)
             state = spec.get("state") if isinstance(spec, dict) else None
             if state not in ("UploadComplete", "Aborted"):
-                raise ApiError(400, "INVALIDJOBSTATE", f"InvalidJobState : cannot change the state to {str(state)[:40]}")
+                raise ApiError(400, "INVALIDJOBSTATE",
+                               f"InvalidJobState : cannot change the state to {str(state)[:40]}")
             if job["state"] != "Open" and not (state == "Aborted" and job["state"] == "UploadComplete"):
                 raise ApiError(409, "INVALIDJOBSTATE", f"InvalidJobState : the job is {job['state']}")
             if state == "UploadComplete":

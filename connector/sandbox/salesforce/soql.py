@@ -327,7 +327,9 @@ class Parser:
         if negate:
             raise malformed("unexpected token: 'NOT' (NOT IN or NOT (condition) expected)")
         if self.accept("kw", "like"):
-            if fdef.type not in TEXT | IDS:
+            if fdef.type in IDS:
+                raise malformed(f"LIKE on the Id field {fdef.name} is not modeled by the sandbox")
+            if fdef.type not in TEXT:
                 raise SoqlError("INVALID_FIELD", f"invalid operator on {TYPE_NAMES.get(fdef.type, fdef.type)} "
                                 f"field: {fdef.name}")
             kind, text = self.peek()

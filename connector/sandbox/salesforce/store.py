@@ -71,12 +71,10 @@ class Store:
                 for index in ("SystemModstamp", "WhoId", "LeadId", "ContactId", "AccountId"):
                     if index in fields:
                         self.db.execute(f'CREATE INDEX IF NOT EXISTS "{sobject}_{index}" ON "{sobject}" ("{index}")')
-            people = []
-            for sobject in ("Lead", "Contact"):
-                people.append(f"SELECT \"Id\", '{sobject}' AS \"Type\", TRIM(COALESCE(\"FirstName\", '') || ' ' || "
-                              f"COALESCE(\"LastName\", '')) AS \"Name\", "
-                              + ", ".join(f'"{f.name}"' for f in NAME_FIELDS.values() if f.name not in ("Id", "Type", "Name"))
-                              + f' FROM "{sobject}"')
+            shared = ", ".join(f'"{f.name}"' for f in NAME_FIELDS.values() if f.name not in ("Id", "Type", "Name"))
+            people = [f"SELECT \"Id\", '{sobject}' AS \"Type\", TRIM(COALESCE(\"FirstName\", '') || ' ' || "
+                      f"COALESCE(\"LastName\", '')) AS \"Name\", {shared} FROM \"{sobject}\""
+                      for sobject in ("Lead", "Contact")]
             self.db.execute(f'CREATE VIEW IF NOT EXISTS "_Name" AS {" UNION ALL ".join(people)}')
             for sobject, name, spec in self.db.execute("SELECT sobject, name, spec FROM _custom").fetchall():
                 self.catalog.fields[sobject][name] = FieldDef(**json.loads(spec))

@@ -90,9 +90,9 @@ def client(sandbox):
 
 # -- strategies --------------------------------------------------------------------------------------
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
-                    max_leaves=12)
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
+JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=4)
+                    | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
 ODD_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
 METHODS = st.sampled_from(["GET", "POST", "PATCH", "PUT", "DELETE", "HEAD", "OPTIONS", "TRACE", "BREW"])
 PATHS = st.sampled_from([
@@ -140,8 +140,10 @@ LEADSCORE_SOQL = [
     "SELECT Id, SystemModstamp, LastModifiedById, Email FROM Lead WHERE IsConverted = false AND "
     "SystemModstamp >= 2026-11-01T00:00:00Z AND LastModifiedById != '0055e0000000001AAA' ORDER BY SystemModstamp, Id",
     "SELECT WhoId FROM Task WHERE SystemModstamp >= 2026-11-01T00:00:00Z AND WhoId != null",
-    "SELECT Id, LeadId, ContactId, Status, HasResponded, Campaign.Name FROM CampaignMember WHERE LeadId IN ('00Q5e0000000001EAA')",
-    "SELECT Id, WhoId, TaskSubtype FROM Task WHERE IsClosed = true AND WhoId >= '00Q5e0000000001EAA' AND WhoId <= '00Q5e0000000009EAA'",
+    "SELECT Id, LeadId, ContactId, Status, HasResponded, Campaign.Name FROM CampaignMember "
+    "WHERE LeadId IN ('00Q5e0000000001EAA')",
+    "SELECT Id, WhoId, TaskSubtype FROM Task WHERE IsClosed = true AND WhoId >= '00Q5e0000000001EAA' "
+    "AND WhoId <= '00Q5e0000000009EAA'",
 ]
 
 

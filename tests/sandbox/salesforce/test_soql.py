@@ -146,8 +146,8 @@ def test_nulls_sort_first_by_default_in_both_directions(sf, sandbox):
 
 def test_who_on_a_task_reads_the_contact_it_points_to(sf, sandbox):
     [row] = sf.query(f"SELECT Id, Who.Type, Who.Email FROM Task WHERE Id = '{sandbox.task_ids[0]}'")["records"]
-    assert row["Who"] == {"attributes": {"type": "Name", "url": f"/services/data/v65.0/sobjects/Contact/{sandbox.contact_id}"},
-                          "Type": "Contact", "Email": "bill@initech.com"}
+    url = f"/services/data/v65.0/sobjects/Contact/{sandbox.contact_id}"
+    assert row["Who"] == {"attributes": {"type": "Name", "url": url}, "Type": "Contact", "Email": "bill@initech.com"}
 
 
 def test_who_can_filter_by_the_type_it_points_to(sf, sandbox):
