@@ -17,7 +17,8 @@
 salesforce --create`); `grant_on_create=False` makes created fields read-only to the integration
 user, as a field created through the Metadata API is until a permission set grants it.
 People who are customers are Contacts under Accounts, everyone else an unconverted Lead; see
-`seeding` for how activity maps to Tasks, Events and CampaignMembers, `server` for the paths.
+`seeding` for how activity maps to Tasks, Events and CampaignMembers, `server` for the paths,
+`soql` for the SOQL it reads; the README's Salesforce sandbox table says what is not modelled.
 """
 
 from connector.sandbox.salesforce.sandbox import SalesforceSandbox

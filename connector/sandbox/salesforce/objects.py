@@ -1,13 +1,18 @@
 """The sObjects the Salesforce sandbox serves, their fields as describe reports them.
 
-Field names, types and relationships follow the Salesforce Object Reference (crm-api-facts,
-"Objects leadscore reads and writes"). Types are describe's: id, reference, string, email,
-picklist, textarea, int, double, currency, boolean, date, datetime.
+Field names, types and relationships follow the Salesforce Object Reference
+(docs/crm-api-facts.md, Salesforce › Objects leadscore reads and writes). Types are describe's: id,
+reference, string, email, phone, picklist, textarea, int, double, currency, boolean, date,
+datetime. Task.WhoId and Event.WhoId are polymorphic (a Lead or a Contact): their relationship
+`Who` reads the fields of the `Name` object (docs/crm-api-facts.md, Salesforce › Polymorphic Who).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+from connector.sandbox.seed import INDUSTRIES as SEED_INDUSTRIES
 
 KEY_PREFIXES = {"Lead": "00Q", "Contact": "003", "Account": "001", "Task": "00T", "Event": "00U",
                 "Campaign": "701", "CampaignMember": "00v", "User": "005", "CustomField": "00N"}
@@ -24,15 +29,17 @@ class FieldDef:
     reference_to: str | None = None
     relationship: str | None = None
     picklist: tuple[str, ...] = ()
+    polymorphic: tuple[str, ...] = ()  # the objects a polymorphic reference may point to
 
     def describe(self) -> dict:
+        targets = list(self.polymorphic) or ([self.reference_to] if self.reference_to else [])
         return {
             "name": self.name, "label": self.label or self.name, "type": self.type,
             "updateable": self.updateable, "createable": self.updateable, "custom": self.custom,
             "nillable": self.name != "Id", "length": self.length,
             "picklistValues": [{"value": v, "label": v, "active": True, "defaultValue": False} for v in self.picklist],
-            "referenceTo": [self.reference_to] if self.reference_to else [],
-            "relationshipName": self.relationship,
+            "referenceTo": targets, "relationshipName": self.relationship,
+            "polymorphicForeignKey": bool(self.polymorphic), "namePointing": bool(self.polymorphic),
         }
 
 
@@ -41,6 +48,15 @@ def _f(name: str, kind: str, **kw: object) -> FieldDef:
         kw["length"] = 255
     return FieldDef(name, kind, **kw)  # type: ignore[arg-type]
 
+
+# Standard picklist values of a new org (docs/crm-api-facts.md, Salesforce › Objects leadscore reads
+# and writes). Industry keeps the values this org's admins set up (the generator's industry names,
+# as an org synced from a marketing tool holds them), so the shared model's industry rule applies.
+INDUSTRIES = tuple(name for name, _ in SEED_INDUSTRIES)
+LEAD_SOURCES = ("Web", "Phone Inquiry", "Partner Referral", "Purchased List", "Other")
+LEAD_STATUSES = ("Open - Not Contacted", "Working - Contacted", "Closed - Converted", "Closed - Not Converted")
+RATINGS = ("Hot", "Warm", "Cold")
+WHO = ("Contact", "Lead")
 
 SYSTEM = [
     _f("Id", "id", updateable=False, length=18),
@@ -52,21 +68,20 @@ SYSTEM = [
 ]
 PERSON = [
     _f("FirstName", "string", length=40), _f("LastName", "string", length=80), _f("Email", "email"),
-    _f("Phone", "string", length=40), _f("Title", "string", length=128), _f("LeadSource", "picklist"),
+    _f("Phone", "phone", length=40), _f("Title", "string", length=128),
+    _f("LeadSource", "picklist", picklist=LEAD_SOURCES),
     _f("HasOptedOutOfEmail", "boolean"),
 ]
 
 OBJECTS: dict[str, list[FieldDef]] = {
     "Account": SYSTEM + [
-        _f("Name", "string"), _f("Industry", "picklist"), _f("NumberOfEmployees", "int"),
+        _f("Name", "string"), _f("Industry", "picklist", picklist=INDUSTRIES), _f("NumberOfEmployees", "int"),
         _f("AnnualRevenue", "currency"), _f("BillingCountry", "string", length=80),
     ],
     "Lead": SYSTEM + PERSON + [
-        _f("Company", "string"), _f("Industry", "picklist"), _f("NumberOfEmployees", "int"),
+        _f("Company", "string"), _f("Industry", "picklist", picklist=INDUSTRIES), _f("NumberOfEmployees", "int"),
         _f("AnnualRevenue", "currency"), _f("Country", "string", length=80), _f("City", "string", length=40),
-        _f("Status", "picklist", picklist=("Open - Not Contacted", "Working - Contacted",
-                                           "Closed - Converted", "Closed - Not Converted")),
-        _f("Rating", "picklist", picklist=("Hot", "Warm", "Cold")),
+        _f("Status", "picklist", picklist=LEAD_STATUSES), _f("Rating", "picklist", picklist=RATINGS),
         _f("IsConverted", "boolean", updateable=False),
         _f("ConvertedContactId", "reference", updateable=False, reference_to="Contact", relationship="ConvertedContact"),
     ],
@@ -75,13 +90,13 @@ OBJECTS: dict[str, list[FieldDef]] = {
         _f("Department", "string", length=80), _f("MailingCountry", "string", length=80),
     ],
     "Task": SYSTEM + [
-        _f("WhoId", "reference", reference_to="Lead", relationship="Who"),
+        _f("WhoId", "reference", relationship="Who", polymorphic=WHO),
         _f("TaskSubtype", "picklist", updateable=False), _f("Subject", "string"), _f("Status", "picklist"),
         _f("IsClosed", "boolean", updateable=False), _f("ActivityDate", "date"),
         _f("CallDisposition", "string"), _f("CallDurationInSeconds", "int"),
     ],
     "Event": SYSTEM + [
-        _f("WhoId", "reference", reference_to="Lead", relationship="Who"),
+        _f("WhoId", "reference", relationship="Who", polymorphic=WHO),
         _f("EventSubtype", "picklist", updateable=False), _f("Subject", "string"),
         _f("StartDateTime", "datetime"), _f("EndDateTime", "datetime"),
     ],
@@ -94,6 +109,16 @@ OBJECTS: dict[str, list[FieldDef]] = {
         _f("FirstRespondedDate", "date", updateable=False),
     ],
 }
+
+
+# The `Name` object a polymorphic relationship reads (Id, Type and the person fields Leads and
+# Contacts share); the store serves it as the view "_Name" over both tables.
+NAME_FIELDS = {f.name.lower(): f for f in (
+    _f("Id", "id", updateable=False, length=18), _f("Type", "string", updateable=False, length=40),
+    _f("Name", "string", updateable=False, length=121), _f("FirstName", "string", length=40),
+    _f("LastName", "string", length=80), _f("Email", "email"), _f("Phone", "phone", length=40),
+    _f("Title", "string", length=128),
+)}
 
 
 @dataclass
@@ -109,6 +134,10 @@ class Catalog:
             return table[name]
         lowered = {k.lower(): v for k, v in table.items()}  # SOQL names are case-insensitive
         return lowered.get(name.lower())
+
+    def object_name(self, name: str) -> str | None:
+        """The object's API name for a name in any case (SOQL names are case-insensitive)."""
+        return next((o for o in self.fields if o.lower() == name.lower()), None)
 
     def relationship(self, sobject: str, name: str) -> FieldDef | None:
         for f in self.fields.get(sobject, {}).values():
@@ -128,6 +157,25 @@ def with_checksum(fifteen: str) -> str:
                 bits |= 1 << i
         suffix += alphabet[bits]
     return fifteen + suffix
+
+
+def canonical_id(text: str) -> str | None:
+    """An Id as the org stores it (18 characters) from a 15-character Id or an 18-character one in
+    any case (the suffix says which of the first 15 are upper case); None if it is not an Id."""
+    if not re.fullmatch(r"[A-Za-z0-9]{15}|[A-Za-z0-9]{18}", text):
+        return None
+    if len(text) == 15:
+        return with_checksum(text)
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+    chars = list(text[:15])
+    for chunk, code in enumerate(text[15:].upper()):
+        bits = alphabet.index(code)
+        for i in range(5):
+            char = chars[chunk * 5 + i]
+            chars[chunk * 5 + i] = char.upper() if bits >> i & 1 else char.lower()
+    fifteen = "".join(chars)
+    full = with_checksum(fifteen)
+    return full if full[15:] == text[15:].upper() else None
 
 
 def make_id(sobject: str, number: int) -> str:

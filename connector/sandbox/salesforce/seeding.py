@@ -22,6 +22,10 @@ LEAD_STATUS = {"subscriber": "Open - Not Contacted", "lead": "Open - Not Contact
 MEMBER_RANK = {"Sent": 0, "Bounced": 1, "Opened": 2, "Clicked": 3, "Unsubscribed": 4, "Responded": 5}
 EMAIL_STATUS = {"marketing_email_delivered": "Sent", "marketing_email_bounce": "Bounced",
                 "marketing_email_open": "Opened", "marketing_email_click": "Clicked", "unsubscribe": "Unsubscribed"}
+# The generator's sources as an org's standard Lead Source picklist holds them
+# (docs/crm-api-facts.md, Salesforce › Objects leadscore reads and writes).
+LEAD_SOURCE = {"organic_search": "Web", "paid_search": "Web", "direct": "Web", "referral": "Partner Referral",
+               "social": "Other", "email": "Other", "offline": "Phone Inquiry", "events": "Other"}
 BATCH = 2000
 
 
@@ -52,7 +56,8 @@ class Seeder:
     def person(self, p) -> None:  # noqa: ANN001 (connector.sandbox.seed.Person)
         created = stamp(p.created_at)
         base = {"FirstName": _clean(p.first_name), "LastName": _clean(p.last_name) or "Unknown",
-                "Email": p.email, "Phone": _clean(p.phone, 40), "Title": _clean(p.job_title, 128), "LeadSource": p.source,
+                "Email": p.email, "Phone": _clean(p.phone, 40), "Title": _clean(p.job_title, 128),
+                "LeadSource": LEAD_SOURCE.get(p.source, "Other"),
                 "CreatedDate": created, "HasOptedOutOfEmail": False}
         if p.stage == "customer":
             account = self.accounts.get(p.company.index)

@@ -5,6 +5,7 @@ write to a record (to prove that nothing is written twice)."""
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from connector.sandbox.salesforce.objects import KEY_PREFIXES, Catalog, FieldDef, make_id
-from connector.sandbox.salesforce.soql import Compiled, compile_soql, to_stamp
+from connector.sandbox.salesforce.objects import KEY_PREFIXES, NAME_FIELDS, Catalog, FieldDef, make_id
+from connector.sandbox.salesforce.soql import Compiled, SoqlError, compile_soql, to_stamp
 
 Clock = Callable[[], datetime]
 SQL_TYPES = {"int": "INTEGER", "double": "REAL", "currency": "REAL", "boolean": "INTEGER"}
@@ -70,6 +71,11 @@ class Store:
                 for index in ("SystemModstamp", "WhoId", "LeadId", "ContactId", "AccountId"):
                     if index in fields:
                         self.db.execute(f'CREATE INDEX IF NOT EXISTS "{sobject}_{index}" ON "{sobject}" ("{index}")')
+            shared = ", ".join(f'"{f.name}"' for f in NAME_FIELDS.values() if f.name not in ("Id", "Type", "Name"))
+            people = [f"SELECT \"Id\", '{sobject}' AS \"Type\", TRIM(COALESCE(\"FirstName\", '') || ' ' || "
+                      f"COALESCE(\"LastName\", '')) AS \"Name\", {shared} FROM \"{sobject}\""
+                      for sobject in ("Lead", "Contact")]
+            self.db.execute(f'CREATE VIEW IF NOT EXISTS "_Name" AS {" UNION ALL ".join(people)}')
             for sobject, name, spec in self.db.execute("SELECT sobject, name, spec FROM _custom").fetchall():
                 self.catalog.fields[sobject][name] = FieldDef(**json.loads(spec))
 
@@ -156,11 +162,12 @@ class Store:
     def open_query(self, soql: str, include_deleted: bool) -> tuple[str, Cursor]:
         """Run a query's filter now (a snapshot of matching ids, as a real query locator is) and keep
         it under a locator; records are read page by page with `rows`."""
-        compiled = compile_soql(soql, self.catalog)
+        compiled = compile_soql(soql, self.catalog, self.clock())
         where = compiled.where if include_deleted else f'({compiled.where}) AND t."IsDeleted" = 0'
-        sql = f'SELECT t."Id" FROM {compiled.sql_from} {" ".join(compiled.joins.values())} WHERE {where} ORDER BY {compiled.order}'
-        if compiled.limit is not None:
-            sql += f" LIMIT {int(compiled.limit)}"
+        sql = (f'SELECT t."Id" FROM {compiled.sql_from} {" ".join(compiled.joins.values())} WHERE {where} '
+               f'ORDER BY {compiled.order}')
+        if compiled.limit is not None or compiled.offset:
+            sql += f" LIMIT {-1 if compiled.limit is None else int(compiled.limit)} OFFSET {int(compiled.offset)}"
         with self.lock:
             ids = [row[0] for row in self.db.execute(sql, compiled.params)]
             self._cursor_seq += 1
@@ -171,9 +178,11 @@ class Store:
         return locator, self.cursors[locator]
 
     def rows(self, compiled: Compiled, ids: Sequence[str], version: str) -> list[dict]:
-        if not ids:
+        if not ids or compiled.count_only:
             return []
+        relationships = list(dict.fromkeys(r for _, _, r in compiled.columns if r))
         selects = ['t."Id"'] + [_ref(compiled, path) for path, _, _ in compiled.columns]
+        selects += [f't."{compiled.references[r]}"' for r in relationships]
         marks = ",".join("?" * len(ids))
         sql = (f'SELECT {", ".join(selects)} FROM {compiled.sql_from} {" ".join(compiled.joins.values())} '
                f'WHERE t."Id" IN ({marks})')
@@ -184,28 +193,31 @@ class Store:
             values = found.get(record_id)
             if values is None:
                 continue
-            out.append(self._shape(compiled, record_id, values, version))
+            width = len(compiled.columns)
+            parents = dict(zip(relationships, values[width:], strict=True))
+            out.append(self._shape(compiled, record_id, values[:width], parents, version))
         return out
 
-    def _shape(self, compiled: Compiled, record_id: str, values: Sequence[object], version: str) -> dict:
-        record: dict = {"attributes": {"type": compiled.sobject,
-                                       "url": f"/services/data/v{version}/sobjects/{compiled.sobject}/{record_id}"}}
-        for (path, fdef, relationship), value in zip(compiled.columns, values, strict=True):
+    def _shape(self, compiled: Compiled, record_id: str, values: Sequence[object], parents: Mapping[str, object],
+               version: str) -> dict:
+        """A record as the REST API writes it; a parent is null when its reference is, and a
+        polymorphic parent says type "Name" with the real object in its url
+        (docs/crm-api-facts.md, Salesforce › Polymorphic Who)."""
+        base = f"/services/data/v{version}/sobjects"
+        record: dict = {"attributes": {"type": compiled.sobject, "url": f"{base}/{compiled.sobject}/{record_id}"}}
+        for (_, fdef, relationship), value in zip(compiled.columns, values, strict=True):
             decoded = _decode(fdef, value)
             if relationship is None:
                 record[fdef.name] = decoded
                 continue
-            parent = record.get(relationship, "absent")
-            target = self.catalog.relationship(compiled.sobject, relationship)
-            if parent == "absent":
-                ref_id = self.db.execute(f'SELECT "{target.name}" FROM "{compiled.sobject}" WHERE "Id" = ?',
-                                         (record_id,)).fetchone()[0] if target else None
-                parent = None if ref_id is None else {"attributes": {
-                    "type": target.reference_to,
-                    "url": f"/services/data/v{version}/sobjects/{target.reference_to}/{ref_id}"}}
-                record[relationship] = parent
-            if parent is not None:
-                parent[fdef.name] = decoded
+            if relationship not in record:
+                ref_id = parents[relationship]
+                target = compiled.targets[relationship] or _object_of(str(ref_id))
+                kind = "Name" if relationship in compiled.polymorphic else target
+                record[relationship] = None if ref_id is None else {
+                    "attributes": {"type": kind, "url": f"{base}/{target}/{ref_id}"}}
+            if record[relationship] is not None:
+                record[relationship][fdef.name] = decoded
         return record
 
     def get(self, sobject: str, record_id: str) -> dict | None:
@@ -251,9 +263,9 @@ class Store:
                 if fdef and fdef.length and isinstance(value, str) and len(value) > fdef.length:
                     return RecordError("STRING_TOO_LONG", f"{fdef.label or fdef.name}: data value too large: "
                                        f"{value[:20]}... (max length={fdef.length})", [fdef.name])
-                if fdef and fdef.type in ("double", "int", "currency") and not _numeric(value):
+                if fdef and not _fits(fdef, value):
                     return RecordError("INVALID_TYPE_ON_FIELD_IN_RECORD", f"{fdef.name}: value not of required "
-                                       f"type: {value}", [fdef.name])
+                                       f"type: {str(value)[:40]}", [fdef.name])
             now = stamp(self.clock())
             canonical = {fields[n].name: v for n, v in values.items()}  # type: ignore[union-attr]
             self._set(sobject, record_id, {**canonical, "LastModifiedDate": now, "SystemModstamp": now,
@@ -261,6 +273,28 @@ class Store:
             self.db.execute("INSERT INTO _writes (record, at, via, fields) VALUES (?, ?, ?, ?)",
                             (record_id, now, via, json.dumps(canonical, sort_keys=True)))
             return None
+
+    def update_many(self, items: Sequence[tuple[str, str, Mapping[str, object]]], via: str, *, all_or_none: bool,
+                    refused: Mapping[int, RecordError]) -> list[RecordError | None]:
+        """Several records of one API write, in one transaction: with `all_or_none`, one failure
+        rolls every record back and the others report ALL_OR_NONE_OPERATION_ROLLED_BACK
+        (docs/crm-api-facts.md, Salesforce › Writing). `refused`: errors decided before the store
+        (the lock faults), by position."""
+        with self.lock:
+            self.db.execute("BEGIN")
+            try:
+                errors = [refused.get(i) or self.update(sobject, record_id, values, via)
+                          for i, (sobject, record_id, values) in enumerate(items)]
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            if all_or_none and any(errors):
+                self.db.execute("ROLLBACK")
+                rolled = RecordError("ALL_OR_NONE_OPERATION_ROLLED_BACK", "Record rolled back because not all "
+                                     "records were valid and the request was using AllOrNone header", [])
+                return [e or rolled for e in errors]
+            self.db.execute("COMMIT")
+            return errors
 
     def write_history(self, record_id: str) -> list[tuple[str, dict]]:
         rows = self.db.execute("SELECT at, fields FROM _writes WHERE record = ? ORDER BY seq", (record_id,))
@@ -284,23 +318,47 @@ def _ref(compiled: Compiled, path: str) -> str:
     return f'r_{relationship}."{fdef.name}"'
 
 
+def _object_of(record_id: str) -> str:
+    return next((o for o, prefix in KEY_PREFIXES.items() if record_id.startswith(prefix)), "Name")
+
+
 def _numeric(value: object) -> bool:
     if isinstance(value, bool):
         return False
-    if isinstance(value, (int, float)) or value is None:
+    if value is None:
         return True
     try:
-        float(str(value))
-        return True
-    except ValueError:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
         return False
+    return math.isfinite(number) and abs(number) < 1e18
+
+
+def _fits(fdef: FieldDef, value: object) -> bool:
+    """Whether a written value suits the field's type (a JSON or CSV value; null always does)."""
+    if value is None or value == "":
+        return True
+    if fdef.type in ("double", "int", "currency", "percent"):
+        return _numeric(value)
+    if fdef.type == "boolean":
+        return value in (True, False, "true", "false", "TRUE", "FALSE", "1", "0", 1, 0)
+    if fdef.type in ("datetime", "date"):
+        try:
+            if fdef.type == "datetime":
+                to_stamp(str(value))
+            else:
+                date.fromisoformat(str(value)[:10])
+        except (SoqlError, ValueError):
+            return False
+        return True
+    return isinstance(value, (str, int, float))
 
 
 def _encode(fdef: FieldDef, value: object) -> object:
     if value is None or value == "":
         return None
     if fdef.type == "boolean":
-        return 1 if value in (True, 1, "true", "1") else 0
+        return 1 if value in (True, 1, "true", "TRUE", "1") else 0
     if fdef.type in ("int",):
         return int(float(value))  # type: ignore[arg-type]
     if fdef.type in ("double", "currency"):

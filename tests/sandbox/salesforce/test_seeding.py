@@ -53,3 +53,25 @@ def test_an_org_in_a_data_dir_keeps_its_writes_across_restarts(tmp_path):
     with SalesforceSandbox.start(people=30, seed=2, anchor=ANCHOR, data_dir=tmp_path) as sb:
         assert sb.record(lead)["Leadscore_Fit__c"] == 42.0
         assert len(sb.write_history(lead)) == 1
+
+
+def test_the_fields_the_mapping_reads_have_salesforce_types():
+    with SalesforceSandbox.start(people=0) as sb:
+        lead = sb.store.catalog.fields["Lead"]
+        types = {name: lead[name].type for name in ("NumberOfEmployees", "AnnualRevenue", "Industry", "LeadSource",
+                                                    "Status", "Rating", "Country", "Email", "Title")}
+        assert types == {"NumberOfEmployees": "int", "AnnualRevenue": "currency", "Industry": "picklist",
+                         "LeadSource": "picklist", "Status": "picklist", "Rating": "picklist", "Country": "string",
+                         "Email": "email", "Title": "string"}
+        assert sb.store.catalog.fields["Account"]["AnnualRevenue"].type == "currency"
+
+
+def test_seeded_values_are_as_an_org_holds_them():
+    with SalesforceSandbox.start(people=300, seed=4, anchor=ANCHOR) as sb:
+        db = sb.store.db
+        sources = {r[0] for r in db.execute('SELECT DISTINCT "LeadSource" FROM "Lead"')}
+        assert sources <= set(sb.store.catalog.fields["Lead"]["LeadSource"].picklist)
+        assert db.execute('SELECT COUNT(*) FROM "Lead" WHERE "NumberOfEmployees" IS NULL').fetchone()[0] > 0
+        assert db.execute('SELECT COUNT(*) FROM "Lead" WHERE "AnnualRevenue" IS NULL').fetchone()[0] > 0
+        countries = {r[0] for r in db.execute('SELECT DISTINCT "Country" FROM "Lead"')}
+        assert len(countries) > 5 and None in countries
