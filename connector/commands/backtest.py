@@ -45,14 +45,18 @@ def _crm_history(scoring_model, stages: list[str]):
     from connector.backtest.crm import history_from_crm
     from connector.cli import settings
     from connector.crm.errors import CrmError
-    from connector.sync.service import make_adapter
+    from connector.crm.registry import open_adapter
 
     unknown = [s for s in stages if s not in scoring_model.stages]
     if not stages or unknown:
         raise UserError(f"--outcome-stages: unknown stage {', '.join(unknown) or '(none given)'}; fix: use stages of the model's [stages] order: {', '.join(scoring_model.stages)}.")
     try:
         properties = sorted({plan.property for plan in scoring_model.fit_plan})
-        return history_from_crm(make_adapter(settings(), scoring_model), properties, stages)
+        adapter = open_adapter(settings(), scoring_model)
+        try:
+            return history_from_crm(adapter, properties, stages)
+        finally:
+            adapter.close()
     except CrmError as exc:
         raise UserError(f"reading the CRM failed: {exc}") from None
 

@@ -1,4 +1,4 @@
-"""`leadscore setup salesforce`: check (and with --create, make) the fields leadscore needs;
+"""`leadscore setup salesforce|hubspot`: check (and with --create, make) the fields leadscore needs;
 `leadscore sandbox salesforce`: serve a seeded Salesforce org over HTTPS on loopback."""
 
 from __future__ import annotations
@@ -17,28 +17,47 @@ from connector.errors import UserError
 console = Console()
 
 
+def _setup(crm: str, create: bool) -> None:
+    """Check leadscore's fields in `crm` through its adapter's field setup; create the missing
+    ones first with `create`."""
+    from connector.cli import settings
+    from connector.commands.scoring import _model_path
+    from connector.crm.registry import open_adapter
+    from connector.scoring import load_model
+
+    cfg = settings().model_copy(update={"crm": crm})
+    model = load_model(_model_path(None))
+    adapter = open_adapter(cfg, model)
+    try:
+        fields = adapter.field_setup(model)
+        if create:
+            for line in fields.create_missing():
+                console.print(line)
+        problems = fields.problems()
+        if problems:
+            table = Table("field", "status")
+            for problem in problems:
+                table.add_row(problem.where, problem.what)
+            console.print(table)
+            raise UserError(f"{adapter.title} fields are not ready:\n  "
+                            + "\n  ".join(p.message for p in problems))
+        console.print(fields.ready())
+    finally:
+        adapter.close()
+
+
 def setup_salesforce(
     create: bool = typer.Option(False, "--create", help="Create leadscore's missing custom fields (Tooling API)."),
 ) -> None:
     """Check through describe that leadscore's fields exist and the integration user may edit them."""
-    from connector.cli import settings
-    from connector.crm.salesforce import connect
-    from connector.crm.salesforce.schema import FieldCheck
+    _setup("salesforce", create)
 
-    adapter = connect(settings())
-    check = FieldCheck(adapter.client, adapter.config, adapter.reader.objects)
-    if create:
-        for name in check.create_missing():
-            console.print(f"created {name}")
-    problems = check.problems()
-    table = Table("object", "field", "status")
-    for problem in problems:
-        table.add_row(problem.sobject, problem.field, problem.what)
-    if problems:
-        console.print(table)
-        raise UserError("Salesforce fields are not ready:\n  " + "\n  ".join(p.message() for p in problems))
-    objects = " and ".join(adapter.reader.objects)
-    console.print(f"Salesforce is ready: leadscore's fields exist on {objects} and are updateable.")
+
+def setup_hubspot(
+    create: bool = typer.Option(False, "--create", help="Create leadscore's missing contact properties and options."),
+) -> None:
+    """Check that leadscore's contact properties exist with the right types and the model's options."""
+    _setup("hubspot", create)
 
 
 def serve_salesforce(
@@ -79,5 +98,6 @@ def register(app: typer.Typer) -> None:
 
     setup = typer.Typer(help="Prepare a CRM for leadscore.", no_args_is_help=True)
     setup.command("salesforce")(setup_salesforce)
+    setup.command("hubspot")(setup_hubspot)
     app.add_typer(setup, name="setup")
     sandbox_app.command("salesforce")(serve_salesforce)

@@ -12,12 +12,13 @@ from hubspot import HubSpot
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimplePublicObjectBatchInput
 
 from connector.backtest.asof import as_of
-from connector.backtest.crm import OUTCOME_STAGES, history_from_crm, value_as_of
+from connector.backtest.crm import OUTCOME_STAGES, history_from_crm
+from connector.crm.hubspot.history import value_as_of
 from connector.backtest.runner import run_backtest
 from connector.sandbox.hubspot import HubSpotSandbox
 from connector.scoring import load_model, score_lead
 from connector.settings import Settings
-from connector.sync.service import make_adapter
+from connector.crm.registry import open_adapter
 from tests.sync.hubspot_helpers import ANCHOR, FAST, MODEL, NOW, contact_ids
 
 
@@ -32,7 +33,7 @@ def crm_history(sb, tmp_path_factory):
     cfg = Settings(_env_file=None, crm="hubspot", hubspot_url=sb.url, hubspot_token=sb.token,
                    data_dir=tmp_path_factory.mktemp("data"), portal="test", **FAST)
     model = load_model(MODEL)
-    return history_from_crm(make_adapter(cfg, model, NOW), sorted({plan.property for plan in model.fit_plan}))
+    return history_from_crm(open_adapter(cfg, model), sorted({plan.property for plan in model.fit_plan}))
 
 
 def test_outcome_is_reaching_an_outcome_stage(sb, crm_history):
@@ -100,6 +101,6 @@ def test_a_property_changed_after_converting_is_read_as_it_was(tmp_path):
         before = sb.contact(converted, ["jobtitle"])["jobtitle"]
         change = SimplePublicObjectBatchInput(id=converted, properties={"jobtitle": "Chief Revenue Officer"})
         HubSpot(access_token=sb.token, host=sb.url).crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(inputs=[change]))
-        history = history_from_crm(make_adapter(cfg, model, NOW), ["jobtitle"])
+        history = history_from_crm(open_adapter(cfg, model), ["jobtitle"])
     (item,) = [x for x in history.leads if x.lead.id == converted]
     assert item.lead.properties["jobtitle"] == before != "Chief Revenue Officer"
