@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from connector.errors import UserError
+from connector.extras import require_extra
 
 console = Console(soft_wrap=True)
 
@@ -95,6 +96,7 @@ def backtest(
     report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report and PNG charts into this folder."),
 ) -> None:
     """Score leads whose outcome is known and show whether high scores convert."""
+    require_extra("backtest", "backtest")
     from connector.backtest.runner import run_backtest
     from connector.cli import settings
     from connector.scoring import load_model
@@ -134,6 +136,7 @@ def fit(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Learn as of this time: later events never count."),
 ) -> None:
     """Learn points from outcomes and write them as a scoring model file."""
+    require_extra("backtest", "fit")
     from connector.backtest.fit import FitOptions
     from connector.backtest.learn import learn
 
