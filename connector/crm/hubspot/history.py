@@ -1,11 +1,10 @@
 """HubSpot contacts' past, for `backtest --from-crm`: when each entered a lifecycle stage, and
 property values as they were at a moment.
 
-HubSpot stamps the moment a contact first entered a stage in `hs_lifecyclestage_<stage>_date`
-[HubSpot default contact properties, knowledge.hubspot.com; docs/crm-api-facts.md, lifecycle
-stage]. A batch read with `propertiesWithHistory` gives each property's past values, newest first
-[docs/crm-api-facts.md, property history]. The stage and its dates are the outcome itself: they
-are never among the properties of the leads given out.
+HubSpot stamps the moment a contact first entered a stage in `hs_lifecyclestage_<stage>_date`,
+and a batch read with `propertiesWithHistory` gives each property's past values with their
+timestamps, 50 contacts a call (docs/crm-api-facts.md, Contacts (CRM v3)). The stage and its
+dates are the outcome itself: they are never among the properties of the leads given out.
 """
 
 from __future__ import annotations
