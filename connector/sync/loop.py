@@ -79,8 +79,9 @@ def display_name(record: LeadRecord) -> str:
 class SyncRun:
     """One pass. Build it, then `run()`; `report` holds the figures afterwards.
 
-    Scores, `scored_at` and event ages use `times.scoring`; the run history, the checkpoint's
-    and failures' stamps use the wall clock (`times.started` plus the time the pass took)."""
+    Scores, `scored_at` and event ages use `times.scoring`; the run history (started, and
+    finished = started + the time the pass took), the checkpoint's and the failures' stamps use
+    the wall clock at the start, `times.started`."""
 
     def __init__(
         self,
@@ -137,8 +138,6 @@ class SyncRun:
     def _finish(self, started: float, usage_before, outcome: str, error: str | None) -> None:
         usage = self.adapter.api_usage().since(usage_before)
         self.report.usage = usage
-        if self.hooks.on_usage:
-            self.hooks.on_usage(usage)
         stats = self.report.stats
         stats.api_calls, stats.rate_limited, stats.retries, stats.api_quota = (
             usage.calls, usage.rate_limited, usage.retries, usage.quota
@@ -149,6 +148,8 @@ class SyncRun:
             self.report.run_id, stats, outcome=outcome, finished_at=finished_at,
             duration_s=self.report.duration_s, error=error,
         )
+        if self.hooks.on_usage:
+            self.hooks.on_usage(usage)
 
     def _retry_failed(self) -> None:
         ids = [f.lead_id for f in self.store.failed(self.portal)]

@@ -155,3 +155,14 @@ def test_cancel_stops_after_the_batch_in_flight_keeping_complete_pages(store):
     assert report.cancelled and report.stats.written == 10
     assert store.checkpoint("acme") == '{"since": 10}'
     assert store.runs("acme")[0].outcome == "cancelled"
+
+
+def test_the_usage_hook_hears_the_runs_calls_after_a_crash_too(store):
+    crm = FakeCrm(10, page_size=10, max_batch=4)
+    crm.crash_after_batches = 1
+    heard = []
+    with pytest.raises(CrashingWrite):
+        sync(crm, store, hooks=RunHooks(on_usage=heard.append))
+    [usage] = heard
+    assert usage.calls == {"search": 1, "batch_update": 1}
+    assert store.runs("acme")[0].outcome == "failed"
