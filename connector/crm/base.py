@@ -217,9 +217,11 @@ class CrmAdapter(Protocol):
 
     # Optional capabilities ---------------------------------------------------------------
     def field_setup(self, model: ScoringModel) -> FieldSetup:
+        """Checking and creating leadscore's fields for `model` (`leadscore setup <crm>`)."""
         raise lacks(self.title, "check or create its fields", "create leadscore's fields by hand")
 
     def property_history(self) -> PropertyHistory:
+        """Leads' stage dates and past property values (`backtest --from-crm`)."""
         raise lacks(self.title, "read property values as of a moment (needed by --from-crm)",
                     "export the leads with their outcome to a CSV file and pass it with --leads")
 
