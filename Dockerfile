@@ -1,5 +1,6 @@
 # leadscore worker image.
 #   docker build -t leadscore .
+#   docker build -t leadscore-sandbox --build-arg LEADSCORE_EXTRAS=[sandbox] .   (with the sandbox)
 #   docker run --env-file worker.env -v leadscore-data:/data -p 8080:8080 leadscore
 # Configuration only through env vars (or an env file); state in the /data volume; the scoring
 # model baked in at /app/config/scoring.toml, or mounted over it read-only.
@@ -10,8 +11,11 @@ WORKDIR /src
 RUN python -m venv /opt/leadscore
 COPY pyproject.toml constraints.txt README.md ./
 COPY connector ./connector
-# The pinned set: every dependency at the version CI tested (constraints.txt).
-RUN /opt/leadscore/bin/pip install -c constraints.txt .
+# The pinned set: every dependency at the version CI tested (constraints.txt). The base install
+# only: the worker needs neither the backtest's numpy/scikit-learn/matplotlib nor the sandbox's
+# trustme. A variant adds extras: --build-arg LEADSCORE_EXTRAS=[sandbox] (the compose try-out).
+ARG LEADSCORE_EXTRAS=""
+RUN /opt/leadscore/bin/pip install -c constraints.txt ".${LEADSCORE_EXTRAS}"
 
 FROM python:3.11-slim
 ENV PYTHONUNBUFFERED=1 \

@@ -51,7 +51,8 @@ def child(args: argparse.Namespace) -> None:
     from connector.crm.hubspot.floor import floor_calls
     from connector.scoring import load_model
     from connector.settings import Settings
-    from connector.sync.service import make_adapter, sync_once
+    from connector.crm.registry import open_adapter
+    from connector.sync.service import sync_once
 
     cfg = Settings(_env_file=None, crm="hubspot", hubspot_url=args.url, hubspot_token=args.token,
                    data_dir=Path(args.data_dir), portal="bench", full_rescore_hours=0,
@@ -59,7 +60,7 @@ def child(args: argparse.Namespace) -> None:
                    hubspot_rate_limit_per_10s=LIMIT_PER_10S * args.scale,
                    hubspot_search_per_second=SEARCH_PER_S * args.scale,
                    sync_overlap_seconds=OVERLAP)
-    adapter = make_adapter(cfg, load_model(cfg.model_path))
+    adapter = open_adapter(cfg, load_model(cfg.model_path))
     started = time.monotonic()
     report = sync_once(cfg, full=args.mode == "full", adapter=adapter)
     wall = time.monotonic() - started

@@ -34,13 +34,14 @@ def child(values: dict, full: bool) -> None:
     from connector.crm.salesforce.floor import floor_calls
     from connector.scoring import load_model
     from connector.settings import Settings
-    from connector.sync.service import make_adapter, sync_once
+    from connector.crm.registry import open_adapter
+    from connector.sync.service import sync_once
 
     cfg = Settings(_env_file=None, **values)
     now = datetime.now(UTC)
-    adapter = make_adapter(cfg, load_model(cfg.model_path), now)
+    adapter = open_adapter(cfg, load_model(cfg.model_path))
     started = time.perf_counter()
-    report = sync_once(cfg, full=full, now=now, adapter=adapter)
+    report = sync_once(cfg, full=full, as_of=now, adapter=adapter)
     client = adapter.client
     print(json.dumps({
         "made": sum(client.calls.values()), "floor": floor_calls(client.calls, client.rows, client.written),

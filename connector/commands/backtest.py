@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from connector.errors import UserError
+from connector.extras import require_extra
 
 console = Console(soft_wrap=True)
 
@@ -45,14 +46,18 @@ def _crm_history(scoring_model, stages: list[str]):
     from connector.backtest.crm import history_from_crm
     from connector.cli import settings
     from connector.crm.errors import CrmError
-    from connector.sync.service import make_adapter
+    from connector.crm.registry import open_adapter
 
     unknown = [s for s in stages if s not in scoring_model.stages]
     if not stages or unknown:
         raise UserError(f"--outcome-stages: unknown stage {', '.join(unknown) or '(none given)'}; fix: use stages of the model's [stages] order: {', '.join(scoring_model.stages)}.")
     try:
         properties = sorted({plan.property for plan in scoring_model.fit_plan})
-        return history_from_crm(make_adapter(settings(), scoring_model), properties, stages)
+        adapter = open_adapter(settings(), scoring_model)
+        try:
+            return history_from_crm(adapter, properties, stages)
+        finally:
+            adapter.close()
     except CrmError as exc:
         raise UserError(f"reading the CRM failed: {exc}") from None
 
@@ -91,6 +96,7 @@ def backtest(
     report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report and PNG charts into this folder."),
 ) -> None:
     """Score leads whose outcome is known and show whether high scores convert."""
+    require_extra("backtest", "backtest")
     from connector.backtest.runner import run_backtest
     from connector.cli import settings
     from connector.scoring import load_model
@@ -130,6 +136,7 @@ def fit(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Learn as of this time: later events never count."),
 ) -> None:
     """Learn points from outcomes and write them as a scoring model file."""
+    require_extra("backtest", "fit")
     from connector.backtest.fit import FitOptions
     from connector.backtest.learn import learn
 

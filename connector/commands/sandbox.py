@@ -14,10 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from connector.errors import UserError
+from connector.extras import require_extra
 from connector.settings import Settings
 
 sandbox_app = typer.Typer(help="A local HubSpot-compatible sandbox portal, seeded with realistic leads.",
-                          no_args_is_help=True)
+                          no_args_is_help=True,
+                          callback=lambda: require_extra("sandbox", "sandbox"))
 console = Console()
 
 

@@ -35,6 +35,7 @@ def sync_command(
 ) -> None:
     """Run one sync pass (incremental by default). Exits non-zero if it failed."""
     from connector.cli import settings
+    from connector.sync.loop import RunHooks
     from connector.sync.output import ChangeSink, print_dry_run, stats_line
     from connector.sync.service import sync_once
 
@@ -45,7 +46,7 @@ def sync_command(
     sink = ChangeSink(out) if dry_run else None
     try:
         with _worker_lock(cfg, dry_run):
-            report = sync_once(cfg, full=full, dry_run=dry_run, on_change=sink)
+            report = sync_once(cfg, full=full, dry_run=dry_run, hooks=RunHooks(on_change=sink))
     except CrmError as exc:
         err_console.print(f"[bold red]sync failed:[/] {exc}")
         raise typer.Exit(1) from None
@@ -71,13 +72,9 @@ def _worker_lock(cfg, dry_run: bool) -> Iterator[None]:
     from connector.sync.service import open_store
     from connector.worker.lock import WorkerLock
 
-    store = open_store(cfg)
-    try:
-        with WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
-                        stale_seconds=cfg.lock_stale_seconds):
-            yield
-    finally:
-        store.close()
+    with open_store(cfg) as store, WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
+                                              stale_seconds=cfg.lock_stale_seconds):
+        yield
 
 
 def status_command(
@@ -89,13 +86,10 @@ def status_command(
     from connector.sync.service import open_store
 
     cfg = settings()
-    store = open_store(cfg)
-    try:
+    with open_store(cfg) as store:
         runs = store.runs(cfg.portal, limit)
         failed = store.failed(cfg.portal)
         checkpoint = store.checkpoint(cfg.portal)
-    finally:
-        store.close()
     if not runs:
         console.print(f"no sync has run yet for portal {cfg.portal!r}.")
         return
@@ -124,7 +118,10 @@ def demo_command(
 ) -> None:
     """Start a seeded CRM sandbox, run a full sync against it, show the result, stop it."""
     from connector.cli import settings
-    from connector.sync.demo import run_demo
+    from connector.extras import require_extra
+
+    require_extra("sandbox", "demo")
+    from connector.sandbox.demo import run_demo
 
     cfg = settings()
     try:

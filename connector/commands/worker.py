@@ -31,8 +31,7 @@ def run_command(
     configure_logging(cfg.log_level, cfg.log_format, secrets=[
         p.hubspot_token.get_secret_value() for p in portals.values() if p.hubspot_token
     ])
-    store = open_store(cfg)
-    try:
+    with open_store(cfg) as store:
         with WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
                         stale_seconds=cfg.lock_stale_seconds):
             tracker = RunTracker(cfg.readiness_max_age_seconds)
@@ -47,8 +46,6 @@ def run_command(
                 code = 0 if ok else 1
             else:
                 code = serve(cfg, runs, tracker, full_at_start=full_rescore_missed(cfg, portals))
-    finally:
-        store.close()
     if code:
         raise typer.Exit(code)
 
@@ -58,11 +55,8 @@ def restore_last_success(tracker, portals) -> None:
     from connector.sync.service import open_store
 
     for name, portal in portals.items():
-        store = open_store(portal)
-        try:
+        with open_store(portal) as store:
             last = store.last_success(portal.portal, ["incremental", "full"])
-        finally:
-            store.close()
         if last is not None and last.finished_at is not None:
             tracker.restore(name, last.finished_at.timestamp())
 
@@ -77,11 +71,8 @@ def full_rescore_missed(cfg, portals) -> bool:
     if slot is None:
         return False
     for portal in portals.values():
-        store = open_store(portal)
-        try:
+        with open_store(portal) as store:
             last = store.last_success(portal.portal, ["full"])
-        finally:
-            store.close()
         if last is None or last.started_at < slot:
             return True
     return False

@@ -1,1 +1,2 @@
-"""CRM adapters: one module per CRM behind the small interface in `connector.crm.base`."""
+"""CRM adapters: one package per CRM behind the small interface in `connector.crm.base`, reached
+only through the registry in `connector.crm.registry`."""

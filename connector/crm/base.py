@@ -12,14 +12,20 @@ the stamp each write produced (`WriteResult.marker`) and the stamp each read saw
 (`LeadRecord.marker`); the loop stores the former, and `iter_pages` asks `own_writes` which
 leads of a page are unchanged since our own write, so it can drop them before reading their
 engagement.
+
+Beyond the sync, an adapter may offer optional capabilities (field setup for `leadscore setup`,
+property values as of a moment for `backtest --from-crm`, the floor of API calls for the demo);
+one it lacks answers with a UserError naming the CRM and what it lacks (`lacks`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
+from connector.errors import UserError
 from connector.scoring.types import Lead
 
 if TYPE_CHECKING:
@@ -31,6 +37,29 @@ SCORE_FIELDS = ("fit", "engagement", "label", "grade", "reasons", "model", "scor
 # Given {lead id: modification stamp as read}, the ids whose stamp is the one our own last
 # write produced (nothing changed since): the adapter skips them.
 OwnWriteCheck = Callable[[Mapping[str, str]], Set[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class RunTimes:
+    """A pass's two moments, taken once per run. `scoring`: the moment scores are computed for
+    (LEADSCORE_AS_OF, or the start): scores, `scored_at`, event ages, whether a meeting was held.
+    `started`: the wall clock at the start: the modification window, checkpoint, run history."""
+
+    scoring: datetime
+    started: datetime
+
+    @classmethod
+    def begin(cls, as_of: datetime | None = None) -> RunTimes:
+        started = datetime.now(UTC)
+        return cls(as_of or started, started)
+
+
+@dataclass(frozen=True, slots=True)
+class Headroom:
+    """Calls a rate-limit window has left now, and its size."""
+
+    remaining: int
+    limit: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +115,8 @@ class ApiUsage:
     # The CRM's allocation as it last reported it, a gauge kept as is by `since` (Salesforce:
     # {"daily_used", "daily_max"} from Sforce-Limit-Info), for the run record.
     quota: dict[str, int] = field(default_factory=dict)
+    # The client-side limiter's headroom by window ("10s"), a gauge kept as is by `since`.
+    headroom: dict[str, Headroom] = field(default_factory=dict)
 
     def since(self, earlier: ApiUsage) -> ApiUsage:
         def minus(now: dict[str, int], before: dict[str, int]) -> dict[str, int]:
@@ -97,16 +128,70 @@ class ApiUsage:
             retries=self.retries - earlier.retries,
             statuses=minus(self.statuses, earlier.statuses),
             quota=dict(self.quota),
+            headroom=dict(self.headroom),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One of leadscore's fields not ready in the CRM: where, what (missing, type, readonly,
+    input, options), and a one-line message with the fix."""
+
+    where: str
+    what: str
+    message: str
+
+
+class FieldSetup(Protocol):
+    """Checking and creating leadscore's fields in the CRM (`leadscore setup <crm>`)."""
+
+    def problems(self) -> Sequence[FieldProblem]:
+        """What is not ready; empty when every field exists and may be written."""
+
+    def create_missing(self) -> Sequence[str]:
+        """Create what is missing; one line per field (or option) made."""
+
+    def ready(self) -> str:
+        """One line saying the fields are ready, and where they are."""
+
+
+@dataclass(frozen=True, slots=True)
+class StagedLead:
+    """A lead as it is now, with when it first entered each outcome stage it reached. The
+    stage (in `lead.stage`) and its dates are not among `lead.properties`."""
+
+    lead: Lead
+    entered: Mapping[str, datetime]
+
+
+class PropertyHistory(Protocol):
+    """Leads' past: when each entered a stage, and property values as they were at a moment."""
+
+    def staged_leads(self, stages: Sequence[str]) -> Iterator[StagedLead]:
+        """Every lead (one full read), with when it entered each of `stages`."""
+
+    def values_as_of(self, cutoffs: Mapping[str, datetime], names: Sequence[str]
+                     ) -> Mapping[str, Mapping[str, str | None]]:
+        """By lead id, properties `names` as they were at that lead's cutoff (None: not set yet)."""
+
+
+def lacks(crm: str, what: str, fix: str) -> UserError:
+    """The error for a capability the CRM's adapter does not offer."""
+    return UserError(f"{crm}: leadscore's {crm} adapter cannot {what} yet; fix: {fix}")
 
 
 class CrmAdapter(Protocol):
     """What the sync loop needs from a CRM. Retries, pagination and rate limiting live inside
     the adapter's client layer, each in one place; the loop sees only pages and results.
-    Failures that end the run raise `connector.crm.errors.CrmError`."""
+    Failures that end the run raise `connector.crm.errors.CrmError`. Adapters subclass this
+    class, so the optional capabilities they do not offer answer with `lacks`."""
 
-    name: str
+    name: str  # its key in the registry: hubspot, salesforce
+    title: str  # as people write it: HubSpot, Salesforce
     max_batch: int  # how many updates one write call takes
+
+    def start_pass(self, times: RunTimes) -> None:
+        """The moments of the pass about to start (a long-lived adapter serves many passes)."""
 
     def ensure_fields(self, model: ScoringModel, *, create: bool = True) -> None:
         """Check leadscore's fields; create the missing ones when `create` (a dry run passes
@@ -126,3 +211,20 @@ class CrmAdapter(Protocol):
 
     def api_usage(self) -> ApiUsage:
         """Calls, 429s and retries so far (cumulative; the loop takes differences)."""
+
+    def close(self) -> None:
+        """Release the connections kept alive to the CRM."""
+
+    # Optional capabilities ---------------------------------------------------------------
+    def field_setup(self, model: ScoringModel) -> FieldSetup:
+        """Checking and creating leadscore's fields for `model` (`leadscore setup <crm>`)."""
+        raise lacks(self.title, "check or create its fields", "create leadscore's fields by hand")
+
+    def property_history(self) -> PropertyHistory:
+        """Leads' stage dates and past property values (`backtest --from-crm`)."""
+        raise lacks(self.title, "read property values as of a moment (needed by --from-crm)",
+                    "export the leads with their outcome to a CSV file and pass it with --leads")
+
+    def fewest_calls(self) -> int:
+        """The fewest API calls the CRM's page and batch sizes allow for the work done so far."""
+        raise lacks(self.title, "count the fewest calls its work needs", "compare the call counts only")

@@ -42,7 +42,6 @@ class RollingWindowLimiter:
         self._sent: deque[float] = deque()
         self._external = 0  # calls others made in the current window, from the headers
         self._external_until = 0.0
-        self._paused_until = 0.0
         self._lock = threading.Lock()
         self.waited = 0.0  # seconds spent waiting, for the run record
 
@@ -64,8 +63,8 @@ class RollingWindowLimiter:
             while True:
                 now = self.clock()
                 self._expire(now)
-                delay = self._paused_until - now
-                if delay <= 0 and len(self._sent) >= self._capacity(now):
+                delay = 0.0
+                if len(self._sent) >= self._capacity(now):
                     delay = self._sent[0] + self.window - now
                 if delay <= 0:
                     self._sent.append(now)
@@ -87,11 +86,6 @@ class RollingWindowLimiter:
                 used_by_others = self.max_calls - remaining - len(self._sent)
                 self._external = max(0, used_by_others)
                 self._external_until = now + self.window
-
-    def pause(self, seconds: float) -> None:
-        """Hold every caller back for `seconds` (after the server said we went too fast)."""
-        with self._lock:
-            self._paused_until = max(self._paused_until, self.clock() + seconds)
 
     def headroom(self) -> int:
         """Calls that could be sent right now without waiting."""

@@ -99,6 +99,12 @@ class StateStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # Checkpoints -------------------------------------------------------------------------
     def checkpoint(self, portal: str) -> str | None:
         with self.engine.connect() as conn:

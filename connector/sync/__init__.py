@@ -1,5 +1,5 @@
 """The CRM-neutral sync loop: read changed leads, score them, write back only what changed."""
 
-from connector.sync.loop import Change, SyncReport, SyncRun, run_sync
+from connector.sync.loop import Change, RunHooks, SyncReport, SyncRun, run_sync
 
-__all__ = ["Change", "SyncReport", "SyncRun", "run_sync"]
+__all__ = ["Change", "RunHooks", "SyncReport", "SyncRun", "run_sync"]

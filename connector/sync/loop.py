@@ -15,10 +15,10 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, ScoreUpdate
+from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate
 from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import changed_values, desired_values
 
@@ -52,6 +52,20 @@ class SyncReport:
     usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
 
 
+@dataclass(frozen=True)
+class RunHooks:
+    """How a caller follows and steers a pass: callbacks for each change (a dry run's list), each
+    scored lead, each page done and the run's API usage (also when it fails); the event that
+    asks it to stop between batches; the clock that times it."""
+
+    on_change: Callable[[Change], None] | None = None
+    on_result: Callable[[LeadRecord, ScoreResult], None] | None = None
+    on_page: Callable[[SyncReport], None] | None = None
+    on_usage: Callable[[ApiUsage], None] | None = None
+    cancel: threading.Event = field(default_factory=threading.Event)
+    clock: Callable[[], float] = time.monotonic
+
+
 class Cancelled(Exception):
     """Raised inside the loop when the cancel event is set between batches."""
 
@@ -63,7 +77,11 @@ def display_name(record: LeadRecord) -> str:
 
 
 class SyncRun:
-    """One pass. Build it, then `run()`; `report` holds the figures afterwards."""
+    """One pass. Build it, then `run()`; `report` holds the figures afterwards.
+
+    Scores, `scored_at` and event ages use `times.scoring`; the run history (started, and
+    finished = started + the time the pass took), the checkpoint's and the failures' stamps use
+    the wall clock at the start, `times.started`."""
 
     def __init__(
         self,
@@ -73,28 +91,22 @@ class SyncRun:
         score: Callable[..., ScoreResult],
         *,
         portal: str,
-        now: datetime,
+        times: RunTimes,
         full: bool = False,
         dry_run: bool = False,
-        on_change: Callable[[Change], None] | None = None,
-        on_result: Callable[[LeadRecord, ScoreResult], None] | None = None,
-        on_page: Callable[[SyncReport], None] | None = None,
-        cancel: threading.Event | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        hooks: RunHooks | None = None,
     ) -> None:
         self.adapter = adapter
         self.store = store
         self.model = model
         self.score = score
         self.portal = portal
-        self.now = now
+        self.times = times
         self.full = full
         self.dry_run = dry_run
-        self.on_change = on_change
-        self.on_result = on_result
-        self.on_page = on_page
-        self.cancel = cancel or threading.Event()
-        self.clock = clock
+        self.hooks = hooks = hooks or RunHooks()
+        self.cancel = hooks.cancel
+        self.clock = hooks.clock
         mode = "dry-run" if dry_run else ("full" if full else "incremental")
         self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0)
         self._pending: list[ScoreUpdate] = []
@@ -105,8 +117,9 @@ class SyncRun:
     # The pass ----------------------------------------------------------------------------
     def run(self) -> SyncReport:
         started = self.clock()
+        self.adapter.start_pass(self.times)
         usage_before = self.adapter.api_usage()
-        self.report.run_id = self.store.start_run(self.portal, self.report.mode, self.now)
+        self.report.run_id = self.store.start_run(self.portal, self.report.mode, self.times.started)
         outcome, error = "ok", None
         try:
             self.adapter.ensure_fields(self.model, create=not self.dry_run)
@@ -130,11 +143,13 @@ class SyncRun:
             usage.calls, usage.rate_limited, usage.retries, usage.quota
         )
         self.report.duration_s = self.clock() - started
-        finished_at = self.now + timedelta(seconds=self.report.duration_s)
+        finished_at = self.times.started + timedelta(seconds=self.report.duration_s)
         self.store.finish_run(
             self.report.run_id, stats, outcome=outcome, finished_at=finished_at,
             duration_s=self.report.duration_s, error=error,
         )
+        if self.hooks.on_usage:
+            self.hooks.on_usage(usage)
 
     def _retry_failed(self) -> None:
         ids = [f.lead_id for f in self.store.failed(self.portal)]
@@ -145,7 +160,7 @@ class SyncRun:
         found = {r.lead.id for r in records}
         gone = [RecordOutcome(i, ok=True) for i in ids if i not in found]
         if gone and not self.dry_run:
-            self.store.record_outcomes(self.portal, gone, self.now)
+            self.store.record_outcomes(self.portal, gone, self.times.started)
         self._process(records, clear_unchanged=True)
         self._flush(full_batches_only=True)
 
@@ -160,8 +175,8 @@ class SyncRun:
             self._flush(full_batches_only=True)
             if page.records or page.skipped:
                 self._log_progress()
-            if self.on_page:
-                self.on_page(self.report)
+            if self.hooks.on_page:
+                self.hooks.on_page(self.report)
             if self.cancel.is_set():
                 self._flush(full_batches_only=False)
                 raise Cancelled
@@ -195,7 +210,7 @@ class SyncRun:
         while self._marks and self._marks[0][0] <= self._written:
             saved = self._marks.popleft()[1]
         if saved is not None and not self.dry_run:
-            self.store.save_checkpoint(self.portal, saved, self.now)
+            self.store.save_checkpoint(self.portal, saved, self.times.started)
 
     def _own_writes(self, stamps: Mapping[str, str]) -> Set[str]:
         ours = self.store.markers(self.portal, list(stamps))
@@ -208,22 +223,22 @@ class SyncRun:
         unchanged: list[str] = []
         for record in records:
             stats.read += 1
-            result = self.score(record.lead, self.model, self.now)
+            result = self.score(record.lead, self.model, self.times.scoring)
             stats.scored += 1
             self._tally(record, result)
-            values = changed_values(result, record.written, self.now)
+            values = changed_values(result, record.written, self.times.scoring)
             if not values:
                 unchanged.append(record.lead.id)
                 continue
             stats.changed += 1
-            if self.on_change:
-                self.on_change(self._change(record, result, values))
+            if self.hooks.on_change:
+                self.hooks.on_change(self._change(record, result, values))
             updates.append(ScoreUpdate(record.lead.id, values))
         if self.dry_run:
             return
         if clear_unchanged and unchanged:
             self.store.record_outcomes(
-                self.portal, [RecordOutcome(i, ok=True) for i in unchanged], self.now
+                self.portal, [RecordOutcome(i, ok=True) for i in unchanged], self.times.started
             )
         self._pending.extend(updates)
         self._queued += len(updates)
@@ -235,7 +250,7 @@ class SyncRun:
         ]
         missing = {u.lead_id for u in batch} - {r.lead_id for r in results}
         outcomes += [RecordOutcome(i, ok=False, reason="no result from the CRM") for i in missing]
-        self.store.record_outcomes(self.portal, outcomes, self.now)
+        self.store.record_outcomes(self.portal, outcomes, self.times.started)
         for item in outcomes:
             if item.ok:
                 self.report.stats.written += 1
@@ -247,8 +262,8 @@ class SyncRun:
         self.report.labels[result.label] += 1
         self.report.grades[result.grade] += 1
         self.report.label_moves[(record.written.get("label") or "none", result.label)] += 1
-        if self.on_result:
-            self.on_result(record, result)
+        if self.hooks.on_result:
+            self.hooks.on_result(record, result)
 
     def _change(self, record: LeadRecord, result: ScoreResult, values: Mapping[str, str]) -> Change:
         old = {k: record.written.get(k) for k in values if k != "scored_at"}

@@ -6,9 +6,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
+from connector.crm.base import ApiUsage
 from connector.observability import metrics
 from connector.settings import DEFAULT_PORTAL, Settings
-from connector.sync.service import make_adapter, open_store, sync_once
+from connector.sync.loop import RunHooks
+from connector.sync.service import open_store, sync_once
 from connector.worker.runs import RunReport
 
 
@@ -26,18 +28,10 @@ def portal_settings(base: Settings, portals: Mapping[str, Settings]) -> dict[str
 
 def sync_portal(name: str, settings: Settings, full: bool, stop: threading.Event) -> RunReport:
     """One sync pass of the portal; raises what `sync_once` raises (the worker explains it)."""
-    from connector.scoring import load_model
-
-    adapter = make_adapter(settings, load_model(settings.model_path))
-    try:
-        report = sync_once(settings, full=full, cancel=stop, adapter=adapter)
-    finally:
-        _record_usage(settings, adapter)
-    store = open_store(settings)
-    try:
+    hooks = RunHooks(cancel=stop, on_usage=lambda usage: _record_usage(settings, usage))
+    report = sync_once(settings, full=full, hooks=hooks)
+    with open_store(settings) as store:
         outstanding = len(store.failed(settings.portal))
-    finally:
-        store.close()
     s = report.stats
     counts = {"read": s.read, "scored": s.scored, "changed": s.changed, "written": s.written,
               "failed": s.failed, "skipped": s.skipped}
@@ -45,16 +39,8 @@ def sync_portal(name: str, settings: Settings, full: bool, stop: threading.Event
                      failed_outstanding=outstanding)
 
 
-def _record_usage(settings: Settings, adapter: object) -> None:
-    client = getattr(adapter, "client", None)
-    if client is None:
-        return
-    usage = client.api_usage()
+def _record_usage(settings: Settings, usage: ApiUsage) -> None:
     metrics.record_api_usage(settings.crm, settings.portal, usage.statuses, usage.retries)
-    limiter = getattr(client, "limiter", None)
-    if limiter is not None:
-        metrics.RATE_REMAINING.labels(settings.crm, settings.portal, "10s").set(limiter.headroom())
-        metrics.RATE_MAX.labels(settings.crm, settings.portal, "10s").set(limiter.max_calls)
-    close = getattr(client, "close", None)
-    if close is not None:
-        close()
+    for window, room in usage.headroom.items():
+        metrics.RATE_REMAINING.labels(settings.crm, settings.portal, window).set(room.remaining)
+        metrics.RATE_MAX.labels(settings.crm, settings.portal, window).set(room.limit)

@@ -62,10 +62,6 @@ class Runs:
         for name in self.portals:
             tracker.expect(name)
 
-    @property
-    def idle(self) -> bool:
-        return not self._busy.locked()
-
     def wait_idle(self, timeout: float) -> bool:
         """Wait until no run is going (True), or `timeout` seconds (False)."""
         if not self._busy.acquire(timeout=timeout):

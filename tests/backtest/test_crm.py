@@ -12,12 +12,13 @@ from hubspot import HubSpot
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimplePublicObjectBatchInput
 
 from connector.backtest.asof import as_of
-from connector.backtest.crm import OUTCOME_STAGES, history_from_crm, value_as_of
+from connector.backtest.crm import OUTCOME_STAGES, history_from_crm
+from connector.crm.hubspot.history import value_as_of
 from connector.backtest.runner import run_backtest
 from connector.sandbox.hubspot import HubSpotSandbox
 from connector.scoring import load_model, score_lead
 from connector.settings import Settings
-from connector.sync.service import make_adapter
+from connector.crm.registry import open_adapter
 from tests.sync.hubspot_helpers import ANCHOR, FAST, MODEL, NOW, contact_ids
 
 
@@ -32,7 +33,7 @@ def crm_history(sb, tmp_path_factory):
     cfg = Settings(_env_file=None, crm="hubspot", hubspot_url=sb.url, hubspot_token=sb.token,
                    data_dir=tmp_path_factory.mktemp("data"), portal="test", **FAST)
     model = load_model(MODEL)
-    return history_from_crm(make_adapter(cfg, model, NOW), sorted({plan.property for plan in model.fit_plan}))
+    return history_from_crm(open_adapter(cfg, model), sorted({plan.property for plan in model.fit_plan}))
 
 
 def test_outcome_is_reaching_an_outcome_stage(sb, crm_history):
@@ -100,6 +101,23 @@ def test_a_property_changed_after_converting_is_read_as_it_was(tmp_path):
         before = sb.contact(converted, ["jobtitle"])["jobtitle"]
         change = SimplePublicObjectBatchInput(id=converted, properties={"jobtitle": "Chief Revenue Officer"})
         HubSpot(access_token=sb.token, host=sb.url).crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(inputs=[change]))
-        history = history_from_crm(make_adapter(cfg, model, NOW), ["jobtitle"])
+        history = history_from_crm(open_adapter(cfg, model), ["jobtitle"])
     (item,) = [x for x in history.leads if x.lead.id == converted]
     assert item.lead.properties["jobtitle"] == before != "Chief Revenue Officer"
+
+
+def test_backtest_from_a_crm_lacking_property_history_stops_with_one_clear_line(tmp_path):
+    from connector.sandbox.salesforce import SalesforceSandbox
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_")}
+    env["COLUMNS"] = "500"  # rich wraps at the terminal width; keep the message on one line
+    with SalesforceSandbox.start(people=20) as org:
+        env.update({"LEADSCORE_" + k.upper(): str(v) for k, v in org.settings().items()})
+        env.update(LEADSCORE_CRM="salesforce", LEADSCORE_DATA_DIR=str(tmp_path))
+        run = subprocess.run([sys.executable, "-m", "connector", "backtest", "--from-crm", "--model", str(MODEL)],
+                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    [line] = run.stderr.strip().splitlines()
+    assert line.startswith("error: Salesforce: ")
+    assert "read property values as of a moment" in line and "fix: " in line

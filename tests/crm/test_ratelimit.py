@@ -80,10 +80,3 @@ def test_others_usage_is_forgotten_after_a_window():
     assert lim.headroom() == 2
     t.now += 11
     assert lim.headroom() == 10
-
-
-def test_pause_holds_the_next_call_back():
-    lim, t = limiter()
-    lim.pause(4.0)
-    lim.acquire()
-    assert t.sleeps == [4.0]

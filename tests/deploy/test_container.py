@@ -50,8 +50,19 @@ def test_the_image_is_a_slim_python_3_11():
 
 def test_dependencies_are_installed_from_the_pinned_set():
     runs = " ".join(values("RUN", instructions()))
-    assert "pip install -c constraints.txt ." in runs
+    assert 'pip install -c constraints.txt ".${LEADSCORE_EXTRAS}"' in runs
     assert any("constraints.txt" in c for c in values("COPY", instructions()))
+
+
+def test_the_image_installs_the_base_only_unless_asked_for_extras():
+    assert values("ARG", instructions()) == ['LEADSCORE_EXTRAS=""']
+
+
+def test_compose_builds_the_sandbox_with_its_extra_and_the_worker_without():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    sandbox, worker = compose["services"]["sandbox"], compose["services"]["worker"]
+    assert sandbox["build"]["args"]["LEADSCORE_EXTRAS"] == "[sandbox]"
+    assert worker["build"] == "." and worker["image"] != sandbox["image"]
 
 
 def test_the_worker_runs_as_a_non_root_user():

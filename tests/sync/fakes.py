@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from connector.crm.base import ApiUsage, LeadPage, LeadRecord, WriteResult
+from connector.crm.base import ApiUsage, CrmAdapter, LeadPage, LeadRecord, RunTimes, WriteResult
 from connector.scoring.types import Event, Lead, Reason, ScoreResult
 
 
@@ -37,8 +37,9 @@ class CrashingWrite(Exception):
     pass
 
 
-class FakeCrm:
+class FakeCrm(CrmAdapter):
     name = "fake"
+    title = "Fake"
 
     def __init__(self, n: int = 0, page_size: int = 10, max_batch: int = 4):
         self.max_batch = max_batch
@@ -51,8 +52,12 @@ class FakeCrm:
         self.batches = 0
         self.ensured: list[bool] = []
         self.usage = ApiUsage()
+        self.passes: list[RunTimes] = []
         for i in range(1, n + 1):
             self.add(str(i), {"firstname": f"Person{i}", "fit_hint": str(i % 100)})
+
+    def start_pass(self, times: RunTimes) -> None:
+        self.passes.append(times)
 
     def _bump(self, contact: FakeContact) -> None:
         self.tick += 1

@@ -29,7 +29,7 @@ def worker_env(sb, tmp_path) -> dict[str, str]:
 
 def test_killed_mid_sync_and_restarted_ends_as_a_clean_run_writing_nothing_twice(tmp_path):
     with HubSpotSandbox.start(contacts=CONTACTS, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as clean:
-        sync_once(settings_for(clean, tmp_path / "clean"), full=True, now=NOW)
+        sync_once(settings_for(clean, tmp_path / "clean"), full=True, as_of=NOW)
         expected = crm_state(clean, contact_ids(clean))
         clean_updates = batch_updates(clean)
 

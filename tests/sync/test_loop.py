@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 import pytest
 
 from connector.state import StateStore, default_url
-from connector.sync import run_sync
+from connector.crm.base import RunTimes
+from connector.sync import RunHooks, run_sync
 from tests.sync.fakes import CrashingWrite, FakeCrm, fake_score
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -20,7 +21,7 @@ def store(tmp_path):
 
 
 def sync(crm, store, **kw):
-    return run_sync(crm, store, MODEL, fake_score, portal="acme", now=NOW, **kw)
+    return run_sync(crm, store, MODEL, fake_score, portal="acme", times=RunTimes(NOW, NOW), **kw)
 
 
 def writes_per_contact(crm):
@@ -119,7 +120,7 @@ def test_dry_run_writes_nothing_saves_no_checkpoint_and_lists_changes(store):
     crm = FakeCrm(6)
     crm.add_events("2", 6)
     changes = []
-    report = sync(crm, store, dry_run=True, on_change=changes.append)
+    report = sync(crm, store, dry_run=True, hooks=RunHooks(on_change=changes.append))
     assert crm.writes == [] and store.checkpoint("acme") is None
     assert crm.ensured == [False]
     assert len(changes) == 6
@@ -131,7 +132,7 @@ def test_dry_run_writes_nothing_saves_no_checkpoint_and_lists_changes(store):
 def test_dry_run_skips_our_own_writes_as_a_sync_would(store):
     crm = FakeCrm(6)
     sync(crm, store)
-    report = sync(crm, store, dry_run=True, on_change=lambda c: None)
+    report = sync(crm, store, dry_run=True, hooks=RunHooks(on_change=lambda c: None))
     assert report.stats.skipped == 6 and report.stats.scored == 0
 
 
@@ -139,7 +140,7 @@ def test_dry_run_after_a_sync_shows_label_moves(store):
     crm = FakeCrm(6)
     sync(crm, store)
     crm.add_events("3", 6)
-    report = sync(crm, store, dry_run=True, on_change=lambda c: None)
+    report = sync(crm, store, dry_run=True, hooks=RunHooks(on_change=lambda c: None))
     assert report.label_moves[("cold", "hot")] == 1
 
 
@@ -150,7 +151,18 @@ def test_cancel_stops_after_the_batch_in_flight_keeping_complete_pages(store):
     def on_page(report):
         cancel.set()
 
-    report = sync(crm, store, cancel=cancel, on_page=on_page)
+    report = sync(crm, store, hooks=RunHooks(cancel=cancel, on_page=on_page))
     assert report.cancelled and report.stats.written == 10
     assert store.checkpoint("acme") == '{"since": 10}'
     assert store.runs("acme")[0].outcome == "cancelled"
+
+
+def test_the_usage_hook_hears_the_runs_calls_after_a_crash_too(store):
+    crm = FakeCrm(10, page_size=10, max_batch=4)
+    crm.crash_after_batches = 1
+    heard = []
+    with pytest.raises(CrashingWrite):
+        sync(crm, store, hooks=RunHooks(on_usage=heard.append))
+    [usage] = heard
+    assert usage.calls == {"search": 1, "batch_update": 1}
+    assert store.runs("acme")[0].outcome == "failed"

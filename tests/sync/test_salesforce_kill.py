@@ -15,7 +15,7 @@ PEOPLE = 1200  # about 1,100 leads: six collection calls of 200
 
 def test_killed_mid_sync_and_restarted_ends_as_a_clean_run_writing_nothing_twice(tmp_path):
     with SalesforceSandbox.start(people=PEOPLE, seed=5, anchor=ANCHOR, clock=Clock(NOW)) as clean:
-        sync_once(settings_for(clean, tmp_path / "clean"), full=True, now=NOW)
+        sync_once(settings_for(clean, tmp_path / "clean"), full=True, as_of=NOW)
         expected = crm_state(clean, clean.ids("Lead"))
         clean_writes = write_calls(clean)
 

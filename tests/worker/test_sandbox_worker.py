@@ -104,7 +104,7 @@ def test_the_lock_refuses_a_second_worker_with_a_clear_message(tmp_path, command
 def test_sigterm_mid_sync_stops_in_time_with_the_checkpoint_saved_and_a_restart_finishes(tmp_path):
     contacts = 1200  # two pages of work, twelve write batches
     with HubSpotSandbox.start(contacts=contacts, seed=5, **FAST_SB) as clean:
-        sync_once(settings_for(clean, tmp_path / "clean"), full=True, now=NOW)
+        sync_once(settings_for(clean, tmp_path / "clean"), full=True, as_of=NOW)
         expected = crm_state(clean, contact_ids(clean))
         all_batches = batch_updates(clean)
 

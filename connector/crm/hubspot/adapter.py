@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connector.crm.base import (
-    ApiUsage, LeadPage, LeadRecord, OwnWriteCheck, ScoreUpdate, WriteResult,
+    ApiUsage, CrmAdapter, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate, WriteResult,
 )
 from connector.crm.errors import CrmRequestError
 from connector.crm.hubspot import reader
 from connector.crm.hubspot.events import COUNTER_PROPERTIES, ENGAGEMENT_TYPES, counter_events
-from connector.crm.hubspot.properties import STAGE_PROPERTY, ensure_properties
+from connector.crm.hubspot.floor import floor_calls
+from connector.crm.hubspot.history import HubSpotHistory
+from connector.crm.hubspot.properties import STAGE_PROPERTY, HubSpotFields, ensure_properties
 from connector.scoring.types import Lead
 
 if TYPE_CHECKING:
@@ -61,8 +63,9 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-class HubSpotAdapter:
+class HubSpotAdapter(CrmAdapter):
     name = "hubspot"
+    title = "HubSpot"
     max_batch = 100  # batch update takes at most 100 inputs
 
     def __init__(
@@ -73,13 +76,12 @@ class HubSpotAdapter:
         prefix: str = "leadscore_",
         group: str = "leadscore",
         overlap: timedelta = timedelta(minutes=5),
-        now: Callable[[], datetime],
         web_events: bool = False,
     ) -> None:
         self.client = client
         self.group = group
         self.overlap = overlap
-        self.now = now
+        self.times = RunTimes.begin()
         self.web_events = web_events
         self.names = {field: prefix + field for field in NEUTRAL_FIELDS}
         self.names["stage"] = STAGE_PROPERTY
@@ -88,12 +90,22 @@ class HubSpotAdapter:
         self.read_properties = list(dict.fromkeys(
             [*BASE_PROPERTIES, *model_props, *COUNTER_PROPERTIES, *self.names.values()]
         ))
-        self.pending_setup: list[str] = []
+
+    def start_pass(self, times: RunTimes) -> None:
+        self.times = times
+
+    def close(self) -> None:
+        self.client.close()
 
     # Fields ------------------------------------------------------------------------------
     def ensure_fields(self, model: ScoringModel, *, create: bool = True) -> None:
-        self.pending_setup = ensure_properties(self.client, model, self.names, self.group,
-                                               create=create)
+        ensure_properties(self.client, model, self.names, self.group, create=create)
+
+    def field_setup(self, model: ScoringModel) -> HubSpotFields:
+        return HubSpotFields(self.client, model, self.names, self.group)
+
+    def property_history(self) -> HubSpotHistory:
+        return HubSpotHistory(self)
 
     # Reading -----------------------------------------------------------------------------
     def _record(self, obj: dict, events: Sequence) -> LeadRecord:
@@ -130,7 +142,7 @@ class HubSpotAdapter:
             log.info("resuming the %s pass at %s after id %s",
                      "full" if current["full"] else "incremental", current["phase"], current["after"])
             return Pass(**current)
-        hi = _ms(self.now())
+        hi = _ms(self.times.started)  # the wall clock: HubSpot stamps changes by it
         since = saved.get("since")
         if full or since is None:
             return Pass(full=True, lo=None, hi=hi, phase="contacts", after=0)
@@ -269,3 +281,6 @@ class HubSpotAdapter:
 
     def api_usage(self) -> ApiUsage:
         return self.client.api_usage()
+
+    def fewest_calls(self) -> int:
+        return floor_calls(self.client.api_usage().calls, self.client.items)

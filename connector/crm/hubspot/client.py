@@ -20,7 +20,7 @@ from typing import Any
 from hubspot import HubSpot
 from urllib3.util.retry import Retry
 
-from connector.crm.base import ApiUsage
+from connector.crm.base import ApiUsage, Headroom
 from connector.crm.errors import CrmError
 from connector.crm.hubspot.errors import api_status, classify, header, request_error
 from connector.crm.ratelimit import RollingWindowLimiter
@@ -169,4 +169,5 @@ class HubSpotClient:
 
     def api_usage(self) -> ApiUsage:
         return ApiUsage(dict(self.usage.calls), self.usage.rate_limited, self.usage.retries,
-                        dict(self.usage.statuses))
+                        dict(self.usage.statuses),
+                        headroom={"10s": Headroom(self.limiter.headroom(), self.limiter.max_calls)})

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from connector.crm.base import FieldProblem
 from connector.crm.errors import CrmRequestError
 from connector.errors import UserError
 
@@ -69,15 +70,19 @@ def _options(values: Sequence[str]) -> list[dict]:
     return [{"label": v, "value": v, "displayOrder": i, "hidden": False} for i, v in enumerate(values)]
 
 
+def _existing(client: HubSpotClient) -> dict[str, dict]:
+    listing = client.call("GET /crm/v3/properties/contacts", client.properties.get_all_with_http_info,
+                          "contacts")
+    return {p["name"]: p for p in listing.body.get("results", [])}
+
+
 def ensure_properties(
     client: HubSpotClient, model: ScoringModel, names: Mapping[str, str], group: str,
     *, create: bool,
 ) -> list[str]:
     """Check (and, when `create`, create) the properties; return the problems a dry run would
     fix (missing properties or options). Raises UserError for a property of the wrong type."""
-    listing = client.call("GET /crm/v3/properties/contacts", client.properties.get_all_with_http_info,
-                          "contacts")
-    existing = {p["name"]: p for p in listing.body.get("results", [])}
+    existing = _existing(client)
     todo: list[str] = []
     missing: list[tuple[str, PropertySpec]] = []
     for spec in property_specs(model):
@@ -145,3 +150,43 @@ def _add_options(client: HubSpotClient, name: str, found: dict, lacking: list[st
     client.call(f"PATCH /crm/v3/properties/contacts/{name}", client.properties.update_with_http_info,
                 "contacts", name, body)
     log.info("added options %s to %s", ", ".join(lacking), name)
+
+
+class HubSpotFields:
+    """`leadscore setup hubspot`: leadscore's contact properties checked, and created (with their
+    group and options) on request."""
+
+    def __init__(self, client: HubSpotClient, model: ScoringModel, names: Mapping[str, str],
+                 group: str) -> None:
+        self.client, self.model, self.names, self.group = client, model, names, group
+
+    def problems(self) -> list[FieldProblem]:
+        existing = _existing(self.client)
+        found: list[FieldProblem] = []
+        for spec in property_specs(self.model):
+            name = self.names[spec.field]
+            prop = existing.get(name)
+            if prop is None:
+                found.append(FieldProblem(name, "missing", (
+                    f"contact property {name} does not exist; fix: run `leadscore setup hubspot "
+                    "--create` (a sync also creates it)")))
+            elif prop.get("type") != spec.type:
+                found.append(FieldProblem(name, "type", (
+                    f"contact property {name} has type {prop.get('type')!r}, leadscore writes "
+                    f"{spec.type!r}; fix: delete or rename it in HubSpot, or set LEADSCORE_PROPERTY_PREFIX")))
+            else:
+                have = {o.get("value") for o in prop.get("options") or []}
+                lacking = [v for v in spec.options if v not in have]
+                if lacking:
+                    found.append(FieldProblem(name, "options", (
+                        f"contact property {name} lacks the options {', '.join(lacking)}; fix: run "
+                        "`leadscore setup hubspot --create`")))
+        return found
+
+    def create_missing(self) -> list[str]:
+        done = ensure_properties(self.client, self.model, self.names, self.group, create=True)
+        return [f"done: {item}" for item in done]
+
+    def ready(self) -> str:
+        return (f"HubSpot is ready: leadscore's contact properties exist (group {self.group}) with "
+                "the model's options.")

@@ -1,49 +1,54 @@
-"""The Salesforce CRM adapter (issue 7): `connect(settings)` gives a ready `SalesforceAdapter`.
+"""The Salesforce CRM adapter (issue 7): `connect(options, model)` gives a ready `SalesforceAdapter`.
 
-Modules: `auth` (access token or OAuth flows), `client` (every call: retries, session refresh,
-the allocation guard, call counts), `reader` (changed leads and their activity by page),
-`mapping` (records <-> the core's neutral leads and events), `schema` (describe checks, field
-creation), `adapter` (the `CrmAdapter` the sync loop drives).
+Modules: `options` (what the adapter takes from Settings), `auth` (access token or OAuth flows),
+`client` (every call: retries, session refresh, the allocation guard, call counts), `reader`
+(changed leads and their activity by page), `mapping` (records <-> the core's neutral leads and
+events), `schema` (describe checks, field creation), `adapter` (the `CrmAdapter` the sync loop
+drives). The registry (`connector.crm.registry`) reaches it through `options` and `connect`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 from connector.crm.salesforce.adapter import SalesforceAdapter
 from connector.crm.salesforce.auth import token_source
 from connector.crm.salesforce.client import HttpSession, SalesforceClient
-from connector.crm.salesforce.mapping import MappingConfig
+from connector.crm.salesforce.options import SalesforceOptions
+from connector.settings import Settings
 
-__all__ = ["SalesforceAdapter", "SalesforceClient", "connect", "make_client"]
+if TYPE_CHECKING:
+    from connector.scoring.model import ScoringModel
+
+__all__ = ["SalesforceAdapter", "SalesforceClient", "SalesforceOptions", "connect", "make_client", "options"]
 
 
-def make_client(settings, **kwargs: object) -> SalesforceClient:  # noqa: ANN001 (Settings)
-    ca_bundle = settings.salesforce_ca_bundle
-    session = HttpSession(settings.http_timeout_seconds, str(ca_bundle) if ca_bundle else None)
+def options(settings: Settings) -> SalesforceOptions:
+    return SalesforceOptions.from_settings(settings)
+
+
+def make_client(options: SalesforceOptions, **kwargs: object) -> SalesforceClient:
+    ca_bundle = options.ca_bundle
+    session = HttpSession(options.timeout, str(ca_bundle) if ca_bundle else None)
     return SalesforceClient(
-        token_source(settings, session),
+        token_source(options.auth, session),
         session,
-        api_version=settings.salesforce_api_version,
-        share=settings.salesforce_api_share,
-        attempts=settings.retry_attempts,
-        max_wait=settings.retry_max_wait_seconds,
-        query_batch_size=settings.salesforce_query_batch_size,
+        api_version=options.api_version,
+        share=options.api_share,
+        attempts=options.attempts,
+        max_wait=options.max_wait,
+        query_batch_size=options.query_batch_size,
         **kwargs,  # type: ignore[arg-type]
     )
 
 
-def connect(settings, *, clock: Callable[[], datetime] | None = None, **client_kwargs: object) -> SalesforceAdapter:  # noqa: ANN001
-    """The adapter for the org the settings name. The OAuth flows ask for a session here; token
-    auth makes no call until the sync asks."""
-    client = make_client(settings, **client_kwargs)
-    extra = {"clock": clock} if clock is not None else {}
+def connect(options: SalesforceOptions, model: ScoringModel | None = None, **client_kwargs: object) -> SalesforceAdapter:
+    """The adapter for the org the options name (the model plays no part in what Salesforce
+    reads). The OAuth flows ask for a session here; token auth makes no call until asked."""
     return SalesforceAdapter(
-        client,
-        MappingConfig.from_settings(settings),
-        include_contacts=settings.salesforce_include_contacts,
-        overlap_seconds=settings.sync_overlap_seconds,
-        bulk_threshold=settings.salesforce_bulk_threshold,
-        **extra,  # type: ignore[arg-type]
+        make_client(options, **client_kwargs),
+        options.mapping,
+        include_contacts=options.include_contacts,
+        overlap_seconds=options.overlap_seconds,
+        bulk_threshold=options.bulk_threshold,
     )

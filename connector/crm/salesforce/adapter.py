@@ -8,14 +8,18 @@ per-record results) or, above `salesforce_bulk_threshold` records, one Bulk API 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
-from connector.crm.base import ApiUsage, LeadPage, LeadRecord, OwnWriteCheck, ScoreUpdate, WriteResult
+from connector.crm.base import (
+    ApiUsage, CrmAdapter, FieldProblem, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate,
+    WriteResult,
+)
 from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
+from connector.crm.salesforce.floor import floor_calls
 from connector.crm.salesforce.errors import error_items, error_message
 from connector.crm.salesforce.mapping import (
     EventMapper,
@@ -35,8 +39,9 @@ FLS_FIX = ("fix: give the integration user's permission set Edit on the field "
            "(or run `leadscore setup salesforce` to check every field)")
 
 
-class SalesforceAdapter:
+class SalesforceAdapter(CrmAdapter):
     name = "salesforce"
+    title = "Salesforce"
 
     def __init__(
         self,
@@ -46,19 +51,30 @@ class SalesforceAdapter:
         include_contacts: bool = False,
         overlap_seconds: int = 300,
         bulk_threshold: int = 2000,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
         self.config = config
         self.overlap = overlap_seconds
         self.bulk_threshold = bulk_threshold
         self.max_batch = max(bulk_threshold * 5, COLLECTION_SIZE)
-        self.reader = LeadReader(client, config, EventMapper(config, clock), include_contacts=include_contacts)
+        self.times = RunTimes.begin()
+        # A meeting is held once its start is past the scoring moment, not the wall clock.
+        events = EventMapper(config, lambda: self.times.scoring)
+        self.reader = LeadReader(client, config, events, include_contacts=include_contacts)
         self._user_id: str | None = None
         self._user_known = False  # asked once per adapter: the answer does not change
         self._start: str | None = None  # when the run being read began (Salesforce's clock)
 
+    def start_pass(self, times: RunTimes) -> None:
+        self.times = times
+
+    def close(self) -> None:
+        self.client.close()
+
     # -- fields ----------------------------------------------------------------------------------
+
+    def field_setup(self, model: object = None) -> SalesforceFields:
+        return SalesforceFields(FieldCheck(self.client, self.config, self.reader.objects))
 
     def ensure_fields(self, model: object = None, *, create: bool = True) -> None:
         """Check that every field leadscore reads and writes exists and is updateable: a clear
@@ -195,6 +211,26 @@ class SalesforceAdapter:
     def api_usage(self) -> ApiUsage:
         return self.client.api_usage()
 
+    def fewest_calls(self) -> int:
+        return floor_calls(self.client.calls, self.client.rows, self.client.written)
+
+
+class SalesforceFields:
+    """`leadscore setup salesforce`: leadscore's fields checked through describe, created
+    through the Tooling API."""
+
+    def __init__(self, check: FieldCheck) -> None:
+        self.check = check
+
+    def problems(self) -> list[FieldProblem]:
+        return [FieldProblem(f"{p.sobject}.{p.field}", p.what, p.message()) for p in self.check.problems()]
+
+    def create_missing(self) -> list[str]:
+        return [f"created {name}" for name in self.check.create_missing()]
+
+    def ready(self) -> str:
+        objects = " and ".join(self.check.objects)
+        return f"Salesforce is ready: leadscore's fields exist on {objects} and are updateable."
 
 
 def _record_error(errors: Sequence[dict]) -> str:

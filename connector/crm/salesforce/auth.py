@@ -21,11 +21,15 @@ from abc import ABC, abstractmethod
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jwt
 import requests
 
 from connector.errors import UserError
+
+if TYPE_CHECKING:
+    from connector.crm.salesforce.options import SalesforceAuth
 
 TOKEN_PATH = "/services/oauth2/token"
 
@@ -130,39 +134,32 @@ class OAuthToken(TokenSource):
         return SessionToken(body["access_token"], body["instance_url"].rstrip("/"), user_id)
 
 
-def token_source(settings, session: requests.Session) -> TokenSource:  # noqa: ANN001 (Settings)
-    """The token source the settings ask for; a missing setting is a UserError naming it."""
-    if settings.salesforce_auth == "token":
-        token = settings.salesforce_access_token
-        return StaticToken(token.get_secret_value() if token else "", settings.salesforce_instance_url)
-    if not settings.salesforce_client_id:
+def token_source(auth: SalesforceAuth, session: requests.Session) -> TokenSource:
+    """The token source the options ask for; a missing setting is a UserError naming it."""
+    if auth.method == "token":
+        return StaticToken(auth.access_token, auth.instance_url or "")
+    if not auth.client_id:
         raise UserError(
-            f"Salesforce {settings.salesforce_auth} auth needs LEADSCORE_SALESFORCE_CLIENT_ID; "
+            f"Salesforce {auth.method} auth needs LEADSCORE_SALESFORCE_CLIENT_ID; "
             "fix: set it to the connected app's consumer key."
         )
-    if settings.salesforce_auth == "client_credentials":
-        secret = settings.salesforce_client_secret
-        if secret is None:
+    if auth.method == "client_credentials":
+        if auth.client_secret is None:
             raise UserError(
                 "Salesforce client_credentials auth needs LEADSCORE_SALESFORCE_CLIENT_SECRET; "
                 "fix: set it to the connected app's consumer secret."
             )
-        return OAuthToken(
-            session,
-            settings.salesforce_login_url,
-            settings.salesforce_client_id,
-            client_secret=secret.get_secret_value(),
-        )
-    key_file: Path | None = settings.salesforce_private_key_file
-    if not settings.salesforce_username or key_file is None or not Path(key_file).is_file():
+        return OAuthToken(session, auth.login_url, auth.client_id, client_secret=auth.client_secret)
+    key_file = auth.private_key_file
+    if not auth.username or key_file is None or not Path(key_file).is_file():
         raise UserError(
             "Salesforce jwt auth needs LEADSCORE_SALESFORCE_USERNAME and "
             "LEADSCORE_SALESFORCE_PRIVATE_KEY_FILE (an existing PEM file); fix: set both."
         )
     return OAuthToken(
         session,
-        settings.salesforce_login_url,
-        settings.salesforce_client_id,
-        username=settings.salesforce_username,
+        auth.login_url,
+        auth.client_id,
+        username=auth.username,
         private_key=Path(key_file).read_text(),
     )

@@ -33,7 +33,7 @@ class RecordingClient:
 
 
 def adapter(answer):
-    return HubSpotAdapter(RecordingClient(answer), MODEL, now=lambda: None)
+    return HubSpotAdapter(RecordingClient(answer), MODEL)
 
 
 def updates(*ids):

@@ -12,6 +12,7 @@ import pytest
 import requests
 import responses
 
+from connector.crm.base import RunTimes
 from connector.crm.salesforce.adapter import SalesforceAdapter
 from connector.crm.salesforce.auth import OAuthToken, StaticToken
 from connector.crm.salesforce.client import SalesforceClient
@@ -102,7 +103,9 @@ def config() -> MappingConfig:
 
 @pytest.fixture
 def adapter(client, config) -> SalesforceAdapter:
-    return SalesforceAdapter(client, config, clock=lambda: SERVER_DATE)
+    adapter = SalesforceAdapter(client, config)
+    adapter.start_pass(RunTimes(SERVER_DATE, SERVER_DATE))
+    return adapter
 
 
 def oauth_client() -> SalesforceClient:

@@ -132,7 +132,7 @@ def test_jwt_bearer_flow_signs_an_assertion_for_the_user(rsps, tmp_path):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from connector.crm.salesforce import make_client
+    from connector.crm.salesforce import SalesforceOptions, make_client
     from connector.settings import Settings
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -142,7 +142,7 @@ def test_jwt_bearer_flow_signs_an_assertion_for_the_user(rsps, tmp_path):
     rsps.add(responses.POST, "https://login.salesforce.com/services/oauth2/token", json=token_answer("jwt-token"))
     settings = Settings(_env_file=None, salesforce_auth="jwt", salesforce_client_id="3MVG9-consumer-key",
                         salesforce_username="integration@acme.com", salesforce_private_key_file=tmp_path / "key.pem")
-    client = make_client(settings)
+    client = make_client(SalesforceOptions.from_settings(settings))
     form = parse_qs(rsps.calls[0].request.body)
     assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
     claims = jwt.decode(form["assertion"][0], key.public_key(), algorithms=["RS256"],

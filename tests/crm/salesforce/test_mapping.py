@@ -42,3 +42,16 @@ def test_rating_is_only_written_on_leads(config):
     config = type(config)(**{**vars(config), "rating_enabled": True})
     assert "Rating" not in to_fields({"label": "warm"}, "003000000000001AAA", config)
     assert to_fields({"label": "warm"}, "00Q000000000001AAA", config)["Rating"] == "Warm"
+
+
+def test_a_meeting_is_held_by_the_scoring_moment_not_the_wall_clock(client, config):
+    from connector.crm.base import RunTimes
+    from connector.crm.salesforce.adapter import SalesforceAdapter
+
+    row = {"EventSubtype": "Event", "CreatedDate": "2026-11-19T10:00:00.000+0000",
+           "StartDateTime": "2026-11-25T10:00:00.000+0000"}
+    adapter = SalesforceAdapter(client, config)
+    adapter.start_pass(RunTimes(scoring=datetime(2026, 11, 20, tzinfo=UTC), started=datetime(2026, 12, 1, tzinfo=UTC)))
+    assert [e.type for e in adapter.reader.events.event(row)] == ["meeting_booked"]
+    adapter.start_pass(RunTimes(scoring=datetime(2026, 11, 26, tzinfo=UTC), started=datetime(2026, 11, 26, tzinfo=UTC)))
+    assert [e.type for e in adapter.reader.events.event(row)] == ["meeting_booked", "meeting_held"]

@@ -15,18 +15,16 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.panel import Panel
 
+from connector.crm.salesforce.mapping import SCORE_FIELD_NAMES
+from connector.sandbox.demo.org import DemoOrg
+from connector.sandbox.salesforce import SalesforceSandbox
 from connector.settings import Settings
-from connector.sync.demo import DemoOrg
 
 SHOWN = ("FirstName", "LastName", "Email", "Title", "Company", "Status", "Rating")
 
 
 @contextmanager
 def salesforce_org(settings: Settings, data_dir: Path, *, people: int, seed: int) -> Iterator[DemoOrg]:
-    from connector.crm.salesforce.floor import floor_calls
-    from connector.crm.salesforce.mapping import SCORE_FIELD_NAMES
-    from connector.sandbox.salesforce import SalesforceSandbox
-
     with SalesforceSandbox.start(people=people, seed=seed, data_dir=data_dir / "org") as sb:
         org = sb.settings()
         org["salesforce_client_secret"] = SecretStr(org["salesforce_client_secret"])
@@ -40,12 +38,7 @@ def salesforce_org(settings: Settings, data_dir: Path, *, people: int, seed: int
             lines = [f"[bold]{name}[/]: {_shown(record.get(name))}" for name in (*SHOWN, *ours) if name != reasons]
             lines.append(f"[bold]{reasons}[/]:\n  " + (record.get(reasons) or "").replace("\n", "\n  "))
             console.print(Panel("\n".join(lines), title=f"Lead {lead_id} in Salesforce, as a rep sees it"))
-
-        def floor(adapter) -> int:  # noqa: ANN001 (SalesforceAdapter)
-            client = adapter.client
-            return floor_calls(client.calls, client.rows, client.written)
-
-        yield DemoOrg("Salesforce", "leads", cfg, floor, show, lambda adapter: adapter.client.close())
+        yield DemoOrg("Salesforce", "leads", cfg, show)
 
 
 def _shown(value: object) -> str:

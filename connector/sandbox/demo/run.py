@@ -1,8 +1,8 @@
 """`leadscore demo`: a seeded CRM sandbox, a full sync against it, and what came of it.
 
-The sandbox (HubSpot's by default, Salesforce's with `--crm salesforce`: demo_salesforce.py)
-runs in-process on a loopback port with the real limits; the sync is the same code path as
-`leadscore sync --full`, through the real hubspot-api-client or simple-salesforce.
+The sandbox (HubSpot's by default, Salesforce's with `--crm salesforce`) runs in-process on a
+loopback port with the real limits; the sync is the same code path as `leadscore sync --full`,
+through the CRM registry's adapter and the real hubspot-api-client or simple-salesforce.
 """
 
 from __future__ import annotations
@@ -10,23 +10,25 @@ from __future__ import annotations
 import heapq
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import SecretStr
 from rich.console import Console
-from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from connector.crm.registry import open_adapter
 from connector.errors import UserError
+from connector.sandbox.demo.hubspot import hubspot_org
+from connector.sandbox.demo.salesforce import salesforce_org
+from connector.scoring import load_model
 from connector.settings import Settings
 from connector.sync.diff import format_reasons
+from connector.sync.loop import RunHooks
 from connector.sync.output import stats_line
+from connector.sync.service import sync_once
+
+ORGS = {"hubspot": hubspot_org, "salesforce": salesforce_org}
 
 TOP = 10
 
@@ -66,53 +68,14 @@ def _model_file(path: Path) -> Path:
     another directory (the default path is relative to the project)."""
     if path.is_absolute() or path.exists():
         return path
-    shipped = Path(__file__).resolve().parents[2] / path
+    shipped = Path(__file__).resolve().parents[3] / path
     return shipped if shipped.exists() else path
 
 
-@dataclass(frozen=True)
-class DemoOrg:
-    """One CRM's sandbox as the demo uses it: settings pointed at it, the floor of API calls for
-    the work done, a way to show one record as a rep sees it."""
-
-    crm: str  # as people write it: HubSpot, Salesforce
-    noun: str  # what it calls its leads: contacts, leads
-    settings: Settings
-    floor: Callable[[Any], int]  # adapter -> the fewest calls its page and batch sizes allow
-    show: Callable[[Console, str], None]  # one record, by id
-    close: Callable[[Any], None]  # adapter -> close its keep-alive connections
-
-
-@contextmanager
-def hubspot_org(settings: Settings, data_dir: Path, *, people: int, seed: int) -> Iterator[DemoOrg]:
-    from connector.crm.hubspot.floor import floor_calls
-    from connector.sandbox.hubspot import HubSpotSandbox
-
-    with HubSpotSandbox.start(contacts=people, seed=seed) as sb:
-        cfg = settings.model_copy(update={
-            "crm": "hubspot", "hubspot_url": sb.url, "hubspot_token": SecretStr(sb.token),
-            "state_url": None, "data_dir": data_dir, "portal": "demo",
-        })
-        names: dict[str, str] = {}
-
-        def floor(adapter) -> int:  # noqa: ANN001 (HubSpotAdapter)
-            names.update(adapter.names)
-            return floor_calls(adapter.api_usage().calls, adapter.client.items)
-
-        yield DemoOrg("HubSpot", "contacts", cfg, floor, lambda console, cid: _show_record(console, sb, cid, names),
-                      lambda adapter: adapter.client.close())
-
-
 def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, crm: str = "hubspot") -> None:
-    from connector.scoring import load_model
-    from connector.sync.service import make_adapter, sync_once
-
-    if crm == "salesforce":
-        from connector.sync.demo_salesforce import salesforce_org as open_org
-    elif crm == "hubspot":
-        open_org = hubspot_org
-    else:
-        raise UserError(f"--crm {crm}: no sandbox for that CRM; fix: use hubspot or salesforce.")
+    open_org = ORGS.get(crm)
+    if open_org is None:
+        raise UserError(f"--crm {crm}: no sandbox for that CRM; fix: use {' or '.join(ORGS)}.")
     settings = settings.model_copy(update={"model_path": _model_file(settings.model_path)})
     model = load_model(settings.model_path)
     rank = {name: i for i, name in enumerate(model.label_names)}
@@ -121,7 +84,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
     with tempfile.TemporaryDirectory() as tmp, open_org(settings, Path(tmp), people=contacts, seed=seed) as org:
         cfg = org.settings
         now = datetime.now(UTC)
-        adapter = make_adapter(cfg, model)
+        adapter = open_adapter(cfg, model)
 
         def keep(record, result) -> None:
             key = (-rank.get(result.label, len(rank)), result.fit + result.engagement, record.lead.id)
@@ -140,10 +103,13 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
                 progress.update(task, description=f"full sync: {s.scored} {org.noun} scored, "
                                 f"{s.written} written, {sum(adapter.api_usage().calls.values())} API calls")
 
-            report = sync_once(cfg, full=True, now=now, on_result=keep, on_page=on_page,
-                               adapter=adapter)
+            try:
+                report = sync_once(cfg, full=True, as_of=now, adapter=adapter,
+                                   hooks=RunHooks(on_result=keep, on_page=on_page))
+                floor = adapter.fewest_calls()
+            finally:
+                adapter.close()
 
-        floor = org.floor(adapter)
         made = sum(adapter.api_usage().calls.values())
         console.print(f"[bold]Full sync of the {org.crm} sandbox[/]: {stats_line(report.stats, report.duration_s)}")
         console.print(f"API calls: {made} used, {floor} the fewest {org.crm}'s page and batch sizes allow "
@@ -162,15 +128,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
             table.add_row(f"{name or record.lead.id}\n{title}", result.label, result.grade,
                           str(result.fit), str(result.engagement), _top_reasons(result))
         console.print(table)
-        org.close(adapter)
         if top:
             org.show(console, top[0][1].lead.id)
 
 
-def _show_record(console: Console, sb, contact_id: str, names: dict[str, str]) -> None:
-    shown = ["firstname", "lastname", "email", "jobtitle", "company", "lifecyclestage",
-             *(names[f] for f in ("label", "grade", "fit", "engagement", "model", "scored_at", "reasons"))]
-    values = sb.contact(contact_id, shown)
-    lines = [f"[bold]{name}[/]: {values.get(name) or ''}" for name in shown if name != names["reasons"]]
-    lines.append(f"[bold]{names['reasons']}[/]:\n  " + (values.get(names["reasons"]) or "").replace("\n", "\n  "))
-    console.print(Panel("\n".join(lines), title=f"Contact {contact_id} in HubSpot, as a rep sees it"))

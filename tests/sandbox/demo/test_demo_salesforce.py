@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.sync.test_demo import run_demo
+from tests.sandbox.demo.test_demo_hubspot import run_demo
 
 
 def test_demo_syncs_the_seeded_salesforce_sandbox_and_shows_a_lead(tmp_path, monkeypatch):
