@@ -87,7 +87,7 @@ def test_each_portal_takes_its_own_token_over_the_shared_settings(monkeypatch, t
     assert portals["acme"].hubspot_token.get_secret_value() == "pat-na1-acme-token"
     assert portals["globex"].hubspot_token.get_secret_value() == "pat-eu1-globex-token"
     assert portals["globex"].model_path == Path("models/globex.toml")
-    assert portals["acme"].model_path == Path("config/scoring.toml")
+    assert portals["acme"].model_path is None  # the shared default: the model shipped with leadscore
     assert portals["acme"].hubspot_url == portals["globex"].hubspot_url == "http://127.0.0.1:9000"
 
 

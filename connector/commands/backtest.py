@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from connector.commands.invocation import settings
+from connector.commands.scoring import chosen_model
 from connector.errors import UserError
 
 console = Console(soft_wrap=True)
@@ -43,7 +45,6 @@ def _history(leads: Path, outcome: Optional[str], mapping: Optional[Path]):
 
 def _crm_history(scoring_model, stages: list[str]):
     from connector.backtest.crm import history_from_crm
-    from connector.cli import settings
     from connector.crm.errors import CrmError
     from connector.sync.service import make_adapter
 
@@ -80,7 +81,7 @@ def _print_headline(summary: dict) -> None:
 
 
 def backtest(
-    model: Optional[Path] = typer.Option(None, "--model", help="Scoring model file (default: LEADSCORE_MODEL_PATH)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Scoring model file (default: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
     leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL."),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact."),
@@ -92,10 +93,8 @@ def backtest(
 ) -> None:
     """Score leads whose outcome is known and show whether high scores convert."""
     from connector.backtest.runner import run_backtest
-    from connector.cli import settings
-    from connector.scoring import load_model
 
-    scoring_model = load_model(model or settings().model_path)
+    scoring_model = chosen_model(model, "--model")
     if from_crm == (leads is not None):
         raise UserError("backtest needs exactly one source; fix: pass --leads FILE (an export) or --from-crm (the CRM itself).")
     if from_crm:

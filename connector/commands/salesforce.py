@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from connector.commands.invocation import settings
 from connector.errors import UserError
 
 console = Console()
@@ -21,7 +22,6 @@ def setup_salesforce(
     create: bool = typer.Option(False, "--create", help="Create leadscore's missing custom fields (Tooling API)."),
 ) -> None:
     """Check through describe that leadscore's fields exist and the integration user may edit them."""
-    from connector.cli import settings
     from connector.crm.salesforce import connect
     from connector.crm.salesforce.schema import FieldCheck
 
@@ -49,7 +49,6 @@ def serve_salesforce(
     faults: Optional[str] = typer.Option(None, "--faults", help="Fault profile: none or flaky."),
 ) -> None:
     """Serve a seeded Salesforce org over HTTPS until interrupted; prints the settings to reach it."""
-    from connector.cli import settings
     from connector.sandbox.salesforce import SalesforceSandbox
 
     folder = data_dir or settings().data_dir / "salesforce-sandbox"

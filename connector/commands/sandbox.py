@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from connector.commands.invocation import settings
 from connector.errors import UserError
 from connector.settings import Settings
 
@@ -23,12 +24,6 @@ console = Console()
 
 def register(app: typer.Typer) -> None:
     app.add_typer(sandbox_app, name="sandbox")
-
-
-def _settings(**overrides: object) -> Settings:
-    from connector.cli import settings
-
-    return settings(**overrides)
 
 
 def _data_dir(s: Settings) -> Path:
@@ -68,7 +63,7 @@ def _existing_store(data_dir: Optional[Path]):
     from connector.sandbox.hubspot.sandbox import DB_NAME
     from connector.sandbox.hubspot.store import Store
 
-    directory = _data_dir(_settings(sandbox_data_dir=data_dir))
+    directory = _data_dir(settings(sandbox_data_dir=data_dir))
     if not (directory / DB_NAME).exists():
         raise UserError(f"no sandbox portal in {directory}; fix: run `leadscore sandbox seed` "
                         "(or `leadscore sandbox serve`) first.")
@@ -92,7 +87,7 @@ def serve(
     from connector.sandbox.hubspot.sandbox import new_token, open_store
     from connector.sandbox.hubspot.server import SandboxHTTPServer
 
-    s = _settings(sandbox_port=port, sandbox_seed=seed, sandbox_contacts=contacts, sandbox_faults=faults,
+    s = settings(sandbox_port=port, sandbox_seed=seed, sandbox_contacts=contacts, sandbox_faults=faults,
                   sandbox_data_dir=data_dir)
     profile = FaultProfile.parse(s.sandbox_faults)
     directory = _data_dir(s)
@@ -136,7 +131,7 @@ def seed_command(
     anchor: Optional[str] = typer.Option(None, "--anchor", help="End of the generated history (YYYY-MM-DD)."),
 ) -> None:
     """Make a fresh portal from a seed (replacing the one in the data dir)."""
-    s = _settings(sandbox_seed=seed, sandbox_contacts=contacts, sandbox_data_dir=data_dir)
+    s = settings(sandbox_seed=seed, sandbox_contacts=contacts, sandbox_data_dir=data_dir)
     _seed_with_progress(_data_dir(s), s.sandbox_seed, s.sandbox_contacts, _anchor(anchor)).close()
 
 

@@ -61,15 +61,6 @@ def _top_reasons(result, n: int = 5) -> str:
     return "\n".join(line for _, line in ranked[:n])
 
 
-def _model_file(path: Path) -> Path:
-    """The configured model, or the one shipped beside the package when the demo runs from
-    another directory (the default path is relative to the project)."""
-    if path.is_absolute() or path.exists():
-        return path
-    shipped = Path(__file__).resolve().parents[2] / path
-    return shipped if shipped.exists() else path
-
-
 @dataclass(frozen=True)
 class DemoOrg:
     """One CRM's sandbox as the demo uses it: settings pointed at it, the floor of API calls for
@@ -113,8 +104,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
         open_org = hubspot_org
     else:
         raise UserError(f"--crm {crm}: no sandbox for that CRM; fix: use hubspot or salesforce.")
-    settings = settings.model_copy(update={"model_path": _model_file(settings.model_path)})
-    model = load_model(settings.model_path)
+    model = load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
     rank = {name: i for i, name in enumerate(model.label_names)}
     hottest: list[tuple] = []
     console.print(f"starting the {crm} sandbox with {contacts} seeded people (seed {seed}) ...")
@@ -141,7 +131,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
                                 f"{s.written} written, {sum(adapter.api_usage().calls.values())} API calls")
 
             report = sync_once(cfg, full=True, now=now, on_result=keep, on_page=on_page,
-                               adapter=adapter)
+                               adapter=adapter, model=model)
 
         floor = org.floor(adapter)
         made = sum(adapter.api_usage().calls.values())

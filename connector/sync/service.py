@@ -90,14 +90,16 @@ def sync_once(
     on_page: Callable[[SyncReport], None] | None = None,
     cancel: threading.Event | None = None,
     adapter: CrmAdapter | None = None,
+    model: ScoringModel | None = None,
 ) -> SyncReport:
-    """One pass against the CRM in `settings`; raises CrmError/UserError when it cannot finish."""
+    """One pass against the CRM in `settings`; raises CrmError/UserError when it cannot finish.
+    `model`: the one the caller loaded (and built `adapter` with), else LEADSCORE_MODEL_PATH's."""
     from connector.scoring import load_model, score_lead
 
     now = now or settings.as_of or datetime.now(UTC)
     if now.tzinfo is None:
         raise UserError("LEADSCORE_AS_OF needs a time zone, e.g. 2026-03-01T00:00:00Z.")
-    model = load_model(settings.model_path)
+    model = model or load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
     store = open_store(settings)
     try:
         if not full and full_rescore_due(store, settings, now):

@@ -28,9 +28,10 @@ def sync_portal(name: str, settings: Settings, full: bool, stop: threading.Event
     """One sync pass of the portal; raises what `sync_once` raises (the worker explains it)."""
     from connector.scoring import load_model
 
-    adapter = make_adapter(settings, load_model(settings.model_path))
+    model = load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    adapter = make_adapter(settings, model)
     try:
-        report = sync_once(settings, full=full, cancel=stop, adapter=adapter)
+        report = sync_once(settings, full=full, cancel=stop, adapter=adapter, model=model)
     finally:
         _record_usage(settings, adapter)
     store = open_store(settings)
