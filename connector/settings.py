@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from pydantic_settings import SettingsError as SourceError
 
@@ -250,7 +251,9 @@ class Settings(BaseSettings):
             return value
         value = value.strip()
         if any(ch.isspace() for ch in value):
-            raise ValueError("a secret cannot contain a space or line break (the value is not shown)")
+            raise PydanticCustomError(
+                "secret_whitespace", "a secret cannot contain a space or line break (the value is not shown)"
+            )
         return value
 
     # Where the worker keeps its state.
@@ -388,6 +391,7 @@ _FIXES = {
     "float_parsing": "use a number",
     "bool_parsing": "use true or false",
     "url_parsing": "use a full URL such as https://host",
+    "secret_whitespace": "paste the value again on one line, with nothing around or inside it",
 }
 
 
