@@ -11,9 +11,11 @@ from __future__ import annotations
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
+from typer import _click as click
+from typer.core import TyperGroup
 
 from connector.commands import backtest, invocation, salesforce, sandbox, scoring, sync, worker
 from connector.errors import UserError
@@ -21,8 +23,36 @@ from connector.settings import SettingsError
 
 COMMANDS = (scoring, sandbox, sync, backtest, salesforce, worker)
 
+class _Group(TyperGroup):
+    """The app's command group. A flag takes no value, so its help shows no type: typer 0.29
+    labels every option with its type, a flag (and `--help`) as `<bool>`; this clears that label
+    on every flag of every command below the app, once, when the group is built."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _untype_flags(self)
+
+
+def _untype_flags(command: click.Command) -> None:
+    for param in command.params:
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+    made = command.get_help_option
+
+    def help_option(ctx: click.Context) -> click.Option | None:
+        option = made(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    command.get_help_option = help_option  # type: ignore[method-assign]
+    for sub in getattr(command, "commands", {}).values():
+        _untype_flags(sub)
+
+
 app = typer.Typer(
     name="leadscore",
+    cls=_Group,
     help="Score CRM leads from a version-controlled model and write the scores back.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,

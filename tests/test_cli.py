@@ -41,3 +41,58 @@ def test_an_unknown_option_is_a_usage_error_without_a_traceback():
     assert done.returncode == 2
     assert "No such option" in done.stderr and "--no-such-option" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def _commands():
+    """(words, click command) for every command of the app, groups included."""
+    from typer.main import get_command
+
+    cli._register()
+    found, pending = [], [([], get_command(cli.app))]
+    while pending:
+        words, command = pending.pop()
+        found.append((words, command))
+        pending.extend((words + [name], sub) for name, sub in getattr(command, "commands", {}).items())
+    return found
+
+
+def test_version_prints_the_installed_version_and_exits_zero():
+    from importlib.metadata import version
+
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(cli.app, ["--version"])
+    assert result.exit_code == 0
+    assert result.output.strip() == f"leadscore {version('leadscore')}"
+
+
+def test_dash_h_is_help_for_the_app_and_for_a_command():
+    from typer.testing import CliRunner
+
+    cli._register()
+    assert "Usage: leadscore [OPTIONS] COMMAND" in CliRunner().invoke(cli.app, ["-h"]).output
+    assert "Usage: leadscore sync [OPTIONS]" in CliRunner().invoke(cli.app, ["sync", "-h"]).output
+
+
+def test_no_help_shows_a_type_for_a_flag():
+    from typer.testing import CliRunner
+
+    for words, _command in _commands():
+        output = CliRunner().invoke(cli.app, [*words, "--help"], env={"COLUMNS": "200"}).output
+        assert "Usage:" in output and "<bool>" not in output, words
+
+
+def test_every_option_says_what_leaving_it_out_means():
+    unsaid = [(words, param.opts) for words, command in _commands() for param in command.params
+              if not getattr(param, "is_flag", False) and not param.required and param.default is None
+              and not isinstance(param.show_default, str) and "default" not in (param.help or "")]
+    assert unsaid == []
+
+
+def test_sandbox_serve_help_shows_the_settings_defaults():
+    from typer.testing import CliRunner
+
+    cli._register()
+    output = CliRunner().invoke(cli.app, ["sandbox", "serve", "--help"], env={"COLUMNS": "200"}).output
+    assert "[default: (LEADSCORE_SANDBOX_PORT, else 8765)]" in output
+    assert "[default: (LEADSCORE_SANDBOX_CONTACTS, else 5000)]" in output

@@ -22,7 +22,7 @@ console = Console()
 def sync_command(
     full: bool = typer.Option(False, "--full", help="Rescore every contact, not only the changed ones."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Read and score, write nothing; show what would change."),
-    out: Optional[Path] = typer.Option(None, "--out", help="With --dry-run: save every change to FILE.csv or FILE.json."),
+    out: Optional[Path] = typer.Option(None, "--out", help="With --dry-run: save every change to FILE.csv or FILE.json.", show_default="not saved"),
     once: bool = typer.Option(False, "--once", help="One pass, then exit (what `sync` always does; for schedulers)."),
     portal: Optional[str] = typer.Option(None, "--portal", help="Sync only this portal of LEADSCORE_PORTALS (default: every one)."),
 ) -> None:
