@@ -96,3 +96,26 @@ def test_sandbox_serve_help_shows_the_settings_defaults():
     output = CliRunner().invoke(cli.app, ["sandbox", "serve", "--help"], env={"COLUMNS": "200"}).output
     assert "[default: (LEADSCORE_SANDBOX_PORT, else 8765)]" in output
     assert "[default: (LEADSCORE_SANDBOX_CONTACTS, else 5000)]" in output
+
+
+def test_every_command_warns_about_a_misspelt_variable_from_the_env_file(tmp_path, monkeypatch, capsys):
+    env = tmp_path / "worker.env"
+    env.write_text("LEADSCORE_HUBSPOT_RATE_LIMT_PER_10S=100\n")
+    monkeypatch.setenv("LEADSCORE_LOG_FORMAT", "text")
+    monkeypatch.setattr(sys, "argv", ["leadscore", "--env-file", str(env), "validate"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+        raise SystemExit(0)
+    assert exit_info.value.code == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert "LEADSCORE_HUBSPOT_RATE_LIMT_PER_10S is not a setting; did you mean LEADSCORE_HUBSPOT_RATE_LIMIT_PER_10S?" in err
+
+
+def test_sync_of_a_portal_not_listed_names_the_listed_ones(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    monkeypatch.chdir(tmp_path)
+    cli._register()
+    result = CliRunner().invoke(cli.app, ["sync", "--portal", "initech"], env={"LEADSCORE_PORTALS": "acme,globex"})
+    assert result.exit_code != 0
+    assert "--portal initech: no such portal (these are: acme, globex)" in str(result.exception)
