@@ -17,15 +17,15 @@ PACKAGE = "connector"
 ROOT = Path(__file__).resolve().parents[1] / PACKAGE
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT.parent).with_suffix("").parts)
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
 
 
 def modules(root: Path = ROOT) -> dict[str, Path]:
-    return {module_name(path): path for path in sorted(root.rglob("*.py"))}
+    return {module_name(path, root): path for path in sorted(root.rglob("*.py"))}
 
 
 def _absolute(node: ast.ImportFrom, current: str, is_package: bool) -> str:

@@ -42,7 +42,6 @@ class _Invocation:
     settings: Settings | None = None
     error: SettingsError | None = None
     json: bool = False
-    started: bool = False
 
 
 _current = _Invocation()
@@ -52,7 +51,7 @@ def start(env_file: Path | None) -> None:
     """Load the settings, set up logging from them and warn about misspelt variables."""
     global _current
     variables = environment_variables(env_file)
-    current = _Invocation(env_file=env_file, started=True)
+    current = _Invocation(env_file=env_file)
     try:
         current.settings = load_settings(env_file)
     except SettingsError as exc:

@@ -73,13 +73,9 @@ def load_model(path: str | Path | None = None, *, named_by: str | None = None) -
 def _missing(path: Path, named_by: str | None) -> str:
     setting = bool(named_by) and named_by.startswith("LEADSCORE_")
     given = f"{named_by}{'=' if setting else ' '}{path}" if named_by else str(path)
-    looked = f"looked for {path.absolute()}"
-    if not path.is_absolute():
-        looked += " (a relative path is read from the current directory)"
-    fix = "give the model file's absolute path, or its path from the directory leadscore runs in"
-    if setting:
-        fix += f", or leave {named_by} unset for the default model shipped with leadscore"
-    return f"{given}: no such file: {looked}; fix: {fix}."
+    unset = f", or leave {named_by} unset for the default model shipped with leadscore" if setting else ""
+    return (f"{given}: no such file; fix: pass the path of a scoring model, absolute or relative to "
+            f"the current directory (this looked for {path.absolute()}){unset}.")
 
 
 def parse_model(text: str, source: str) -> ScoringModel:
