@@ -1,3 +1,4 @@
+import json
 import sys
 
 import pytest
@@ -119,3 +120,19 @@ def test_sync_of_a_portal_not_listed_names_the_listed_ones(monkeypatch, tmp_path
     result = CliRunner().invoke(cli.app, ["sync", "--portal", "initech"], env={"LEADSCORE_PORTALS": "acme,globex"})
     assert result.exit_code != 0
     assert "--portal initech: no such portal (these are: acme, globex)" in str(result.exception)
+
+
+def test_an_unexpected_error_is_logged_with_its_traceback_redacted(monkeypatch, capsys):
+    token = "Zx81-Qw7f#kLm2@90a~Tq"
+    monkeypatch.setenv("LEADSCORE_HUBSPOT_TOKEN", token)
+    monkeypatch.setenv("LEADSCORE_LOG_FORMAT", "json")
+
+    def crash():
+        raise RuntimeError(f"request failed with header Bearer {token}")
+
+    assert run_main(monkeypatch, crash) == 1
+    err = capsys.readouterr().err
+    [line] = [json.loads(text) for text in err.splitlines()]
+    assert line["level"] == "CRITICAL" and "RuntimeError" in line["exception"]
+    assert "Traceback (most recent call last)" in line["exception"]
+    assert token not in err and "kLm2" not in err
