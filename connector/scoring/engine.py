@@ -27,7 +27,7 @@ from connector.scoring.events import EVENT_TYPES, SCHEDULED_EVENTS
 from connector.scoring.points import UNIT, to_points, to_units
 from connector.scoring.reasons import engagement_text, fit_body, make_reason
 from connector.scoring.types import Event, Lead, Reason, ScoreResult
-from connector.scoring.values import as_number, as_text, email_domain, is_unusable, shown
+from connector.scoring.values import as_interval, as_text, email_domain, is_unusable, shown
 
 CACHE_LIMIT = 4096  # entries per cache; a full cache is emptied, so memory stays flat
 CACHED_CHARS = 512  # longer values are scored without being remembered
@@ -202,7 +202,7 @@ def _evaluate_fit(plan: FitPlan, raw: object, model: ScoringModel) -> tuple[tupl
             if text is None:
                 continue
             if number is _UNSET:
-                number = as_number(text)
+                number = as_interval(text)
                 if number is None:
                     warning = (f"{plan.property}: {shown(text)!r} is not a number, so rules comparing it "
                                "as a number did not apply")
@@ -331,7 +331,7 @@ def _matches(where: tuple[Condition, ...], attributes: Mapping[str, object]) -> 
             if text is None or not condition.test(text.lower()):
                 return False
         elif kind == "number":
-            number = as_number(text) if text is not None else None
+            number = as_interval(text) if text is not None else None
             if number is None or not condition.test(number):
                 return False
         elif not condition.test(text is not None):
