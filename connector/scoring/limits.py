@@ -2,8 +2,8 @@
 
 They are far beyond any sensible model, and they are what makes scoring safe: with them no sum,
 product or decay the engine computes can overflow, lose its meaning or become NaN or infinity
-(points × events stay below 2**53 fixed-point units; a half-life is long enough that its
-inverse is finite).
+(points × events stay below 10**18 fixed-point units, far inside a float's range; a half-life is
+long enough that its inverse is finite).
 """
 
 from __future__ import annotations

@@ -1,7 +1,4 @@
-import dataclasses
 from datetime import timedelta
-
-import pytest
 
 from connector.scoring import Event, Lead, load_model, score_lead
 
@@ -323,15 +320,3 @@ def test_memo_caches_stay_bounded_and_never_change_results(now):
     assert len(model.reason_cache) <= CACHE_LIMIT
     probe = Lead("p", {"jobtitle": "VP Sales 7", "email": "a@d7.com"}, (Event("page_view", now, {"url": "/pricing?7"}),))
     assert score_lead(probe, model, now) == score_lead(probe, fresh, now)
-
-
-def test_results_are_built_exactly_as_the_dataclass_builds_them(now):
-    from connector.scoring.engine import _result
-    from connector.scoring.types import Reason, ScoreResult
-
-    values = ("7", 55, 41, "warm", "B3", "lead", (Reason("r", "fit", 5, "+5 r"),), ("w",), "m", "1.0")
-    built = _result(*values)
-    assert built == ScoreResult(*values)
-    assert type(built) is ScoreResult and hash(built) == hash(ScoreResult(*values))
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        built.fit = 99  # type: ignore[misc]
