@@ -320,3 +320,43 @@ def test_memo_caches_stay_bounded_and_never_change_results(now):
     assert len(model.reason_cache) <= CACHE_LIMIT
     probe = Lead("p", {"jobtitle": "VP Sales 7", "email": "a@d7.com"}, (Event("page_view", now, {"url": "/pricing?7"}),))
     assert score_lead(probe, model, now) == score_lead(probe, fresh, now)
+
+
+def test_data_warnings_carry_their_kind_for_counting():
+    model = make_model('[[fit]]\nid = "size"\nproperty = "numemployees"\nop = "gte"\nvalue = 50\npoints = 10\n'
+                       '[[engagement]]\nid = "met"\nevent = "meeting_held"\npoints = 20\n')
+    lead = Lead("1", {"numemployees": "lots"}, (Event("meeting_held", None), Event("tweet", now_minus(1))), "other")
+    result = score_lead(lead, model, NOW)
+    assert sorted(w.kind for w in result.warnings) == ["no_timestamp", "not_a_number", "unknown_event", "unknown_stage"]
+    assert "numemployees: 'lots' is not a number, so rules comparing it as a number did not apply" in result.warnings
+
+
+def now_minus(days: float):
+    return NOW - timedelta(days=days)
+
+
+def test_the_default_model_does_not_make_a_cold_lead_sales_qualified_on_one_meeting():
+    model = load_model(DEFAULT_MODEL)
+    student = Lead("1", {"jobtitle": "Student", "email": "kim@gmail.com"}, (Event("meeting_booked", now_minus(2)),), "lead")
+    result = score_lead(student, model, NOW)
+    assert result.label == "cold"
+    assert result.stage == "lead"
+
+
+def test_the_default_model_makes_a_fitting_lead_with_a_booked_meeting_sales_qualified():
+    model = load_model(DEFAULT_MODEL)
+    buyer = Lead("2", {"jobtitle": "VP Sales", "numemployees": "100-500", "email": "ann@acme.io", "country": "United States"},
+                 (Event("meeting_booked", now_minus(2)),), "lead")
+    result = score_lead(buyer, model, NOW)
+    assert result.label != "cold"
+    assert result.stage == "salesqualifiedlead"
+
+
+def test_the_default_model_scores_every_hubspot_size_range_as_intended():
+    model = load_model(DEFAULT_MODEL)
+    expected = {"1-5": "company_size_small", "5-25": "company_size_small", "25-50": "company_size_small",
+                "50-100": "company_size_mid", "100-500": "company_size_mid", "500-1000": "company_size_mid",
+                "1000+": "company_size_enterprise", "250": "company_size_mid", "12000": "company_size_enterprise"}
+    for size, rule in expected.items():
+        fired = [r.rule for r in score_lead(Lead("1", {"numemployees": size}), model, NOW).reasons]
+        assert fired == [rule], size
