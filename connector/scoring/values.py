@@ -24,7 +24,7 @@ _NUMBER = re.compile(
     re.VERBOSE | re.IGNORECASE,
 )
 # HubSpot's default `numemployees` is a dropdown of ranges ("25-50", "1000+"): see
-# docs/crm-api-facts.md, HubSpot default contact properties. Neighbouring ranges share their end
+# docs/crm-api-facts.md, HubSpot › Default contact properties. Neighbouring ranges share their end
 # ("25-50", "50-100"), so a range holds the whole numbers from its lower end up to, not
 # including, its upper end.
 _RANGE = re.compile(r"^\s*(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)\s*$", re.IGNORECASE)
@@ -59,7 +59,8 @@ def is_unusable(raw: object) -> bool:
 def as_number(text: str) -> float | None:
     """A number read from text as CRMs and people write it, or None.
 
-    Accepts "1200", "1,200", "1200.5", "$2.5M", "10k", "1000+" and ranges ("50-100" → 50).
+    Accepts "1200", "1,200", "1200.5", "$2.5M", "10k", "1000+" and ranges ("50-100" → 50, its
+    lower end: what the backtest's candidate rules read; numeric rules compare as_interval).
     Rejects anything else and non-finite values, so a huge or garbled value never matches a
     numeric rule by accident.
     """
