@@ -130,6 +130,10 @@ class _Parser(VerdictChecks):
         for name, spec in table.items():
             path = f"groups.{name}"
             line = self.header_line(path)
+            if not name.isprintable():
+                self.problem(f"groups.{name!r}", "the group's name contains an invisible or control character",
+                             "name the group with visible characters only (reasons quote it)", line)
+                continue
             if not isinstance(spec, dict):
                 self.problem(path, f"expected a table, got {type_name(spec)}", f"write [{path}] with max = N", line)
                 continue

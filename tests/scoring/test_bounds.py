@@ -150,3 +150,8 @@ def test_scoring_never_raises_and_gives_whole_scores_within_bounds(model, size, 
         assert type(score) is int
         assert bounds.min <= score <= bounds.max
     assert all(type(reason.points) is int for reason in result.reasons)
+
+
+def test_an_invisible_character_in_a_group_name_is_refused():
+    message = problems_of(BASE + '[groups."ti\\u200btle"]\nmax = 30\n')
+    assert "groups.'ti\\u200btle': the group's name contains an invisible or control character" in message
