@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connector.scoring import Event, Lead, ModelError, parse_model, score_lead
+from connector.scoring.types import WARNING_KINDS
 
 from .conftest import BASE, NOW, make_model
 
@@ -150,6 +151,7 @@ def test_scoring_never_raises_and_gives_whole_scores_within_bounds(model, size, 
         assert type(score) is int
         assert bounds.min <= score <= bounds.max
     assert all(type(reason.points) is int for reason in result.reasons)
+    assert all(warning.kind in WARNING_KINDS for warning in result.warnings)
 
 
 def test_an_invisible_character_in_a_group_name_is_refused():
