@@ -8,6 +8,7 @@ To add one: write `def _vN(op: Operations) -> None` and append it to STEPS.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -81,7 +82,43 @@ def _v3(op: Operations) -> None:
     )
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3]
+# The tables whose rows v4 re-keys from "portal" to "crm:portal".
+_KEYED_TABLES = ("checkpoints", "failed_records", "own_writes", "runs")
+_SALESFORCE_CHECKPOINT_KEYS = {"since", "phase", "after", "mode", "start"}
+
+
+def checkpoint_crm(value: str | None) -> str:
+    """Which CRM wrote a checkpoint, from its shape: HubSpot's always has a "pass" key,
+    Salesforce's only its own keys (connector/crm/salesforce/reader.py, Checkpoint). A portal
+    with no checkpoint, or one of neither shape, is HubSpot's: Salesforce came later, and a
+    store from before it held only HubSpot portals."""
+    try:
+        data = json.loads(value) if value else None
+    except ValueError:
+        return "hubspot"
+    if isinstance(data, dict) and data and "pass" not in data and set(data) <= _SALESFORCE_CHECKPOINT_KEYS:
+        return "salesforce"
+    return "hubspot"
+
+
+def _v4(op: Operations) -> None:
+    """State keyed by CRM and portal: every `portal` value becomes "crm:portal", so that two
+    CRMs synced from one data directory (both with the portal name "default") never share a
+    checkpoint. Existing rows go to the CRM their portal's checkpoint was written by (see
+    `checkpoint_crm`). Runs gain `seen_at`, when their process was last seen working."""
+    conn = op.get_bind()
+    cps = sa.table("checkpoints", sa.column("portal", sa.String), sa.column("value", sa.Text))
+    crm_of = {row.portal: checkpoint_crm(row.value) for row in conn.execute(sa.select(cps))}
+    for name in _KEYED_TABLES:
+        table = sa.table(name, sa.column("portal", sa.String))
+        portals = conn.execute(sa.select(table.c.portal).distinct()).scalars().all()
+        for portal in portals:
+            conn.execute(table.update().where(table.c.portal == portal)
+                         .values(portal=f"{crm_of.get(portal, 'hubspot')}:{portal}"))
+    op.add_column("runs", sa.Column("seen_at", UTCDateTime, nullable=True))
+
+
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4]
 LATEST = len(STEPS)
 
 

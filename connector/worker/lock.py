@@ -77,9 +77,19 @@ class WorkerLock:
                 )
             log.info("waiting for the worker lock held by %s", holder.owner)
             time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+        self._interrupt_dead_runs()
         self._beat = threading.Thread(target=self._heartbeat, name="worker-lock", daemon=True)
         self._beat.start()
         return self
+
+    def _interrupt_dead_runs(self) -> None:
+        """Holding the lock, no other process syncs on this store: a run still "running" was
+        left so by a process that died. Dry runs take no lock: only those unseen for the stale
+        time are taken for dead."""
+        marked = self.store.interrupt_runs(None, idle_for=self.stale)
+        if marked:
+            log.warning("%d runs left running by a process that stopped (killed or crashed) are "
+                        "marked interrupted; this one resumes from the checkpoint", marked)
 
     def _heartbeat(self) -> None:
         every = self.stale.total_seconds() / 3

@@ -6,6 +6,7 @@ from alembic.runtime.migration import MigrationContext
 
 from connector.state import StateStore, default_url
 from connector.state import migrations, schema
+from connector.worker.lock import WorkerLock
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 STALE = timedelta(seconds=120)
@@ -51,6 +52,17 @@ def test_a_state_file_at_schema_version_1_is_migrated_keeping_its_data(tmp_path)
 
     s = StateStore.open(url)
     with s.engine.connect() as conn:
-        assert migrations.current_version(conn) == migrations.LATEST == 3
+        assert migrations.current_version(conn) == migrations.LATEST
     assert s.checkpoint("acme") == "42"
     assert s.acquire_lock("worker", "a", T0, STALE) is None
+
+
+def test_taking_the_lock_marks_the_runs_a_killed_worker_left_running(tmp_path):
+    s = store(tmp_path)
+    run = s.start_run("acme", "incremental", T0)
+    lock = WorkerLock(s, wait_seconds=0, stale_seconds=60, owner="host-b pid 2").acquire()
+    try:
+        [record] = s.runs("acme")
+        assert (record.id, record.outcome) == (run, "interrupted")
+    finally:
+        lock.release()
