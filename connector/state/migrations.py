@@ -129,8 +129,19 @@ def current_version(conn: Connection) -> int:
     return conn.execute(sa.select(schema.schema_version.c.version)).scalar() or 0
 
 
+# The PostgreSQL advisory lock taken around a migration (any number unique to leadscore).
+MIGRATION_LOCK = 0x1EAD5C0E
+
+
 def upgrade(conn: Connection) -> int:
-    """Apply every step the database has not had yet, in one transaction; return the version."""
+    """Apply every step the database has not had yet, in one transaction; return the version.
+
+    On PostgreSQL, replicas started together on a fresh database would each create
+    `schema_version` and the tables (the losers dying on a UniqueViolation): a transaction-level
+    advisory lock lets one migrate while the others wait, then find the schema current. SQLite
+    serialises writers by itself, and several workers on one SQLite file are refused anyway."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     version = current_version(conn)
     if version > LATEST:
         raise RuntimeError(

@@ -17,8 +17,8 @@ HUBSPOT_CP = ('{"pass": {"after": 120, "full": true, "hi": 1772443800000, "lo": 
 SALESFORCE_CP = '{"after": "00Q5e0000000120EAA", "mode": "full", "phase": "Lead", "since": "2026-03-01T00:00:00.000+0000"}'
 
 
-def test_two_crms_with_the_same_portal_name_keep_their_own_state(tmp_path):
-    url = default_url(tmp_path)
+def test_two_crms_with_the_same_portal_name_keep_their_own_state(state_url):
+    url = state_url
     hubspot, salesforce = StateStore.open(url, crm="hubspot"), StateStore.open(url, crm="salesforce")
     hubspot.save_checkpoint("default", HUBSPOT_CP, T0)
     hubspot.record_outcomes("default", [RecordOutcome("51", ok=False, reason="bad")], T0)
