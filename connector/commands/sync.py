@@ -74,7 +74,7 @@ def _worker_lock(cfg, dry_run: bool) -> Iterator[None]:
     store = open_store(cfg)
     try:
         with WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
-                        stale_seconds=cfg.lock_stale_seconds):
+                        stale_seconds=cfg.lock_stale_seconds, portals={cfg.portal: cfg}):
             yield
     finally:
         store.close()

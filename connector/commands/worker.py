@@ -34,9 +34,10 @@ def run_command(
     store = open_store(cfg)
     try:
         with WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
-                        stale_seconds=cfg.lock_stale_seconds):
+                        stale_seconds=cfg.lock_stale_seconds, portals=portals,
+                        replica=True) as lock:
             tracker = RunTracker(cfg.readiness_max_age_seconds)
-            runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals))
+            runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals), owns=lock.owns)
             restore_last_success(tracker, portals)
             if once:
                 shutdown = Shutdown(runs.stop).install()

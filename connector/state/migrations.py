@@ -118,7 +118,19 @@ def _v4(op: Operations) -> None:
     op.add_column("runs", sa.Column("seen_at", UTCDateTime, nullable=True))
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4]
+def _v5(op: Operations) -> None:
+    """Portal leases: worker replicas on one PostgreSQL store share the portals, each portal
+    synced by the one replica holding its row (`owner`, renewed by `heartbeat_at`)."""
+    op.create_table(
+        "leases",
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("owner", sa.String(200), nullable=True),
+        sa.Column("acquired_at", UTCDateTime, nullable=True),
+        sa.Column("heartbeat_at", UTCDateTime, nullable=True),
+    )
+
+
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5]
 LATEST = len(STEPS)
 
 

@@ -98,3 +98,12 @@ locks = Table(
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
 )
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("portal", String(100), primary_key=True),  # "crm:portal"
+    Column("owner", String(200), nullable=True),  # None: free
+    Column("acquired_at", UTCDateTime, nullable=True),
+    Column("heartbeat_at", UTCDateTime, nullable=True),
+)

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from connector.state import migrations
-from connector.state.schema import checkpoints, failed_records, locks, own_writes, runs
+from connector.state.schema import checkpoints, failed_records, leases, locks, own_writes, runs
 
 STATE_FILE = "leadscore.sqlite"
 DEFAULT_CRM = "hubspot"  # LEADSCORE_CRM's default, and the CRM of rows from before v4
@@ -249,6 +249,56 @@ class StateStore:
     def release_lock(self, name: str, owner: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(locks.delete().where((locks.c.name == name) & (locks.c.owner == owner)))
+
+    def live_owners(self, prefix: str, now: datetime, stale_after: timedelta) -> list[str]:
+        """The owners of locks named `prefix`... whose heartbeat is fresh (live replicas)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(locks.c.owner).where(
+                locks.c.name.startswith(prefix, autoescape=True)
+                & (locks.c.heartbeat_at >= now - stale_after)))
+            return sorted(r.owner for r in rows)
+
+    # Portal leases ---------------------------------------------------------------------
+    def take_lease(self, portal: str, owner: str, now: datetime, stale_after: timedelta
+                   ) -> LockHolder | None:
+        """Take (or renew) the lease of `portal` for `owner`: free, already ours, or its holder's
+        heartbeat older than `stale_after`. None when taken, else the holder. On PostgreSQL the
+        row is locked with FOR UPDATE SKIP LOCKED, so replicas racing for it never wait on each
+        other: the loser sees the winner as the holder."""
+        key = self.key(portal)
+        self._lease_row(key)
+        takeable = (leases.c.owner.is_(None) | (leases.c.owner == owner)
+                    | (leases.c.heartbeat_at <= now - stale_after))
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(leases).where((leases.c.portal == key) & takeable)
+                               .with_for_update(skip_locked=True)).first()
+            if row is not None:
+                acquired = row.acquired_at if row.owner == owner else now
+                done = conn.execute(leases.update().where((leases.c.portal == key) & takeable)
+                                    .values(owner=owner, acquired_at=acquired, heartbeat_at=now))
+                if done.rowcount == 1:
+                    return None
+        with self.engine.connect() as conn:
+            held = conn.execute(sa.select(leases).where(leases.c.portal == key)).first()
+        if held is None or held.owner is None:  # released between the two reads: try later
+            return LockHolder("nobody (just released)", now, now)
+        return LockHolder(held.owner, held.acquired_at, held.heartbeat_at)
+
+    def _lease_row(self, key: str) -> None:
+        with self.engine.connect() as conn:
+            if conn.execute(sa.select(leases.c.portal).where(leases.c.portal == key)).first():
+                return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(leases.insert().values(portal=key))
+        except sa.exc.IntegrityError:  # another replica inserted it first
+            pass
+
+    def release_lease(self, portal: str, owner: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(leases.update()
+                         .where((leases.c.portal == self.key(portal)) & (leases.c.owner == owner))
+                         .values(owner=None, acquired_at=None, heartbeat_at=None))
 
     # Run history -------------------------------------------------------------------------
     def start_run(self, portal: str, mode: str, started_at: datetime) -> int:

@@ -11,6 +11,7 @@ import itertools
 import logging
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,9 @@ _numbers = itertools.count(1)
 def postgres_server():
     """The server, its data directory outside pytest's temporary tree: that tree is private to
     its owner (0700, rechecked by pytest), and a root run's server runs as another user."""
-    import pgserver
+    with warnings.catch_warnings():  # platformdirs: no XDG_RUNTIME_DIR in CI, /tmp is used
+        warnings.simplefilter("ignore")
+        import pgserver
 
     logging.getLogger("pgserver").setLevel(logging.WARNING)
     pgdata = Path(tempfile.mkdtemp(prefix="leadscore-pg-"))

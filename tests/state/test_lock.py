@@ -59,8 +59,8 @@ def test_a_state_file_at_schema_version_1_is_migrated_keeping_its_data(tmp_path)
     assert s.acquire_lock("worker", "a", T0, STALE) is None
 
 
-def test_taking_the_lock_marks_the_runs_a_killed_worker_left_running(store):
-    s = store
+def test_taking_the_lock_marks_the_runs_a_killed_worker_left_running(tmp_path):
+    s = StateStore.open(default_url(tmp_path))
     run = s.start_run("acme", "incremental", T0)
     lock = WorkerLock(s, wait_seconds=0, stale_seconds=60, owner="host-b pid 2").acquire()
     try:
