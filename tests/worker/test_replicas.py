@@ -108,6 +108,7 @@ def test_three_replicas_share_six_portals_survive_a_sigkill_and_write_no_lead_tw
     assert _lease_owners(engine) == {}  # SIGTERM handed every lease back
     store = StateStore.open(postgres_url)
     outcomes = [r.outcome for r in store.runs(killed_portal, 20)]
-    assert "interrupted" in outcomes and outcomes[0] == "ok"
+    assert "interrupted" in outcomes  # newest first: a later run of the portal succeeded
+    assert "ok" in outcomes[:outcomes.index("interrupted")]
     store.close()
     engine.dispose()
