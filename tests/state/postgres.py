@@ -2,7 +2,8 @@
 
 One server per test session, a fresh database per test. PostgreSQL refuses to run as root:
 run as root (CI), pgserver starts it as a system user of its own (`pgserver`, created with
-useradd on first use) and opens the directories on the data directory's path to it.
+useradd on first use) and opens the directories on the paths to its data directory and its
+binaries (in .venv) to that user (group and others may read and traverse them).
 """
 
 from __future__ import annotations
