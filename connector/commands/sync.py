@@ -84,7 +84,8 @@ def _worker_lock(cfg: Settings, dry_run: bool) -> Iterator[None]:
     from connector.worker.lock import WorkerLock
 
     with open_store(cfg) as store, WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
-                                              stale_seconds=cfg.lock_stale_seconds):
+                                              stale_seconds=cfg.lock_stale_seconds,
+                                              portals={cfg.portal: cfg}):
         yield
 
 

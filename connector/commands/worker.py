@@ -28,9 +28,10 @@ def run_command(
     cfg, portals = portals_of(None)
     with open_store(cfg) as store:
         with WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
-                        stale_seconds=cfg.lock_stale_seconds):
+                        stale_seconds=cfg.lock_stale_seconds, portals=portals,
+                        replica=True) as lock:
             tracker = RunTracker(cfg.readiness_max_age_seconds)
-            runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals))
+            runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals), owns=lock.owns)
             restore_last_success(tracker, portals)
             if once:
                 shutdown = Shutdown(runs.stop).install()

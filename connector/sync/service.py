@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings) -> StateStore:
-    return StateStore.open(settings.state_url or default_url(settings.data_dir))
+    return StateStore.open(settings.state_url or default_url(settings.data_dir), crm=settings.crm)
 
 
 def run_times(settings: Settings, as_of: datetime | None = None) -> RunTimes:
