@@ -67,7 +67,7 @@ def _default_cutoff(history, as_of: Optional[str]) -> tuple[datetime, bool]:
 
 
 def _print_headline(summary: dict) -> None:
-    from connector.backtest.report import headline_rows
+    from connector.backtest.report import headline_rows, rule_notes
 
     table = Table(title=f"Backtest of {summary['model']['name']} {summary['model']['version']}", show_header=False)
     table.add_column("figure", style="bold")
@@ -75,6 +75,9 @@ def _print_headline(summary: dict) -> None:
     for name, value in headline_rows(summary):
         table.add_row(escape(name), escape(value))
     console.print(table)
+    console.print(f"[bold]verdict:[/bold] {escape(summary['verdict'])}")
+    for note in rule_notes(summary):
+        console.print(f"rules: {escape(note)}")
     for warning in summary["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
