@@ -125,7 +125,8 @@ def fit(
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
     mapping: Path = typer.Option(..., "--mapping", help="Mapping file; its post-contact columns are left out of the fit."),
     out: Path = typer.Option(..., "--out", help="Where to write the learned model file."),
-    hot_target: float = typer.Option(0.8, "--hot-target", min=0.0, max=1.0, help="Conversion the hot band must reach (95% sure)."),
+    hot_target: Optional[float] = typer.Option(None, "--hot-target", min=0.0, max=1.0, help="Conversion the hot band must reach, 95% sure (default: 0.8)."),
+    hot_share: Optional[float] = typer.Option(None, "--hot-share", min=0.0, max=1.0, help="Or: size the hot band to sales capacity, at most this share of the leads."),
     warm_target: Optional[float] = typer.Option(None, "--warm-target", min=0.0, max=1.0, help="Conversion of warm leads (default: the overall rate)."),
     max_points: int = typer.Option(100, "--max-points", min=10, help="Points of the best possible lead (fit + engagement)."),
     folds: int = typer.Option(5, "--folds", min=0, help="Held-out folds for validation (0: skip it)."),
@@ -138,9 +139,12 @@ def fit(
 
     if folds == 1:
         raise UserError("--folds 1 cannot hold anything out; fix: use 0 (no validation) or 2 and more (5 is usual).")
+    if hot_target is not None and hot_share is not None:
+        raise UserError("--hot-target and --hot-share both size the hot band; fix: pass one of them.")
     history = _history(leads, outcome, mapping)
     cutoff, _ = _default_cutoff(history, as_of)
-    options = FitOptions(hot_target=hot_target, warm_target=warm_target, max_points=max_points, folds=max(folds, 2))
+    options = FitOptions(hot_target=0.8 if hot_target is None else hot_target, hot_share=hot_share, warm_target=warm_target,
+                         max_points=max_points, folds=max(folds, 2))
     learned = learn(history, cutoff, options, name or out.stem, validate=folds > 0)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(learned.text, encoding="utf-8")
