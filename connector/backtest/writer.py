@@ -112,7 +112,7 @@ def _number_rules(ids: _Ids, group: NumberGroup, points: Sequence[int], leads: n
         if step:
             sign = "<=" if op == "lte" else ">="
             note = f"{words} {sign} {show_number(edge)}: {_case_note(leads, wins, case)} in the bin {group.cases[case]}; {points[case]} points in all"
-            rules.append(_rule(ids, note, prop, op, step, f"{words} {{value}}", f"value = {show_number(edge)}"))
+            rules.append(_rule(ids, note, prop, op, step, f"{words} {sign} {show_number(edge)}: {{value}}", f"value = {show_number(edge)}"))
     return rules
 
 
