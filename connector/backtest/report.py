@@ -247,7 +247,8 @@ def _html(summary: dict, images: dict[str, bytes], title: str) -> str:
         + "<h2>Rules</h2><p>How often each rule fired, and the conversion rate of the leads it fired on against the rest "
         "(Wilson 95% intervals; the difference's interval by Newcombe's method). \"noise?\" means the difference's interval "
         "holds zero: the data cannot tell the rule matters. \"wrong way round\": a rule taking points away whose leads convert "
-        "better, or one giving points whose leads convert worse.</p>"
+        "better, or one giving points whose leads convert worse. It asks for a look, not a fix: the comparison is with all "
+        "the other leads, so a rule that adds a little to leads another rule favours much more can look wrong way round.</p>"
         + (f"<ul>{notes}</ul>" if notes else "")
         + rules
         + "</body></html>"
