@@ -1,5 +1,6 @@
 from datetime import datetime, timezone
 
+from rich.console import Console
 from typer.testing import CliRunner
 
 from connector.cli import _register, app
@@ -47,7 +48,8 @@ def test_status_is_readable_at_80_columns(tmp_path, monkeypatch):
                      outcome="interrupted", finished_at=T0, duration_s=4321.5)
     store.record_outcomes("acme", [RecordOutcome("4711", ok=False, reason="INVALID_OPTION bad label")], T0)
     store.close()
-    monkeypatch.setattr(sync_commands.console, "width", 80)  # made when first imported, at whatever width
+    # The command's console is made when first imported, at whatever width the terminal had then.
+    monkeypatch.setattr(sync_commands, "console", Console(width=80))
     result = invoke(tmp_path, monkeypatch, "status", columns=80)
     assert result.exit_code == 0, result.output
     assert "…" not in result.output
