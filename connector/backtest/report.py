@@ -56,9 +56,15 @@ def _gains(summary: dict, scored: Sequence[ScoredLead], facts: ModelFacts) -> Fi
     return fig
 
 
+def _errors(rates: Sequence[dict]) -> list[list[float]]:
+    """Error bar lengths (points of %) below and above each rate; never negative, though a Wilson
+    bound at a rate of 0 or 1 can miss it by a rounding error."""
+    return [[max(0.0, r["rate"] - r["low"]) * 100 for r in rates], [max(0.0, r["high"] - r["rate"]) * 100 for r in rates]]
+
+
 def _bars_with_interval(ax: Any, names: list[str], rates: list[dict], color: str) -> None:
     values = [r["rate"] * 100 for r in rates]
-    errors = [[(r["rate"] - r["low"]) * 100 for r in rates], [(r["high"] - r["rate"]) * 100 for r in rates]]
+    errors = _errors(rates)
     ax.bar(names, values, yerr=errors, color=color, capsize=4)
     for i, r in enumerate(rates):
         ax.annotate(f"{r['rate']:.0%}\nn={r['leads']}", (i, values[i]), ha="center", va="bottom", fontsize=8, xytext=(0, 6), textcoords="offset points")
@@ -120,7 +126,7 @@ def _rules(summary: dict, scored: Sequence[ScoredLead], facts: ModelFacts) -> Fi
     names = [r["rule"] + (" (wrong way round)" if r["wrong_way"] else "") for r in rules][::-1]
     for offset, key, color, label in ((-0.2, "with", CONVERTED, "fired"), (0.2, "without", OTHER, "did not fire")):
         values = [r[key]["rate"] * 100 for r in rules][::-1]
-        errors = [[(r[key]["rate"] - r[key]["low"]) * 100 for r in rules][::-1], [(r[key]["high"] - r[key]["rate"]) * 100 for r in rules][::-1]]
+        errors = _errors([r[key] for r in rules][::-1])
         ax.barh([i + offset for i in range(len(names))], values, height=0.4, xerr=errors, color=color, label=label, capsize=2)
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set(xlabel="conversion % (95% interval)", title="Conversion with and without each rule", xlim=(0, 100))

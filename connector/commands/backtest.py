@@ -155,7 +155,8 @@ def _print_fit(learned, out: Path) -> None:
     model = learned.model
     console.print(f"wrote {out}: {len(model.fit_rules)} fit rules, {len(model.engagement_rules)} engagement rules")
     for band in learned.fitted.labels:
-        console.print(f"  {band.name}: fit >= {band.min_fit} and engagement >= {band.min_engagement}, {band.leads:,} leads converting {band.conversion:.1%} (training data)")
+        minimums = " and ".join(f"{score} >= {low}" for score, low in (("fit", band.min_fit), ("engagement", band.min_engagement)) if low > 0)
+        console.print(f"  {band.name}: {minimums or 'every lead'}, {band.leads:,} leads converting {band.conversion:.1%} (training data)")
     for line in learned.validation.summary_lines() if learned.validation else []:
         console.print(f"  {escape(line)}")
     for warning in learned.warnings:

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from connector.backtest import metrics
 from connector.backtest.report import CHARTS, charted_rules, rule_notes, write_report
 from connector.backtest.summary import MissingInputs, ModelFacts, ScoredLead, summarize
 from connector.backtest.verdict import rating
@@ -146,3 +147,18 @@ def test_verdict_says_every_lead_got_one_label_and_what_the_history_lacks(scored
 def test_report_leads_with_the_verdict(scored, tmp_path):
     text = write_report(summarize(scored, FACTS), scored, FACTS, tmp_path).read_text()
     assert "<strong>Verdict:</strong> " in text and "ROC AUC 0.778" in text
+
+
+def test_report_page_says_which_rules_the_chart_leaves_out(tmp_path):
+    leads = [_lead(i, i % 2, 10 * (i % 3), 0, "cold", "A1", ["senior_title"] if i % 2 else []) for i in range(12)]
+    text = write_report(summarize(leads, FACTS), leads, FACTS, tmp_path).read_text()
+    assert "<figcaption>1 of 2 rules: the others never fired or fired on every lead (see Rules)</figcaption>" in text
+    assert "chart leaves them out: free_mail" in text
+
+
+def test_report_draws_a_rule_whose_leads_all_converted(tmp_path):
+    # Wilson bounds at rates of 1 (10 of 10) and 0 (0 of 6) miss the rate by a rounding error
+    assert metrics.wilson(10, 10)[1] < 1.0 and metrics.wilson(0, 6)[0] > 0.0
+    leads = [_lead(i, 1 if i < 10 else 0, i, 0, "cold", "A1", ["senior_title"] if i < 10 else []) for i in range(16)]
+    write_report(summarize(leads, FACTS), leads, FACTS, tmp_path)
+    assert (tmp_path / "rules.png").read_bytes().startswith(b"\x89PNG")
