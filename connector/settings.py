@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     model_path: Path | None = Field(
         None,
         description="The scoring model file (TOML), relative to the current directory or "
-        "absolute; unset: the default model shipped with leadscore (config/scoring.toml).",
+        "absolute, or several separated by commas (one score each, named by each file's "
+        "[model] key); unset: the default model shipped with leadscore (config/scoring.toml).",
     )
 
     # HubSpot.

@@ -33,6 +33,28 @@ if TYPE_CHECKING:
 
 # What leadscore writes, by neutral name. "stage" is written only when it moves forward.
 SCORE_FIELDS = ("fit", "engagement", "label", "grade", "reasons", "model", "scored_at", "stage")
+# What each model of a set writes; the stage is one field whichever model moves it.
+MODEL_FIELDS = SCORE_FIELDS[:-1]
+
+
+def score_field(key: str | None, name: str) -> str:
+    """The neutral name of a model's field: `fit` for the model without a key, `enterprise_fit`
+    for the model keyed `enterprise` (HubSpot `leadscore_enterprise_fit`, Salesforce
+    `Leadscore_Enterprise_Fit__c`). The stage is never keyed."""
+    return name if key is None or name == "stage" else f"{key}_{name}"
+
+
+def field_kind(neutral: str) -> str:
+    """Which of SCORE_FIELDS a (possibly keyed) neutral name is: `enterprise_fit` → `fit`."""
+    for name in SCORE_FIELDS:
+        if neutral == name or neutral.endswith("_" + name):
+            return name
+    raise ValueError(f"{neutral!r} is not one of leadscore's fields")
+
+
+def score_fields(keys: Sequence[str | None]) -> tuple[str, ...]:
+    """Every neutral field the models with these keys write, the stage once, last."""
+    return (*(score_field(k, n) for k in keys for n in MODEL_FIELDS), "stage")
 
 # Given {lead id: modification stamp as read}, the ids whose stamp is the one our own last
 # write produced (nothing changed since): the adapter skips them.

@@ -160,6 +160,10 @@ class ScoringModel:
     engagement_bands: tuple[Band, ...]
     stages: tuple[str, ...]
     stage_rules: tuple[StageRule, ...]
+    # Several models per portal: `key` names this one's properties (None: leadscore's plain
+    # names); `moves_stage` marks the one model of a set whose stage is written.
+    key: str | None = None
+    moves_stage: bool = False
     # Precompiled for the engine.
     fit_plan: tuple[FitPlan, ...] = field(init=False, repr=False, compare=False)
     fit_steps: tuple[tuple[str, bool, dict, FitPlan], ...] = field(init=False, repr=False, compare=False)

@@ -130,7 +130,12 @@ def _v5(op: Operations) -> None:
     )
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(op: Operations) -> None:
+    """Runs keep how many leads each model labelled how (several models per portal)."""
+    op.add_column("runs", sa.Column("labels", sa.Text, nullable=False, server_default="{}"))
+
+
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 LATEST = len(STEPS)
 
 

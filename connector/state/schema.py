@@ -80,6 +80,7 @@ runs = Table(
     Column("error", Text, nullable=True),
     Column("api_quota", Text, nullable=False, default="{}"),
     Column("seen_at", UTCDateTime, nullable=True),  # the run's process last seen working
+    Column("labels", Text, nullable=False, default="{}"),  # {model key: {label: leads}}
 )
 
 own_writes = Table(

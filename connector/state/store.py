@@ -43,6 +43,8 @@ class RunStats:
     rate_limited: int = 0
     retries: int = 0
     api_quota: dict[str, int] = field(default_factory=dict)  # the CRM's allocation at the end
+    # Leads scored by label, per model key ("default": the model without a key).
+    labels: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -333,6 +335,7 @@ class StateStore:
                     api_calls=json.dumps(stats.api_calls, sort_keys=True),
                     rate_limited=stats.rate_limited, retries=stats.retries,
                     api_quota=json.dumps(stats.api_quota, sort_keys=True),
+                    labels=json.dumps(stats.labels),
                     seen_at=self.clock(),
                 )
             )
@@ -389,6 +392,7 @@ class StateStore:
             read=row.read, scored=row.scored, changed=row.changed, written=row.written,
             failed=row.failed, skipped=row.skipped, api_calls=json.loads(row.api_calls),
             rate_limited=row.rate_limited, retries=row.retries, api_quota=json.loads(row.api_quota),
+            labels=json.loads(row.labels),
         )
         return RunRecord(
             id=row.id, portal=self._portal(row.portal), mode=row.mode, outcome=row.outcome,

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate
+from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate, score_field
+from connector.scoring.modelset import ModelSet, label_of
 from connector.state import RecordOutcome, RunStats, StateStore
-from connector.sync.diff import changed_values, desired_values
+from connector.sync.diff import desired_values, model_changes
 
 if TYPE_CHECKING:
     from connector.scoring.model import ScoringModel
@@ -40,26 +41,53 @@ class Change:
 
 
 @dataclass
+class Tally:
+    """One model's figures in a pass."""
+
+    label_moves: Counter = field(default_factory=Counter)  # (old label, new label) → leads
+    labels: Counter = field(default_factory=Counter)  # new label → leads scored
+    grades: Counter = field(default_factory=Counter)
+
+
+@dataclass
 class SyncReport:
+    """A pass's figures. `tallies`: each model's, by its key ("default": the model without
+    one), in the order the models are listed; `labels`, `grades` and `label_moves` are the
+    first model's."""
+
     run_id: int
     mode: str
     stats: RunStats
     duration_s: float
-    label_moves: Counter = field(default_factory=Counter)  # (old label, new label) → leads
-    labels: Counter = field(default_factory=Counter)  # new label → leads scored
-    grades: Counter = field(default_factory=Counter)
+    tallies: dict[str, Tally] = field(default_factory=dict)
     cancelled: bool = False
     usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
+
+    def _first(self) -> Tally:
+        return next(iter(self.tallies.values()), Tally())
+
+    @property
+    def label_moves(self) -> Counter:
+        return self._first().label_moves
+
+    @property
+    def labels(self) -> Counter:
+        return self._first().labels
+
+    @property
+    def grades(self) -> Counter:
+        return self._first().grades
 
 
 @dataclass(frozen=True)
 class RunHooks:
     """How a caller follows and steers a pass: callbacks for each change (a dry run's list), each
     scored lead, each page done and the run's API usage (also when it fails); the event that
-    asks it to stop between batches; the clock that times it."""
+    asks it to stop between batches; the clock that times it. `on_result` gets each scored lead's
+    results by model key, in the order the models are listed."""
 
     on_change: Callable[[Change], None] | None = None
-    on_result: Callable[[LeadRecord, ScoreResult], None] | None = None
+    on_result: Callable[[LeadRecord, Mapping[str, ScoreResult]], None] | None = None
     on_page: Callable[[SyncReport], None] | None = None
     on_usage: Callable[[ApiUsage], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -81,13 +109,14 @@ class SyncRun:
 
     Scores, `scored_at` and event ages use `times.scoring`; the run history (started, and
     finished = started + the time the pass took), the checkpoint's and the failures' stamps use
-    the wall clock at the start, `times.started`."""
+    the wall clock at the start, `times.started`. `model`: one model or a set; every model
+    scores each lead read once, and one update per lead carries all their changes."""
 
     def __init__(
         self,
         adapter: CrmAdapter,
         store: StateStore,
-        model: ScoringModel,
+        model: ScoringModel | ModelSet,
         score: Callable[..., ScoreResult],
         *,
         portal: str,
@@ -98,7 +127,7 @@ class SyncRun:
     ) -> None:
         self.adapter = adapter
         self.store = store
-        self.model = model
+        self.models = ModelSet.of(model)
         self.score = score
         self.portal = portal
         self.times = times
@@ -108,7 +137,8 @@ class SyncRun:
         self.cancel = hooks.cancel
         self.clock = hooks.clock
         mode = "dry-run" if dry_run else ("full" if full else "incremental")
-        self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0)
+        self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0,
+                                 tallies={label_of(m): Tally() for m in self.models})
         self._pending: list[ScoreUpdate] = []
         self._queued = 0  # updates queued so far
         self._written = 0  # of which written (or recorded failed)
@@ -122,7 +152,7 @@ class SyncRun:
         self.report.run_id = self.store.start_run(self.portal, self.report.mode, self.times.started)
         outcome, error = "ok", None
         try:
-            self.adapter.ensure_fields(self.model, create=not self.dry_run)
+            self.adapter.ensure_fields(self.models, create=not self.dry_run)
             self._retry_failed()
             self._pages()
         except Cancelled:
@@ -142,6 +172,7 @@ class SyncRun:
         stats.api_calls, stats.rate_limited, stats.retries, stats.api_quota = (
             usage.calls, usage.rate_limited, usage.retries, usage.quota
         )
+        stats.labels = {key: dict(tally.labels) for key, tally in self.report.tallies.items()}
         self.report.duration_s = self.clock() - started
         finished_at = self.times.started + timedelta(seconds=self.report.duration_s)
         self.store.finish_run(
@@ -223,16 +254,17 @@ class SyncRun:
         unchanged: list[str] = []
         for record in records:
             stats.read += 1
-            result = self.score(record.lead, self.model, self.times.scoring)
+            results = {label_of(m): self.score(record.lead, m, self.times.scoring)
+                       for m in self.models}
             stats.scored += 1
-            self._tally(record, result)
-            values = changed_values(result, record.written, self.times.scoring)
+            self._tally(record, results)
+            values = self._changes(record, results)
             if not values:
                 unchanged.append(record.lead.id)
                 continue
             stats.changed += 1
             if self.hooks.on_change:
-                self.hooks.on_change(self._change(record, result, values))
+                self.hooks.on_change(self._change(record, results, values))
             updates.append(ScoreUpdate(record.lead.id, values))
         if self.dry_run:
             return
@@ -258,21 +290,40 @@ class SyncRun:
                 self.report.stats.failed += 1
                 log.warning("lead %s not written: %s", item.lead_id, item.reason)
 
-    def _tally(self, record: LeadRecord, result: ScoreResult) -> None:
-        self.report.labels[result.label] += 1
-        self.report.grades[result.grade] += 1
-        self.report.label_moves[(record.written.get("label") or "none", result.label)] += 1
+    def _changes(self, record: LeadRecord, results: Mapping[str, ScoreResult]) -> dict[str, str]:
+        """Every model's changed values, by neutral field name, for one update."""
+        values: dict[str, str] = {}
+        stage_model = self.models.stage_model
+        for model in self.models:
+            values.update(model_changes(results[label_of(model)], record.written,
+                                        self.times.scoring, key=model.key,
+                                        moves_stage=model is stage_model))
+        return values
+
+    def _tally(self, record: LeadRecord, results: Mapping[str, ScoreResult]) -> None:
+        for model in self.models:
+            label = label_of(model)
+            result, tally = results[label], self.report.tallies[label]
+            tally.labels[result.label] += 1
+            tally.grades[result.grade] += 1
+            old = record.written.get(score_field(model.key, "label")) or "none"
+            tally.label_moves[(old, result.label)] += 1
         if self.hooks.on_result:
-            self.hooks.on_result(record, result)
+            self.hooks.on_result(record, results)
 
-    def _change(self, record: LeadRecord, result: ScoreResult, values: Mapping[str, str]) -> Change:
-        old = {k: record.written.get(k) for k in values if k != "scored_at"}
-        new = {k: v for k, v in values.items() if k != "scored_at"}
-        return Change(record.lead.id, display_name(record), old, new,
-                      desired_values(result)["reasons"])
+    def _change(self, record: LeadRecord, results: Mapping[str, ScoreResult],
+                values: Mapping[str, str]) -> Change:
+        old = {k: record.written.get(k) for k in values if not k.endswith("scored_at")}
+        new = {k: v for k, v in values.items() if not k.endswith("scored_at")}
+        if len(results) == 1:
+            reasons = desired_values(next(iter(results.values())))["reasons"]
+        else:
+            reasons = "\n".join(f"{label}: {line}" for label, result in results.items()
+                                 for line in desired_values(result)["reasons"].splitlines())
+        return Change(record.lead.id, display_name(record), old, new, reasons)
 
 
-def run_sync(adapter: CrmAdapter, store: StateStore, model: ScoringModel,
+def run_sync(adapter: CrmAdapter, store: StateStore, model: ScoringModel | ModelSet,
              score: Callable[..., ScoreResult], **kwargs: object) -> SyncReport:
     """One pass; see SyncRun for the keyword options."""
     return SyncRun(adapter, store, model, score, **kwargs).run()  # type: ignore[arg-type]

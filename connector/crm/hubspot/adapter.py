@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from connector.crm.base import (
     ApiUsage, CrmAdapter, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate, WriteResult,
+    score_fields,
 )
 from connector.crm.errors import CrmRequestError
 from connector.crm.hubspot import reader
@@ -27,6 +28,7 @@ from connector.crm.hubspot.events import COUNTER_PROPERTIES, ENGAGEMENT_TYPES, c
 from connector.crm.hubspot.floor import floor_calls
 from connector.crm.hubspot.history import HubSpotHistory
 from connector.crm.hubspot.properties import STAGE_PROPERTY, HubSpotFields, ensure_properties
+from connector.scoring.modelset import ModelSet
 from connector.scoring.types import Lead
 from connector.state import checkpoint
 
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NEUTRAL_FIELDS = ("fit", "engagement", "label", "grade", "reasons", "model", "scored_at")
 BASE_PROPERTIES = ("email", "firstname", "lastname", "hs_object_id", "lastmodifieddate", STAGE_PROPERTY)
 PAGE_CONTACTS = reader.ASSOCIATION_BATCH  # one associations call per engagement type a page
 
@@ -84,7 +85,7 @@ class HubSpotAdapter(CrmAdapter):
     def __init__(
         self,
         client: HubSpotClient,
-        model: ScoringModel,
+        model: ScoringModel | ModelSet,
         *,
         prefix: str = "leadscore_",
         group: str = "leadscore",
@@ -96,12 +97,14 @@ class HubSpotAdapter(CrmAdapter):
         self.overlap = overlap
         self.times = RunTimes.begin()
         self.web_events = web_events
-        self.names = {field: prefix + field for field in NEUTRAL_FIELDS}
+        models = ModelSet.of(model)
+        # Every model's properties (`<prefix><key>_fit`) read in one request: one read pass
+        # feeds every model.
+        self.names = {field: prefix + field for field in score_fields(models.keys)}
         self.names["stage"] = STAGE_PROPERTY
         self.to_neutral = {hubspot: field for field, hubspot in self.names.items()}
-        model_props = sorted({plan.property for plan in model.fit_plan})
         self.read_properties = list(dict.fromkeys(
-            [*BASE_PROPERTIES, *model_props, *COUNTER_PROPERTIES, *self.names.values()]
+            [*BASE_PROPERTIES, *models.fit_properties, *COUNTER_PROPERTIES, *self.names.values()]
         ))
 
     def start_pass(self, times: RunTimes) -> None:
@@ -111,11 +114,11 @@ class HubSpotAdapter(CrmAdapter):
         self.client.close()
 
     # Fields ------------------------------------------------------------------------------
-    def ensure_fields(self, model: ScoringModel, *, create: bool = True) -> None:
-        ensure_properties(self.client, model, self.names, self.group, create=create)
+    def ensure_fields(self, model: ScoringModel | ModelSet, *, create: bool = True) -> None:
+        ensure_properties(self.client, ModelSet.of(model), self.names, self.group, create=create)
 
-    def field_setup(self, model: ScoringModel) -> HubSpotFields:
-        return HubSpotFields(self.client, model, self.names, self.group)
+    def field_setup(self, model: ScoringModel | ModelSet) -> HubSpotFields:
+        return HubSpotFields(self.client, ModelSet.of(model), self.names, self.group)
 
     def property_history(self) -> HubSpotHistory:
         return HubSpotHistory(self)

@@ -13,9 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from connector.crm.base import FieldProblem
+from connector.crm.base import FieldProblem, score_field
 from connector.crm.errors import CrmRequestError
 from connector.errors import UserError
+from connector.scoring.modelset import ModelSet
 
 if TYPE_CHECKING:
     from connector.crm.hubspot.client import HubSpotClient
@@ -35,24 +36,34 @@ class PropertySpec:
     options: tuple[str, ...] = ()
 
 
-def property_specs(model: ScoringModel) -> list[PropertySpec]:
+def property_specs(models: ScoringModel | ModelSet) -> list[PropertySpec]:
+    """Every model's properties: `leadscore_fit` ... for the model without a key,
+    `leadscore_enterprise_fit` ... (labelled "Leadscore enterprise fit") for the one keyed
+    `enterprise`; each label and grade property offers its own model's options."""
+    return [spec for model in ModelSet.of(models) for spec in _model_specs(model)]
+
+
+def _model_specs(model: ScoringModel) -> list[PropertySpec]:
+    key = model.key
+    title = f"Leadscore {key.replace('_', ' ')}" if key else "Leadscore"
+    which = f" ({key} model)" if key else ""
     return [
-        PropertySpec("fit", "Leadscore fit", "number", "number",
-                     "Fit score: how well the contact matches the ideal customer (leadscore)."),
-        PropertySpec("engagement", "Leadscore engagement", "number", "number",
-                     "Engagement score from recent activity, with decay (leadscore)."),
-        PropertySpec("label", "Leadscore label", "enumeration", "select",
-                     "hot / warm / cold, from the fit and engagement thresholds (leadscore).",
+        PropertySpec(score_field(key, "fit"), f"{title} fit", "number", "number",
+                     f"Fit score: how well the contact matches the ideal customer (leadscore{which})."),
+        PropertySpec(score_field(key, "engagement"), f"{title} engagement", "number", "number",
+                     f"Engagement score from recent activity, with decay (leadscore{which})."),
+        PropertySpec(score_field(key, "label"), f"{title} label", "enumeration", "select",
+                     f"hot / warm / cold, from the fit and engagement thresholds (leadscore{which}).",
                      tuple(model.label_names)),
-        PropertySpec("grade", "Leadscore grade", "enumeration", "select",
-                     "Fit band (A best) and engagement band (1 best) (leadscore).",
+        PropertySpec(score_field(key, "grade"), f"{title} grade", "enumeration", "select",
+                     f"Fit band (A best) and engagement band (1 best) (leadscore{which}).",
                      tuple(model.grades)),
-        PropertySpec("reasons", "Leadscore reasons", "string", "textarea",
-                     "Why the contact has these scores, one reason a line (leadscore)."),
-        PropertySpec("model", "Leadscore model", "string", "text",
+        PropertySpec(score_field(key, "reasons"), f"{title} reasons", "string", "textarea",
+                     f"Why the contact has these scores, one reason a line (leadscore{which})."),
+        PropertySpec(score_field(key, "model"), f"{title} model", "string", "text",
                      "Name and version of the scoring model that scored the contact."),
-        PropertySpec("scored_at", "Leadscore scored at", "datetime", "date",
-                     "When leadscore last changed this contact's scores."),
+        PropertySpec(score_field(key, "scored_at"), f"{title} scored at", "datetime", "date",
+                     f"When leadscore last changed this contact's scores{which}."),
     ]
 
 
@@ -77,7 +88,7 @@ def _existing(client: HubSpotClient) -> dict[str, dict]:
 
 
 def ensure_properties(
-    client: HubSpotClient, model: ScoringModel, names: Mapping[str, str], group: str,
+    client: HubSpotClient, model: ScoringModel | ModelSet, names: Mapping[str, str], group: str,
     *, create: bool,
 ) -> list[str]:
     """Check (and, when `create`, create) the properties; return the problems a dry run would
@@ -156,7 +167,7 @@ class HubSpotFields:
     """`leadscore setup hubspot`: leadscore's contact properties checked, and created (with their
     group and options) on request."""
 
-    def __init__(self, client: HubSpotClient, model: ScoringModel, names: Mapping[str, str],
+    def __init__(self, client: HubSpotClient, model: ModelSet, names: Mapping[str, str],
                  group: str) -> None:
         self.client, self.model, self.names, self.group = client, model, names, group
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from connector.crm.base import field_kind, score_field, score_fields
 from connector.scoring.types import Event, Lead
 
 LEAD_PREFIX = "00Q"  # Id key prefixes (crm-api-facts: "route each activity by its WhoId prefix")
@@ -29,6 +30,14 @@ SCORE_FIELD_NAMES = {
 NUMBER_FIELDS = frozenset({"fit", "engagement"})
 
 
+def custom_field(neutral: str) -> str:
+    """The custom field holding a neutral field: `fit` → `Leadscore_Fit__c`, a keyed model's
+    `enterprise_scored_at` → `Leadscore_Enterprise_Scored_At__c` (keys are short enough for
+    the 40-character limit: connector.scoring.checker.KEY_MAX)."""
+    return SCORE_FIELD_NAMES.get(neutral) or (
+        "Leadscore_" + "_".join(word.capitalize() for word in neutral.split("_")) + "__c")
+
+
 @dataclass(frozen=True)
 class MappingConfig:
     lead_fields: Mapping[str, str]
@@ -40,6 +49,8 @@ class MappingConfig:
     stage_values: Mapping[str, str] = field(default_factory=dict)
     rating_enabled: bool = False
     rating_values: Mapping[str, str] = field(default_factory=dict)
+    keys: tuple[str | None, ...] = (None,)  # the models' keys (connector.scoring.modelset)
+    rating_key: str | None = None  # the key of the model that moves the stage sets Rating too
 
     @classmethod
     def from_settings(cls, settings) -> MappingConfig:  # noqa: ANN001 (Settings)
@@ -56,8 +67,10 @@ class MappingConfig:
         )
 
     def score_fields(self) -> dict[str, str]:
-        """Neutral name -> API name of every field leadscore writes (Rating aside)."""
-        return {**SCORE_FIELD_NAMES, "stage": self.stage_field}
+        """Neutral name -> API name of every field leadscore writes (Rating aside), for every
+        model: `enterprise_fit` → `Leadscore_Enterprise_Fit__c`."""
+        names = {neutral: custom_field(neutral) for neutral in score_fields(self.keys)}
+        return {**names, "stage": self.stage_field}
 
     def property_fields(self, sobject: str) -> Mapping[str, str]:
         return self.lead_fields if sobject == "Lead" else self.contact_fields
@@ -200,17 +213,19 @@ def to_fields(values: Mapping[str, str], record_id: str, config: MappingConfig) 
     for neutral, value in values.items():
         if neutral not in names:
             continue
-        if neutral in NUMBER_FIELDS:
+        kind = field_kind(neutral)
+        if kind in NUMBER_FIELDS:
             out[names[neutral]] = int(value) if value.lstrip("-").isdigit() else float(value)
-        elif neutral == "stage":
+        elif kind == "stage":
             out[names[neutral]] = config.stage_to_crm(value)
-        elif neutral == "scored_at":
+        elif kind == "scored_at":
             moment = parse_datetime(value)
             out[names[neutral]] = format_datetime(moment) if moment else value
         else:
             out[names[neutral]] = value
-    if config.rating_enabled and "label" in values and sobject_of(record_id) == "Lead":
-        rating = config.rating_values.get(values["label"])
+    label = score_field(config.rating_key, "label")
+    if config.rating_enabled and label in values and sobject_of(record_id) == "Lead":
+        rating = config.rating_values.get(values[label])
         if rating:
             out["Rating"] = rating
     return out
