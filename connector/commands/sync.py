@@ -42,14 +42,18 @@ def sync_command(
 
 def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out: Path | None) -> bool:
     """One portal's pass and its summary; False when it failed (said on stderr)."""
+    from connector.scoring import load_models
     from connector.sync.loop import RunHooks
-    from connector.sync.output import ChangeSink, print_dry_run, stats_line
+    from connector.sync.output import ChangeSink, labels_line, print_dry_run, stats_line
     from connector.sync.service import sync_once
 
     said = f"portal {name}: " if name else ""
-    sink = ChangeSink(out) if dry_run else None
+    sink = None
     try:
-        report = sync_once(cfg, full=full, dry_run=dry_run, hooks=RunHooks(on_change=sink))
+        models = load_models(cfg.model_path, named_by="LEADSCORE_MODEL_PATH")
+        sink = ChangeSink(out, models.keys) if dry_run else None
+        report = sync_once(cfg, full=full, dry_run=dry_run, model=models,
+                           hooks=RunHooks(on_change=sink))
     except CrmError as exc:
         report_error(f"{said}sync failed: {exc}")
         return False
@@ -67,6 +71,8 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
         print_dry_run(console, report, sink)
         return True
     console.print(f"{said}{report.mode} sync done: {stats_line(report.stats, report.duration_s)}")
+    if len(report.tallies) > 1:
+        console.print(f"{said}labels by model: {labels_line(report.stats)}")
     if report.stats.failed:
         console.print(f"[yellow]{said}{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")
@@ -93,7 +99,7 @@ def status_command(
     limit: int = typer.Option(10, "--limit", help="How many runs to show."),
 ) -> None:
     """Show the last sync runs, the checkpoint and the records that failed to write."""
-    from connector.sync.output import runs_table
+    from connector.sync.output import labels_line, runs_table
     from connector.sync.service import open_store
 
     cfg = settings()
@@ -105,6 +111,9 @@ def status_command(
         console.print(f"no sync has run yet for portal {cfg.portal!r}.")
         return
     console.print(runs_table(runs))
+    labels = labels_line(runs[0].stats)
+    if labels:
+        console.print(f"run {runs[0].id}, leads by label: {labels}")
     for run in runs[:3]:
         if run.error:
             console.print(f"run {run.id} ({run.outcome}): {run.error}")

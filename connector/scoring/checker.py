@@ -107,7 +107,8 @@ class _Parser(VerdictChecks):
         line = self.header_line("model")
         key = self.value(table, "key", (str,), "model", line)
         moves = self.value(table, "moves_stage", (bool,), "model", line)
-        if isinstance(key, str) and (not KEY_PATTERN.fullmatch(key) or key == UNKEYED):
+        if isinstance(key, str) and (not KEY_PATTERN.fullmatch(key) or len(key) > KEY_MAX
+                                     or key == UNKEYED):
             why = (f"'{UNKEYED}' names the model without a key" if key == UNKEYED else
                    f"{key!r} is not lower-case letters and digits in words joined by '_', "
                    f"at most {KEY_MAX} characters")

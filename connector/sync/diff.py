@@ -51,8 +51,8 @@ def desired_values(result: ScoreResult) -> dict[str, str]:
 
 
 def _same(name: str, new: str, old: str | None) -> bool:
-    if old is None:
-        return False
+    if old is None:  # unset; an empty text written reads back unset (HubSpot clears on "")
+        return name not in NUMBER_FIELDS and not new.strip()
     if name in NUMBER_FIELDS:
         try:
             return float(old) == float(new)

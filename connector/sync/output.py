@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -13,6 +13,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from connector.crm.base import field_kind, score_field
 from connector.errors import UserError
 from connector.state import RunRecord, RunStats
 from connector.sync.loop import Change, SyncReport
@@ -21,10 +22,19 @@ FIELDS = ("fit", "engagement", "label", "grade", "stage", "reasons", "model")
 TABLE_ROWS = 25
 
 
+def change_fields(keys: Sequence[str | None] = (None,)) -> tuple[str, ...]:
+    """The columns of a change list: FIELDS for each model (`enterprise_fit` ... for the model
+    keyed `enterprise`), the stage once."""
+    names = [score_field(k, f) for k in keys for f in FIELDS if f != "stage"]
+    names.insert(FIELDS.index("stage"), "stage")
+    return tuple(names)
+
+
 class ChangeSink:
     """Collects a dry run's changes: the first rows for the terminal, all of them to a file."""
 
-    def __init__(self, out: Path | None) -> None:
+    def __init__(self, out: Path | None, keys: Sequence[str | None] = (None,)) -> None:
+        self.fields = change_fields(keys)
         self.shown: list[Change] = []
         self.total = 0
         self.out = out
@@ -37,7 +47,7 @@ class ChangeSink:
             self._file = out.open("w", encoding="utf-8", newline="")
             if out.suffix.lower() == ".csv":
                 self._csv = csv.writer(self._file)
-                self._csv.writerow(["id", "name", *(f"{side}_{f}" for f in FIELDS for side in ("old", "new"))])
+                self._csv.writerow(["id", "name", *(f"{side}_{f}" for f in self.fields for side in ("old", "new"))])
             else:
                 self._file.write("[")
 
@@ -46,7 +56,7 @@ class ChangeSink:
             self.shown.append(change)
         if self._csv is not None:
             row = [change.lead_id, change.name]
-            for f in FIELDS:
+            for f in self.fields:
                 new = change.new.get(f, change.old.get(f)) if f != "reasons" else change.reasons
                 row += [change.old.get(f) or "", new or ""]
             self._csv.writerow(row)
@@ -78,20 +88,33 @@ def _quota(quota: dict[str, int]) -> str:
     return f"; the CRM's daily API allocation: {used:,} of {limit:,} used ({used / limit:.0%})"
 
 
-def label_moves_table(report: SyncReport) -> Table:
-    table = Table(title="Label moves")
+def label_moves_table(report: SyncReport, key: str | None = None) -> Table:
+    """One model's label moves (`key`: by its key in `report.tallies`; None: the first)."""
+    tally = report.tallies[key] if key is not None else None
+    moves = tally.label_moves if tally is not None else report.label_moves
+    table = Table(title=f"Label moves ({key})" if key is not None else "Label moves")
     table.add_column("from")
     table.add_column("to")
     table.add_column("leads", justify="right")
-    for (old, new), count in sorted(report.label_moves.items(), key=lambda kv: -kv[1]):
+    for (old, new), count in sorted(moves.items(), key=lambda kv: -kv[1]):
         table.add_row(old, new if new != old else f"{new} (unchanged)", str(count))
     return table
+
+
+_SHOWN = ("label", "grade", "fit", "engagement", "stage")
 
 
 def _arrow(change: Change, name: str) -> str | None:
     if name not in change.new:
         return None
     return f"{name} {change.old.get(name) or '∅'}→{change.new[name]}"
+
+
+def _moves(change: Change) -> list[str]:
+    """Each model's moves, in the order label, grade, fit, engagement, stage."""
+    names = sorted((n for n in change.new if field_kind(n) in _SHOWN),
+                   key=lambda n: _SHOWN.index(field_kind(n)))
+    return [m for m in (_arrow(change, n) for n in names) if m]
 
 
 def changes_table(changes: Iterable[Change]) -> Table:
@@ -101,8 +124,8 @@ def changes_table(changes: Iterable[Change]) -> Table:
     table.add_column("old → new")
     table.add_column("reasons")
     for change in changes:
-        moves = [m for m in (_arrow(change, f) for f in ("label", "grade", "fit", "engagement", "stage")) if m]
-        if "reasons" in change.new and not moves:
+        moves = _moves(change)
+        if any(field_kind(n) == "reasons" for n in change.new) and not moves:
             moves.append("reasons")
         table.add_row(change.lead_id, change.name, "\n".join(moves),
                       "\n".join(change.reasons.splitlines()[:4]))
@@ -111,7 +134,11 @@ def changes_table(changes: Iterable[Change]) -> Table:
 
 def print_dry_run(console: Console, report: SyncReport, sink: ChangeSink) -> None:
     console.print(f"dry run: nothing was written. {stats_line(report.stats, report.duration_s)}")
-    console.print(label_moves_table(report))
+    if len(report.tallies) > 1:
+        for key in report.tallies:
+            console.print(label_moves_table(report, key))
+    else:
+        console.print(label_moves_table(report))
     if sink.shown:
         console.print(changes_table(sink.shown))
     if sink.total > len(sink.shown):
@@ -141,3 +168,12 @@ def runs_table(runs: Iterable[RunRecord]) -> Table:
             f"{sum(s.api_calls.values()):,}\n{s.rate_limited:,}\n{s.retries:,}",
         )
     return table
+
+
+def labels_line(stats: RunStats) -> str | None:
+    """A run's leads by label for each model ("default: hot 12, warm 40; enterprise: ..."), or
+    None when the run kept none."""
+    if not stats.labels:
+        return None
+    return "; ".join(f"{key}: " + ", ".join(f"{label} {n:,}" for label, n in counts.items())
+                     for key, counts in stats.labels.items())

@@ -30,6 +30,7 @@ def sync_portal(name: str, settings: Settings, full: bool, stop: threading.Event
     """One sync pass of the portal; raises what `sync_once` raises (the worker explains it)."""
     hooks = RunHooks(cancel=stop, on_usage=lambda usage: _record_usage(settings, usage))
     report = sync_once(settings, full=full, hooks=hooks)
+    metrics.record_labels(settings.portal, report.stats.labels)
     with open_store(settings) as store:
         outstanding = len(store.failed(settings.portal))
     s = report.stats

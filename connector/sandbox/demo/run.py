@@ -21,7 +21,7 @@ from connector.crm.registry import open_adapter
 from connector.errors import UserError
 from connector.sandbox.demo.hubspot import hubspot_org
 from connector.sandbox.demo.salesforce import salesforce_org
-from connector.scoring import load_model
+from connector.scoring import ModelSet, label_of, load_models
 from connector.settings import Settings
 from connector.sync.diff import format_reasons
 from connector.sync.loop import RunHooks
@@ -67,18 +67,20 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
     open_org = ORGS.get(crm)
     if open_org is None:
         raise UserError(f"--crm {crm}: no sandbox for that CRM; fix: use {' or '.join(ORGS)}.")
-    model = load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    models = load_models(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    model = models.first  # ranks the hottest leads; the others' scores are shown beside
     rank = {name: i for i, name in enumerate(model.label_names)}
     hottest: list[tuple] = []
     console.print(f"starting the {crm} sandbox with {contacts} seeded people (seed {seed}) ...")
     with tempfile.TemporaryDirectory() as tmp, open_org(settings, Path(tmp), people=contacts, seed=seed) as org:
         cfg = org.settings
         now = datetime.now(UTC)
-        adapter = open_adapter(cfg, model)
+        adapter = open_adapter(cfg, models)
 
-        def keep(record, result) -> None:
+        def keep(record, results) -> None:
+            result = results[label_of(model)]
             key = (-rank.get(result.label, len(rank)), result.fit + result.engagement, record.lead.id)
-            item = (key, record, result)
+            item = (key, record, results)
             if len(hottest) < TOP:
                 heapq.heappush(hottest, item)
             elif key > hottest[0][0]:
@@ -94,7 +96,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
                                 f"{s.written} written, {sum(adapter.api_usage().calls.values())} API calls")
 
             try:
-                report = sync_once(cfg, full=True, as_of=now, adapter=adapter, model=model,
+                report = sync_once(cfg, full=True, as_of=now, adapter=adapter, model=models,
                                    hooks=RunHooks(on_result=keep, on_page=on_page))
                 floor = adapter.fewest_calls()
             finally:
@@ -104,21 +106,32 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
         console.print(f"[bold]Full sync of the {org.crm} sandbox[/]: {stats_line(report.stats, report.duration_s)}")
         console.print(f"API calls: {made} used, {floor} the fewest {org.crm}'s page and batch sizes allow "
                       f"({made / max(floor, 1):.2f}× the minimum)")
-        console.print(_distribution("Label distribution", report.labels, model.label_names))
+        for each in models:
+            which = f" ({label_of(each)})" if len(models) > 1 else ""
+            console.print(_distribution(f"Label distribution{which}",
+                                        report.tallies[label_of(each)].labels, each.label_names))
         console.print(_grade_matrix(report.grades, model))
-
         top = sorted(hottest, reverse=True)
-        table = Table(title=f"The {len(top)} hottest leads", show_lines=True)
-        for col in ("lead", "label", "grade", "fit", "engagement", "why"):
-            table.add_column(col)
-        for _, record, result in top:
-            name = " ".join(p for p in (record.lead.properties.get("firstname"),
-                                        record.lead.properties.get("lastname")) if p)
-            title = record.lead.properties.get("jobtitle") or ""
-            table.add_row(f"{name or record.lead.id}\n{title}", result.label, result.grade,
-                          str(result.fit), str(result.engagement), _top_reasons(result))
-        console.print(table)
+        console.print(_hottest(top, models))
         if top:
             org.show(console, top[0][1].lead.id)
 
 
+def _hottest(top: list[tuple], models: ModelSet) -> Table:
+    """The hottest leads by the first model, with every other model's score beside."""
+    first, others = models.first, models.models[1:]
+    table = Table(title=f"The {len(top)} hottest leads", show_lines=True)
+    for col in ("lead", "label", "grade", "fit", "engagement", "why"):
+        table.add_column(col)
+    for other in others:
+        table.add_column(f"{label_of(other)} score")
+    for _, record, results in top:
+        result = results[label_of(first)]
+        name = " ".join(p for p in (record.lead.properties.get("firstname"),
+                                    record.lead.properties.get("lastname")) if p)
+        title = record.lead.properties.get("jobtitle") or ""
+        beside = [f"{r.label} {r.grade}\nfit {r.fit}, engagement {r.engagement}"
+                  for r in (results[label_of(o)] for o in others)]
+        table.add_row(f"{name or record.lead.id}\n{title}", result.label, result.grade,
+                      str(result.fit), str(result.engagement), _top_reasons(result), *beside)
+    return table
