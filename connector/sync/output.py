@@ -92,7 +92,8 @@ def label_moves_table(report: SyncReport, key: str | None = None) -> Table:
     """One model's label moves (`key`: by its key in `report.tallies`; None: the first)."""
     tally = report.tallies[key] if key is not None else None
     moves = tally.label_moves if tally is not None else report.label_moves
-    table = Table(title=f"Label moves ({key})" if key is not None else "Label moves")
+    title = f"Label moves ({key})" if key is not None else "Label moves"
+    table = Table(title=title, min_width=len(title) + 4)  # the title on one line
     table.add_column("from")
     table.add_column("to")
     table.add_column("leads", justify="right")
