@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sandbox.hubspot import catalog, errors
+from connector.sandbox.hubspot import catalog, errors, inputs
 from connector.sandbox.hubspot.store import Store
 from connector.sandbox.hubspot.values import iso
 
@@ -17,6 +17,13 @@ ASSOCIATIONS_PAGE = 500  # associations per input per call (unconfirmed page siz
 ALIASES = {"contact": "contacts", "0-1": "contacts", "email": "emails", "0-49": "emails", "meeting": "meetings",
            "0-47": "meetings", "call": "calls", "0-48": "calls", "note": "notes", "0-46": "notes"}
 SINGULAR = {"contacts": "contact", "emails": "email", "meetings": "meeting", "calls": "call", "notes": "note"}
+
+
+def to_item(target: int, type_id: int) -> dict[str, Any]:
+    """One associated object as v4 answers it: `toObjectId` a string and an unlabelled type with no
+    `label` key, as the published schema types them (MultiAssociatedObjectWithLabel,
+    AssociationSpecWithLabel; docs/crm-api-facts.md, HubSpot › Associations v4)."""
+    return {"toObjectId": str(target), "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": type_id}]}
 
 
 def object_type(name: str) -> str:
@@ -30,25 +37,25 @@ def batch_read(store: Store, from_name: str, to_name: str, body: dict[str, Any])
     from_type, to_type = object_type(from_name), object_type(to_name)
     if (from_type == "contacts") == (to_type == "contacts"):
         raise errors.validation(f"The sandbox associates contacts with engagements, not {from_type} with {to_type}.")
-    inputs = body.get("inputs") or []
-    if len(inputs) > MAX_INPUTS:
-        raise errors.validation(f"Too many inputs: {len(inputs)}; a batch takes at most {MAX_INPUTS}.")
+    items = inputs.objects(body, "inputs")
+    if len(items) > MAX_INPUTS:
+        raise errors.validation(f"Too many inputs: {len(items)}; a batch takes at most {MAX_INPUTS}.")
     started = iso(store.now_ms())
     type_id = catalog.ASSOCIATION_TYPE_IDS[to_type if from_type == "contacts" else from_type][
         0 if from_type == "contacts" else 1]
     results, empty = [], []
-    for item in inputs:
-        key = str(item.get("id", ""))
-        after = int(item["after"]) if str(item.get("after") or "").isdigit() else 0
-        ids = [i for i in store.associated(from_type, to_type, int(key)) if i > after] if key.isdigit() else []
+    for n, item in enumerate(items):
+        key = inputs.text(item.get("id"), f"inputs[{n}].id") or ""
+        after = inputs.object_id(inputs.text(item.get("after"), f"inputs[{n}].after") or "0") or 0
+        number = inputs.object_id(key)
+        ids = [i for i in store.associated(from_type, to_type, number) if i > after] if number else []
         if not ids:
             empty.append(key)
             continue
         page = ids[:ASSOCIATIONS_PAGE]
         result: dict[str, Any] = {
             "from": {"id": key},
-            "to": [{"toObjectId": i, "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": type_id, "label": None}]}
-                   for i in page],
+            "to": [to_item(i, type_id) for i in page],
         }
         if len(ids) > ASSOCIATIONS_PAGE:
             result["paging"] = {"next": {"after": str(page[-1])}}

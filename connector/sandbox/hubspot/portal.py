@@ -14,12 +14,13 @@ import json
 import logging
 import re
 import time
+from urllib.parse import unquote
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from connector.errors import UserError
-from connector.sandbox.hubspot import associations, errors, events, objects, schema
+from connector.sandbox.hubspot import associations, errors, events, inputs, objects, schema
 from connector.sandbox.hubspot.catalog import OBJECT_TYPES
 from connector.sandbox.hubspot.errors import ApiError
 from connector.sandbox.hubspot.faults import FaultInjector, FaultProfile
@@ -34,6 +35,8 @@ WRITE = "crm.objects.contacts.write"
 SCHEMA_READ = "crm.schemas.contacts.read"
 SCHEMA_WRITE = "crm.schemas.contacts.write"
 ALL_SCOPES = frozenset({READ, WRITE, SCHEMA_READ, SCHEMA_WRITE})
+# URLs longer than about 8 KB are refused with a 414 (docs/crm-api-facts.md, HubSpot › Limits).
+MAX_URL = 8192
 
 
 @dataclass
@@ -43,18 +46,15 @@ class Request:
     query: dict[str, list[str]]
     raw: bytes
     headers: dict[str, str]
+    target: str = ""  # the request line's target as sent (path and query)
     params: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> dict[str, Any]:
-        if not self.raw:
-            return {}
-        try:
-            body = json.loads(self.raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise errors.validation(f"Invalid input JSON: {exc}") from None
-        if not isinstance(body, dict):
-            raise errors.validation("Invalid input JSON: expected an object.")
-        return body
+        """The body, a JSON object; an empty body is refused as HubSpot refuses it (a search with
+        no body is a 400, not every record: docs/crm-api-facts.md, HubSpot › Errors)."""
+        if not self.raw.strip():
+            raise errors.validation("Invalid input JSON: No content to map due to end-of-input.")
+        return inputs.obj(inputs.parse_json(self.raw), "the request body")
 
 
 @dataclass
@@ -137,8 +137,9 @@ class Portal:
         self.limiter = RateLimiter(limits or RateLimits(), rate_clock or time.time)
         self.faults = FaultInjector(faults or FaultProfile())
 
-    def handle(self, method: str, path: str, query: dict[str, list[str]], raw: bytes, headers: dict[str, str]) -> Response:
-        request = Request(method, path, query, raw, headers)
+    def handle(self, method: str, path: str, query: dict[str, list[str]], raw: bytes, headers: dict[str, str],
+               target: str = "") -> Response:
+        request = Request(method, path, query, raw, headers, target or path)
         if path.startswith("/_sandbox/"):
             return self._admin(request)
         try:
@@ -154,7 +155,14 @@ class Portal:
         return response
 
     def _dispatch(self, request: Request) -> Response:
+        if len(request.target) > MAX_URL:
+            raise ApiError(414, errors.error_body(f"The request URL is {len(request.target)} characters long; at most "
+                                                  f"{MAX_URL} are accepted.", "VALIDATION_ERROR"))
         route = self._match(request)
+        if request.raw and not _is_json(request.headers.get("content-type", "")):
+            raise ApiError(415, errors.error_body(
+                f"Unsupported Media Type {request.headers.get('content-type', '')!r}; send application/json.",
+                "VALIDATION_ERROR"))
         token = _bearer(request.headers)
         if token is None or token not in self.tokens or self.faults.token_expired():
             raise errors.unauthorized()
@@ -196,24 +204,26 @@ class Portal:
         _status, out = result if isinstance(result, tuple) else (200, result)
         label = objects.OBJECT_LABEL.get(request.params.get("type", ""), "OBJECT")
         out.setdefault("errors", []).append({
-            "status": "error", "category": "CONFLICT", "subCategory": None, "links": {}, "errors": [],
+            "status": "error", "category": "CONFLICT", "links": {}, "errors": [],
             "message": f"Could not process some {label} objects right now; retry them.",
             "context": {"ids": sorted(failed, key=lambda i: ids.index(i))}})
         out["numErrors"] = len(out["errors"])
         return Response(207, out)
 
     def _match(self, request: Request) -> Route:
-        allowed = False
+        allowed: set[str] = set()
         for route in self.routes:
             m = route.pattern.match(request.path)
             if m:
                 if route.method == request.method:
-                    request.params = m.groupdict()
+                    # Path segments arrive percent-encoded (an email as an id: a%40b.com).
+                    request.params = {k: unquote(v) for k, v in m.groupdict().items()}
                     return route
-                allowed = True
+                allowed.add(route.method)
         if allowed:
+            # A 405 names the methods the path takes (RFC 9110 §15.5.6: Allow is required on a 405).
             raise ApiError(405, errors.error_body(f"HTTP method {request.method} is not supported by this URL.",
-                                                  "VALIDATION_ERROR"))
+                                                  "VALIDATION_ERROR"), {"Allow": ", ".join(sorted(allowed))})
         raise ApiError(404, errors.error_body(f"No route for {request.method} {request.path}.", "OBJECT_NOT_FOUND"))
 
     # -- admin / inspection -------------------------------------------------------------------
@@ -248,6 +258,10 @@ def _server_error(status: int) -> Response:
     reason = {502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}[status]
     html = f"<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1></body></html>"
     return Response(status, html.encode(), content_type="text/html")
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type.split(";")[0].strip().lower() in ("application/json", "application/*+json")
 
 
 def _bearer(headers: dict[str, str]) -> str | None:

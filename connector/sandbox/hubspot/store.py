@@ -24,6 +24,7 @@ from typing import Any
 
 from connector.sandbox.hubspot import catalog
 from connector.sandbox.hubspot.catalog import PropertyDef
+from connector.sandbox.hubspot import inputs
 from connector.sandbox.hubspot.values import contains_token, decode, iso, to_ms
 
 SCHEMA_VERSION = 1
@@ -255,7 +256,7 @@ class Store:
             key_index = 4 + len(names)
             sql = self.select_sql(object_type, [*names, id_property])
         else:
-            where, params = "_id", [int(k) for k in keys if str(k).isdigit()]
+            where, params = "_id", [n for n in map(inputs.object_id, keys) if n is not None]
             key_index = 0
             sql = self.select_sql(object_type, names)
         found: dict[str, dict[str, Any]] = {}
@@ -289,8 +290,8 @@ class Store:
                 if cur is None or cur[0] is None:
                     return []
                 rows = [(decode(prop.type, cur[0]), cur[1], "IMPORT")]
-        return [{"value": v if v is not None else "", "timestamp": _iso(at), "sourceType": src, "sourceId": None,
-                 "updatedByUserId": None} for v, at, src in rows]
+        # No sourceId or updatedByUserId: both optional in ValueWithTimestamp, and not null there.
+        return [{"value": v if v is not None else "", "timestamp": _iso(at), "sourceType": src} for v, at, src in rows]
 
     # -- writing objects ----------------------------------------------------------------------
 
