@@ -48,6 +48,7 @@ def test_first_sync_writes_every_contact_once(sb, cfg):
 def test_second_sync_with_nothing_new_writes_nothing(sb, cfg):
     sync_once(cfg, full=True, now=NOW)
     updates = batch_updates(sb)
+    sb.wait_for_search_index()  # the next run comes minutes later: search has our writes by then
     report = sync_once(cfg, now=NOW)
     assert batch_updates(sb) == updates
     assert report.stats.written == 0 and report.stats.scored == 0
@@ -62,6 +63,7 @@ def test_new_engagement_on_three_contacts_writes_those_three(sb, cfg):
     for cid in coldest:
         sb.add_engagement(cid, kind="meeting", at=NOW - timedelta(hours=2), outcome="completed")
         sb.add_engagement(cid, kind="email_reply", at=NOW - timedelta(hours=1))
+    sb.wait_for_search_index()
     report = sync_once(cfg, now=NOW)
     changed = {cid for cid in ids if len(api_writes(sb, cid)) != before[cid]}
     assert changed == set(coldest)

@@ -178,9 +178,8 @@ def _lifecycle_rule(store: Store, db: Any, contact_id: int, values: dict[str, An
     return values
 
 
-def search_objects(store: Store, object_type: str, body: dict[str, Any], raw_length: int,
-                   lag_seconds: float = 0.0) -> dict[str, Any]:
-    page = search(store, object_type, body, raw_length, lag_seconds)
+def search_objects(store: Store, object_type: str, body: dict[str, Any], raw_length: int) -> dict[str, Any]:
+    page = search(store, object_type, body, raw_length)
     out: dict[str, Any] = {"total": page.total, "results": page.results}
     if page.next_after is not None:
         out["paging"] = {"next": {"after": str(page.next_after)}}

@@ -119,16 +119,18 @@ def _routes() -> list[Route]:
 
 def _search(portal: Portal, request: Request) -> Any:
     length = len(request.raw.decode("utf-8", "replace"))  # the 3,000 limit counts characters
-    return objects.search_objects(portal.store, request.params["type"], request.json(), length,
-                                  portal.faults.profile.search_lag_seconds)
+    return objects.search_objects(portal.store, request.params["type"], request.json(), length)
 
 
 class Portal:
     """One sandbox portal: its store, the tokens it accepts with their scopes, its limits and faults."""
 
     def __init__(self, store: Store, tokens: dict[str, frozenset[str]], limits: RateLimits | None = None,
-                 faults: FaultProfile | None = None, rate_clock: Callable[[], float] | None = None) -> None:
+                 faults: FaultProfile | None = None, rate_clock: Callable[[], float] | None = None,
+                 search_lag_seconds: float = 0.0) -> None:
         self.store = store
+        self.search_lag_seconds = search_lag_seconds
+        store.search_lag_ms = int(search_lag_seconds * 1000)
         self.tokens = dict(tokens)
         self.base_url = "http://127.0.0.1"
         self.routes = _routes()
@@ -136,6 +138,12 @@ class Portal:
         # (to age records) must not freeze the rolling window.
         self.limiter = RateLimiter(limits or RateLimits(), rate_clock or time.time)
         self.faults = FaultInjector(faults or FaultProfile())
+
+    def search_lag(self) -> float:
+        """Seconds a write takes to reach the search index: a fault profile's override, else the
+        portal's own."""
+        override = self.faults.profile.search_lag_seconds
+        return self.search_lag_seconds if override is None else override
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], raw: bytes, headers: dict[str, str],
                target: str = "") -> Response:
@@ -177,6 +185,7 @@ class Portal:
         if "5xx" in faults:
             return _server_error(faults["5xx"].status)
         limit_headers = self.limiter.admit(token, route.search)
+        self.store.search_lag_ms = int(self.search_lag() * 1000)
         try:
             if "partial" in faults:
                 response = self._partial(route, request)

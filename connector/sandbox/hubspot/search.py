@@ -13,7 +13,7 @@ from typing import Any
 
 from connector.sandbox.hubspot import errors, inputs
 from connector.sandbox.hubspot.associations import object_type as resolve_type
-from connector.sandbox.hubspot.store import Store, _table
+from connector.sandbox.hubspot.store import Store
 from connector.sandbox.hubspot.values import filter_value
 
 MAX_GROUPS = 5
@@ -35,9 +35,8 @@ class SearchPage:
     next_after: int | None
 
 
-def search(store: Store, object_type: str, body: dict[str, Any], raw_length: int, lag_seconds: float = 0.0) -> SearchPage:
-    """One page of results. With `lag_seconds`, objects modified more recently than that are not
-    indexed yet and so not found."""
+def search(store: Store, object_type: str, body: dict[str, Any], raw_length: int) -> SearchPage:
+    """One page of results, from the search index (which trails writes by the store's lag)."""
     if raw_length > MAX_BODY:
         raise errors.validation(f"The request body is {raw_length} characters long; at most {MAX_BODY} are allowed.")
     limit = inputs.whole(body.get("limit"), "limit", 10, low=1, high=MAX_LIMIT)
@@ -46,20 +45,17 @@ def search(store: Store, object_type: str, body: dict[str, Any], raw_length: int
         # Paging past the 10,000th result is a 400 (CRM search guide, Limits); exact text unconfirmed.
         raise errors.validation(f"Cannot page past {MAX_RESULTS} results; narrow the query (after={after}).")
     where, params = _where(store, object_type, body)
-    if lag_seconds:
-        where += " AND _updated <= ?"
-        params.append(store.now_ms() - int(lag_seconds * 1000))
     sorts = body.get("sorts") or []
     if not isinstance(sorts, list):
         raise inputs.invalid("sorts", "an array", sorts)
     order = _order(store, object_type, sorts)
     names = store.known(object_type, inputs.texts(body.get("properties"), "properties"))
-    table = _table(object_type)
     with store.lock:
-        total = store.db.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", params).fetchone()[0]
+        source = store.search_source(object_type)
+        total = store.db.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", params).fetchone()[0]
         take = min(limit, MAX_RESULTS - after)
-        rows = store.db.execute(f"{store.select_sql(object_type, names)} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
-                                (*params, take, after)).fetchall()
+        rows = store.db.execute(f"{store.select_sql(object_type, names, source)} WHERE {where} ORDER BY {order} "
+                                "LIMIT ? OFFSET ?",                                (*params, take, after)).fetchall()
     results = [store.to_object(object_type, names, r) for r in rows]
     nxt = after + len(rows)
     more = nxt < min(total, MAX_RESULTS)

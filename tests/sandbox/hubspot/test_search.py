@@ -200,17 +200,32 @@ def test_keyset_paging_reaches_past_the_cap(big):
     assert page.results[-1].id == "10050"
 
 
+def test_a_fresh_write_is_searched_as_it_was_until_indexed(wclient, sandbox):
+    from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput
+
+    before = sandbox.contact(9, ["jobtitle"])["jobtitle"]
+    wclient.crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(
+        inputs=[{"id": "9", "properties": {"jobtitle": "Chief Scoring Officer"}}]))
+    stale = _search(wclient, [{"propertyName": "hs_object_id", "operator": "EQ", "value": "9"}], properties=["jobtitle"])
+    assert [c.properties["jobtitle"] for c in stale.results] == [before]
+    sandbox.wait_for_search_index()
+    fresh = _search(wclient, [{"propertyName": "hs_object_id", "operator": "EQ", "value": "9"}], properties=["jobtitle"])
+    assert [c.properties["jobtitle"] for c in fresh.results] == ["Chief Scoring Officer"]
+
+
 def test_search_finds_an_api_write_by_its_modified_date(wclient, sandbox):
     since = int(datetime.now(UTC).timestamp() * 1000) - 1
     from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput
 
     wclient.crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(
         inputs=[{"id": "9", "properties": {"jobtitle": "Chief Scoring Officer"}}]))
+    sandbox.wait_for_search_index()
     result = _search(wclient, [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(since)}])
     assert _ids(result) == {"9"}
 
 
 def test_contains_token_ignores_case_beyond_ascii(wclient, sandbox):
     sandbox.set_contact(7, {"lastname": "Ölafsdóttir Smith"})
+    sandbox.wait_for_search_index()
     result = _search(wclient, [{"propertyName": "lastname", "operator": "CONTAINS_TOKEN", "value": "ölafsdóttir"}])
     assert "7" in _ids(result)
