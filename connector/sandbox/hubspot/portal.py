@@ -109,6 +109,9 @@ def _routes() -> list[Route]:
           lambda p, q: schema.get_property(p.store, q.params["type"], q.params["name"]), SCHEMA_READ),
         r("PATCH", props + "/(?P<name>[^/]+)",
           lambda p, q: schema.update_property(p.store, q.params["type"], q.params["name"], q.json()), SCHEMA_WRITE),
+        r("GET", "/crm/v4/objects/(?P<from>[^/]+)/(?P<id>[^/]+)/associations/(?P<to>[^/]+)",
+          lambda p, q: associations.list_for_object(p.store, q.params["from"], q.params["id"], q.params["to"], q.query,
+                                                    p.base_url), READ),
         r("POST", "/crm/v4/associations/(?P<from>[^/]+)/(?P<to>[^/]+)/batch/read",
           lambda p, q: associations.batch_read(p.store, q.params["from"], q.params["to"], q.json()), READ),
         # Reading web analytics events; the scope HubSpot asks for here is unconfirmed, the sandbox

@@ -39,6 +39,7 @@ SESSION_GAP = timedelta(minutes=30)
 BATCH = 2000
 PARALLEL_FROM = 10  # batches; smaller portals are generated in this process
 AHEAD = 4
+SEQUENCE_EMAILS = 520  # logged on the heavy contact (more than associations.ASSOCIATIONS_PAGE)
 
 
 def contact_values(p: gen.Person) -> dict[str, object]:
@@ -233,6 +234,8 @@ def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple]]:
         created = to_ms(p.created_at)
         updated = max([created] + [to_ms(a.at) for a in p.activities[-1:]])
         contacts.append((cid, created, updated, *(values.get(c) for c in contact_cols)))
+        if p.index == gen.HEAVY_INDEX:
+            activities += _sequence_emails(cid, to_ms(anchor), eng_cols["emails"])
         for a in p.activities:
             eng = engagement(a)
             if eng is not None:
@@ -244,6 +247,19 @@ def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple]]:
             if event is not None:
                 events.append((cid, event[0], to_ms(a.at), _event_json(tuple(event[1].items()))))
     return contacts, activities, events
+
+
+def _sequence_emails(cid: int, anchor_ms: int, cols: list[str]) -> list[tuple]:
+    """The heavy contact's logged sequence emails, one every three hours back from the anchor:
+    more than one associations answer carries (ASSOCIATIONS_PAGE), so that reading its emails
+    pages through `GET /crm/v4/objects/contacts/{id}/associations/emails`."""
+    rows = []
+    for step in range(SEQUENCE_EMAILS):
+        at = anchor_ms - (SEQUENCE_EMAILS - step) * 3 * 3_600_000
+        values = {"hs_timestamp": at, "hs_email_subject": f"Sequence step {step % 5 + 1}", "hs_email_direction": "EMAIL",
+                  "hs_email_status": "SENT", "hs_email_text": "An automated sequence email."}
+        rows.append(("emails", cid, (at, at, *(values.get(c) for c in cols))))
+    return rows
 
 
 @functools.lru_cache(maxsize=4096)
