@@ -53,7 +53,7 @@ def list_for_object(store: Store, from_name: str, object_id: str, to_name: str, 
     from_type, to_type = _pair(from_name, to_name)
     limit = inputs.whole((query.get("limit") or [None])[0], "limit", ASSOCIATIONS_PAGE, low=1, high=ASSOCIATIONS_PAGE)
     cursor = (query.get("after") or [""])[0]
-    after = inputs.object_id(cursor) if cursor else 0
+    after = inputs.object_id(cursor) if cursor not in ("", "0") else 0
     if after is None:
         raise errors.validation(f"Invalid paging cursor after={cursor!r}.")
     number = inputs.object_id(object_id)
