@@ -121,6 +121,55 @@ def batch_update(store: Store, object_type: str, body: dict[str, Any], source: s
     return _batch_response(store, object_type, results, missing, started, "update")
 
 
+def create_object(store: Store, object_type: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """`POST /crm/v3/objects/{type}`: a new object from `properties`; a contact whose email another
+    contact has is a 409 CONFLICT naming it (docs/crm-api-facts.md, HubSpot › Single objects)."""
+    written = input_properties(body, "properties")
+    values = validate_properties(store, object_type, written)
+    at = store.now_ms()
+    with store.tx() as db:
+        email = values.get("email") if object_type == "contacts" else None
+        if email:
+            row = db.execute("SELECT _id FROM obj_contacts WHERE email = ? COLLATE NOCASE AND _archived = 0",
+                             (email,)).fetchone()
+            if row:
+                raise errors.ApiError(409, errors.error_body(f"Contact already exists. Existing ID: {row[0]}",
+                                                             "CONFLICT"))
+        new_id = None if object_type == "contacts" else store.next_engagement_id(db)
+        object_id = store.insert_object(db, object_type, new_id, {}, at)
+        store.log_write(db, object_type, object_id, at, "API", written)
+        store.apply(db, object_type, object_id, values, "INTEGRATION", at)
+    return 201, _one(store, object_type, object_id, written)
+
+
+def update_object(store: Store, object_type: str, key: str, query: dict[str, list[str]],
+                  body: dict[str, Any]) -> dict[str, Any]:
+    """`PATCH /crm/v3/objects/{type}/{id}` (or by `idProperty`): the given properties, as one
+    batch update input would be; an unknown id is a 404."""
+    id_property = _id_property(store, object_type, (query.get("idProperty") or [None])[0])
+    if id_property:
+        found = store.read_many(object_type, [], [key], id_property).get(key.lower())
+        object_id = int(found["id"]) if found else None
+    else:
+        object_id = inputs.object_id(key)
+    if object_id is None or not store.exists(object_type, [object_id]):
+        raise errors.not_found()
+    written = input_properties(body, "properties")
+    values = validate_properties(store, object_type, written)
+    at = store.now_ms()
+    with store.tx() as db:
+        store.log_write(db, object_type, object_id, at, "API", written)
+        if object_type == "contacts":
+            values = _lifecycle_rule(store, db, object_id, values, at)
+        store.apply(db, object_type, object_id, values, "INTEGRATION", at)
+    return _one(store, object_type, object_id, written)
+
+
+def _one(store: Store, object_type: str, object_id: int, written: dict[str, Any]) -> dict[str, Any]:
+    names = list(dict.fromkeys([*written, *catalog.DATE_PROPERTIES[object_type], "hs_object_id"]))
+    return store.read_many(object_type, names, [str(object_id)])[str(object_id)]
+
+
 def input_properties(item: dict[str, Any], where: str) -> dict[str, str | None]:
     """An input's `properties`: an object of property name → value (a string; numbers and
     booleans read as text, null clears)."""

@@ -122,6 +122,22 @@ def get_group(store: Store, object_type: str, name: str) -> dict[str, Any]:
     raise errors.not_found(f"Unable to find property group {name} for object type {object_type}.")
 
 
+def update_group(store: Store, object_type: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    """`PATCH .../groups/{name}`: a new label and/or display order."""
+    current = get_group(store, object_type, name)
+    label = inputs.text(body.get("label"), "label") or current["label"]
+    order = inputs.whole(body.get("displayOrder"), "displayOrder", current["displayOrder"], low=-1, high=2**31 - 1)
+    store.update_group(object_type, name, label, order)
+    return group_json(name, label, order)
+
+
+def delete_group(store: Store, object_type: str, name: str) -> tuple[int, None]:
+    """`DELETE .../groups/{name}`: archives the group (204, no body)."""
+    get_group(store, object_type, name)
+    store.delete_group(object_type, name)
+    return 204, None
+
+
 def create_group(store: Store, object_type: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     name, label = inputs.text(body.get("name"), "name"), inputs.text(body.get("label"), "label")
     if not name or not label:

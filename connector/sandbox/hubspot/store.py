@@ -235,6 +235,15 @@ class Store:
             db.execute("INSERT INTO property_groups VALUES (?, ?, ?, ?)", (object_type, name, label, display_order))
         return True
 
+    def update_group(self, object_type: str, name: str, label: str, display_order: int) -> None:
+        with self.tx() as db:
+            db.execute("UPDATE property_groups SET label = ?, display_order = ? WHERE object_type = ? AND name = ?",
+                       (label, display_order, object_type, name))
+
+    def delete_group(self, object_type: str, name: str) -> None:
+        with self.tx() as db:
+            db.execute("DELETE FROM property_groups WHERE object_type = ? AND name = ?", (object_type, name))
+
     # -- reading objects ----------------------------------------------------------------------
 
     def column(self, object_type: str, name: str) -> str:
