@@ -1,4 +1,4 @@
-"""Associations v4 batch read (crm-api-facts.md, "Associations v4"): at most 1,000 inputs; an
+"""Associations v4 batch read (docs/crm-api-facts.md, HubSpot › Associations v4): at most 1,000 inputs; an
 input with no associations is a 207 error item rather than an empty list; a record with many
 associations pages inside its own result (`paging.next.after`, sent back as the input's `after`).
 """

@@ -107,7 +107,7 @@ CONTACT_PROPERTIES = (
     _p("hs_last_sales_activity_timestamp", "Last Engagement Date", "datetime", group=_SALES),
     _p("hubspotscore", "HubSpot Score", "number", group=_SALES),
 )
-# Each stage's entry date, stamped when a contact enters it (docs/crm-api-facts.md, HubSpot › lifecycle stage).
+# Each stage's entry date, stamped when a contact enters it (docs/crm-api-facts.md, HubSpot › Contacts).
 CONTACT_PROPERTIES += tuple(
     _p(f"hs_lifecyclestage_{stage}_date", f"Became a {label} Date", "datetime", group=_SALES)
     for stage, label in zip(LIFECYCLE_STAGES, LIFECYCLE_LABELS)
@@ -169,7 +169,7 @@ ENGAGEMENT_GROUPS = {
 # (developers.hubspot.com/docs/api/crm/associations, "Association type id values").
 ASSOCIATION_TYPE_IDS = {"emails": (197, 198), "meetings": (199, 200), "calls": (193, 194), "notes": (201, 202)}
 
-# Call outcome GUIDs HubSpot ships for the default dispositions (docs/crm-api-facts.md, HubSpot › Calls).
+# Call outcome GUIDs HubSpot ships for the default dispositions (docs/crm-api-facts.md, HubSpot › Engagement history).
 CALL_DISPOSITIONS = {
     "busy": "9d9162e7-6cf3-4944-bf63-4dff82258764",
     "connected": "f240bbac-87c9-4f6e-bf70-924b57d47db7",
@@ -179,7 +179,7 @@ CALL_DISPOSITIONS = {
     "wrong_number": "17b47fee-58de-441e-a44c-c6300d46f273",
 }
 
-# Properties returned when a request names none (docs/crm-api-facts.md, HubSpot › Contacts: List).
+# Properties returned when a request names none (docs/crm-api-facts.md, HubSpot › Contacts).
 DEFAULT_RETURNED = {
     "contacts": ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
     "emails": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),

@@ -1,6 +1,6 @@
 """Reading request bodies and parameters the way HubSpot's API does: a value of the wrong JSON type
 is refused with a 400 `VALIDATION_ERROR` naming where it is ("Invalid input JSON on line 1, ..."
-in HubSpot's words; docs/crm-api-facts.md, HubSpot › Errors), never a sandbox fault.
+in HubSpot's words; docs/crm-api-facts.md, HubSpot › Request validation), never a sandbox fault.
 
 Object ids are positive 64-bit integers (HubSpot's `hs_object_id` is a Java long); an id outside
 that range simply names no object.

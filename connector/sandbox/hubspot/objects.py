@@ -1,5 +1,5 @@
 """CRM v3 object endpoints (contacts and the engagement objects): list, read, batch read, batch
-update, search, with HubSpot's limits, errors and lifecycle-stage rule (crm-api-facts.md, Contacts).
+update, search, with HubSpot's limits, errors and lifecycle-stage rule (docs/crm-api-facts.md, HubSpot › Contacts).
 Each function takes the store and the parsed request and returns the response body (and status).
 """
 
@@ -21,7 +21,7 @@ OBJECT_LABEL = {"contacts": "CONTACT", "emails": "EMAIL", "meetings": "MEETING",
 
 def property_names(values: list[str] | None) -> list[str]:
     """Query or body list parameters: repeated keys (the Python client) and comma-separated
-    values (the docs) both arrive here (crm-api-facts.md, List)."""
+    values (the docs) both arrive here (docs/crm-api-facts.md, HubSpot › Contacts)."""
     out: list[str] = []
     for value in values or []:
         out.extend(v.strip() for v in value.split(",") if v.strip())
@@ -213,7 +213,7 @@ def validate_properties(store: Store, object_type: str, properties: dict[str, An
 
 def _lifecycle_rule(store: Store, db: Any, contact_id: int, values: dict[str, Any], at: int) -> dict[str, Any]:
     """A move to an earlier lifecycle stage is silently ignored; entering a stage stamps its
-    `hs_lifecyclestage_<stage>_date` (crm-api-facts.md, lifecycle stage)."""
+    `hs_lifecyclestage_<stage>_date` (docs/crm-api-facts.md, HubSpot › Contacts)."""
     if "lifecyclestage" not in values or values["lifecyclestage"] is None:
         return values
     new = values["lifecyclestage"]

@@ -35,7 +35,7 @@ WRITE = "crm.objects.contacts.write"
 SCHEMA_READ = "crm.schemas.contacts.read"
 SCHEMA_WRITE = "crm.schemas.contacts.write"
 ALL_SCOPES = frozenset({READ, WRITE, SCHEMA_READ, SCHEMA_WRITE})
-# URLs longer than about 8 KB are refused with a 414 (docs/crm-api-facts.md, HubSpot › Limits).
+# URLs longer than about 8 KB are refused with a 414 (docs/crm-api-facts.md, HubSpot › Request validation).
 MAX_URL = 8192
 
 
@@ -51,7 +51,7 @@ class Request:
 
     def json(self) -> dict[str, Any]:
         """The body, a JSON object; an empty body is refused as HubSpot refuses it (a search with
-        no body is a 400, not every record: docs/crm-api-facts.md, HubSpot › Errors)."""
+        no body is a 400, not every record: docs/crm-api-facts.md, HubSpot › Request validation)."""
         if not self.raw.strip():
             raise errors.validation("Invalid input JSON: No content to map due to end-of-input.")
         return inputs.obj(inputs.parse_json(self.raw), "the request body")

@@ -1,5 +1,5 @@
 """Properties API v3: list, read, create and update properties, and property groups, of an object
-type (crm-api-facts.md, Properties). A created property accepts writes at once; an existing name is a
+type (docs/crm-api-facts.md, HubSpot › Properties). A created property accepts writes at once; an existing name is a
 409 `OBJECT_ALREADY_EXISTS`. An update (`PATCH /crm/v3/properties/{objectType}/{propertyName}`, the
 client's `crm.properties.core_api.update` with a `PropertyUpdate` body: label, type, fieldType,
 groupName, description, options, displayOrder, hidden, formField) changes the given fields only.

@@ -1,6 +1,6 @@
 """The CRM search API: a request body → validated SQL over an object table.
 
-Limits and semantics follow the CRM search guide (crm-api-facts.md, Search): at most 5 filter
+Limits and semantics follow the CRM search guide (docs/crm-api-facts.md, HubSpot › Search): at most 5 filter
 groups, 6 filters per group, 18 filters in all, one sort, `limit` at most 200, a body of at most
 3,000 characters, `after` an offset, and no paging past 10,000 results. Groups are ORed, filters in
 a group ANDed. Text comparisons ignore case. Date filter values are epoch milliseconds (ISO too).

@@ -2,7 +2,7 @@
 
 Numbers are stored as numbers and datetimes as epoch milliseconds so that search filters and sorts
 compare them as HubSpot does; text stays text. Datetimes go out as `2024-01-31T12:34:56.789Z`
-(the client parses them with dateutil, crm-api-facts.md).
+(the client parses them with dateutil, docs/crm-api-facts.md, HubSpot › Contacts).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def encode(prop: PropertyDef, raw: Any) -> Any:
                 raise InvalidValue("INVALID_OPTION", f"{part} was not one of the allowed options: "
                                    + ", ".join(prop.options))
     if len(text) > MAX_STRING:
-        # Code unconfirmed; the limit is from the properties docs (crm-api-facts.md).
+        # Code unconfirmed; the limit is from the properties docs (docs/crm-api-facts.md, HubSpot › Properties).
         raise InvalidValue("INVALID_STRING_LENGTH", f"Value for {prop.name} is longer than {MAX_STRING} characters.")
     return text
 
