@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.errors import UserError
-from connector.sandbox.hubspot import associations, errors, events, inputs, objects, schema
+from connector.sandbox.hubspot import associations, errors, events, inputs, objects, owners, schema
 from connector.sandbox.hubspot.catalog import OBJECT_TYPES
 from connector.sandbox.hubspot.errors import ApiError
 from connector.sandbox.hubspot.faults import FaultInjector, FaultProfile
@@ -34,7 +34,8 @@ READ = "crm.objects.contacts.read"
 WRITE = "crm.objects.contacts.write"
 SCHEMA_READ = "crm.schemas.contacts.read"
 SCHEMA_WRITE = "crm.schemas.contacts.write"
-ALL_SCOPES = frozenset({READ, WRITE, SCHEMA_READ, SCHEMA_WRITE})
+OWNERS_READ = "crm.objects.owners.read"
+ALL_SCOPES = frozenset({READ, WRITE, SCHEMA_READ, SCHEMA_WRITE, OWNERS_READ})
 # URLs longer than about 8 KB are refused with a 414 (docs/crm-api-facts.md, HubSpot › Request validation).
 MAX_URL = 8192
 
@@ -123,6 +124,8 @@ def _routes() -> list[Route]:
           lambda p, q: associations.batch_read(p.store, q.params["from"], q.params["to"], q.json()), READ),
         # Reading web analytics events; the scope HubSpot asks for here is unconfirmed, the sandbox
         # asks for the contacts read scope.
+        r("GET", "/crm/v3/owners", lambda p, q: owners.list_owners(q.query, p.base_url), OWNERS_READ),
+        r("GET", "/crm/v3/owners/(?P<id>[^/]+)", lambda p, q: owners.get_owner(q.params["id"], q.query), OWNERS_READ),
         r("GET", "/events/v3/events", lambda p, q: events.list_events(p.store, q.query, p.base_url), READ),
     ]
 
