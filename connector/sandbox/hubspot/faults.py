@@ -86,7 +86,7 @@ class FaultProfile:
                 continue
             try:
                 out[key] = int(value) if key in ("seed", "token_expires_after") else float(value)  # type: ignore[arg-type]
-            except ValueError:
+            except (TypeError, ValueError):
                 raise UserError(f"fault setting {key}={value!r} is not a number") from None
         return replace(cls(), **out)
 

@@ -218,9 +218,10 @@ class Portal:
     def _partial(self, route: Route, request: Request) -> Response:
         """A 207 where some inputs failed (and were not applied) while the rest went through."""
         body = request.json()
-        ids = [str(i.get("id", "")) for i in body.get("inputs") or []]
+        items = inputs.objects(body, "inputs")
+        ids = [str(i.get("id", "")) for i in items]
         failed = self.faults.partial_split(ids)
-        body["inputs"] = [i for i in body.get("inputs") or [] if str(i.get("id", "")) not in failed]
+        body["inputs"] = [i for i in items if str(i.get("id", "")) not in failed]
         request.raw = json.dumps(body).encode()
         result = route.handler(self, request)
         _status, out = result if isinstance(result, tuple) else (200, result)
@@ -264,7 +265,10 @@ class Portal:
                 return Response(200, self.faults.profile.as_dict())
             if parts == ["faults"] and request.method in ("PUT", "POST"):
                 body = request.json()
-                profile = FaultProfile.parse(body["profile"] if "profile" in body else body)
+                spec = body["profile"] if "profile" in body else body
+                if not isinstance(spec, (str, dict)):
+                    raise UserError("a fault profile is a name, key=value pairs or an object")
+                profile = FaultProfile.parse(spec)
                 self.faults.set(profile)
                 return Response(200, profile.as_dict())
         except (UserError, KeyError) as exc:

@@ -205,3 +205,17 @@ def test_huge_bodies_are_refused_in_shape(sb, size):
 def test_a_url_past_the_limit_is_a_414(sb):
     status, _ = send(sb, "GET", "/crm/v3/objects/contacts?" + _query(properties=["jobtitle"] * 1000))
     assert status == 414
+
+
+@BOUNDED
+@given(body=json_values)
+def test_the_admin_fault_switch_refuses_odd_profiles_without_a_5xx(sb, body):
+    data = json.dumps(body).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", sb.port, timeout=20)
+    try:
+        conn.request("PUT", "/_sandbox/faults", body=data, headers={"Content-Type": "application/json"})
+        status = conn.getresponse().status
+    finally:
+        conn.close()
+        sb.set_faults(None)
+    assert status in (200, 400)
