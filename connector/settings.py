@@ -169,6 +169,15 @@ class Settings(BaseSettings):
         description="Stop cleanly before the org's daily API usage passes this share of its allocation.",
     )
 
+    # Telling the owner.
+    owner_tasks: Literal["off", "hot", "mql"] = Field(
+        "off", description="A task for the lead's owner when it first turns hot (hot) or first "
+        "enters MQL (mql); off: none.",
+    )
+    owner_task_due_days: int = Field(
+        1, ge=0, le=90, description="Days after the scoring moment an owner task is due.",
+    )
+
     # The HubSpot sync.
     property_prefix: str = Field(
         "leadscore_",

@@ -93,6 +93,7 @@ class LeadRecord:
     lead: Lead
     written: Mapping[str, str | None] = field(default_factory=dict)
     marker: str | None = None
+    owner: str | None = None  # the CRM user who owns the lead (HubSpot hubspot_owner_id), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +198,33 @@ class PropertyHistory(Protocol):
         """By lead id, properties `names` as they were at that lead's cutoff (None: not set yet)."""
 
 
+@dataclass(frozen=True, slots=True)
+class OwnerTask:
+    """A task for a lead's owner (LEADSCORE_OWNER_TASKS). `marker` is written into the task's
+    body so a task created before a crash, but not recorded, is found again, not made twice."""
+
+    lead_id: str
+    kind: str  # "hot" or "mql": the transition it is for
+    owner: str
+    subject: str
+    body: str
+    due: datetime
+
+    @property
+    def marker(self) -> str:
+        return f"[leadscore {self.kind} {self.lead_id}]"
+
+
+class OwnerTasks(Protocol):
+    """Tasks for lead owners: find one made earlier (by its marker), make one."""
+
+    def find(self, task: OwnerTask) -> str | None:
+        """The id of the lead's task that carries `task.marker`, or None."""
+
+    def create(self, task: OwnerTask) -> str:
+        """Make the task, assigned to its owner and attached to its lead; its id."""
+
+
 def lacks(crm: str, what: str, fix: str) -> UserError:
     """The error for a capability the CRM's adapter does not offer."""
     return UserError(f"{crm}: leadscore's {crm} adapter cannot {what} yet; fix: {fix}")
@@ -246,6 +274,11 @@ class CrmAdapter(Protocol):
         """Leads' stage dates and past property values (`backtest --from-crm`)."""
         raise lacks(self.title, "read property values as of a moment (needed by --from-crm)",
                     "export the leads with their outcome to a CSV file and pass it with --leads")
+
+    def owner_tasks(self) -> OwnerTasks:
+        """Tasks for lead owners (LEADSCORE_OWNER_TASKS)."""
+        raise lacks(self.title, "create tasks for lead owners",
+                    "set LEADSCORE_OWNER_TASKS=off (or use LEADSCORE_WEBHOOK_URL)")
 
     def fewest_calls(self) -> int:
         """The fewest API calls the CRM's page and batch sizes allow for the work done so far."""

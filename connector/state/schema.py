@@ -108,3 +108,15 @@ leases = Table(
     Column("acquired_at", UTCDateTime, nullable=True),
     Column("heartbeat_at", UTCDateTime, nullable=True),
 )
+
+owner_tasks = Table(
+    "owner_tasks",
+    metadata,
+    Column("portal", String(100), primary_key=True),  # "crm:portal"
+    Column("lead_id", String(64), primary_key=True),
+    Column("kind", String(20), primary_key=True),  # the transition: hot, mql
+    Column("status", String(20), nullable=False),  # pending, done, no_owner
+    Column("task", Text, nullable=False),  # the task as JSON (subject, body, owner, due)
+    Column("task_id", String(64), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -24,6 +24,7 @@ from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import desired_values, model_changes
 
 if TYPE_CHECKING:
+    from connector.notify.tasks import TaskNotifier
     from connector.scoring.model import ScoringModel
     from connector.scoring.types import ScoreResult
 
@@ -62,6 +63,7 @@ class SyncReport:
     tallies: dict[str, Tally] = field(default_factory=dict)
     cancelled: bool = False
     usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
+    tasks: Counter = field(default_factory=Counter)  # owner tasks: created, found, no_owner ...
 
     def _first(self) -> Tally:
         return next(iter(self.tallies.values()), Tally())
@@ -124,8 +126,10 @@ class SyncRun:
         full: bool = False,
         dry_run: bool = False,
         hooks: RunHooks | None = None,
+        tasks: TaskNotifier | None = None,
     ) -> None:
         self.adapter = adapter
+        self.tasks = tasks  # owner tasks for leads that turn hot / enter MQL (notify.tasks)
         self.store = store
         self.models = ModelSet.of(model)
         self.score = score
@@ -139,6 +143,8 @@ class SyncRun:
         mode = "dry-run" if dry_run else ("full" if full else "incremental")
         self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0,
                                  tallies={label_of(m): Tally() for m in self.models})
+        if tasks is not None:
+            self.report.tasks = tasks.counts
         self._pending: list[ScoreUpdate] = []
         self._queued = 0  # updates queued so far
         self._written = 0  # of which written (or recorded failed)
@@ -153,6 +159,8 @@ class SyncRun:
         outcome, error = "ok", None
         try:
             self.adapter.ensure_fields(self.models, create=not self.dry_run)
+            if self.tasks:
+                self.tasks.resume()
             self._retry_failed()
             self._pages()
         except Cancelled:
@@ -263,6 +271,8 @@ class SyncRun:
                 unchanged.append(record.lead.id)
                 continue
             stats.changed += 1
+            if self.tasks:
+                self._notice(self.tasks, record, results, values)
             if self.hooks.on_change:
                 self.hooks.on_change(self._change(record, results, values))
             updates.append(ScoreUpdate(record.lead.id, values))
@@ -283,6 +293,8 @@ class SyncRun:
         missing = {u.lead_id for u in batch} - {r.lead_id for r in results}
         outcomes += [RecordOutcome(i, ok=False, reason="no result from the CRM") for i in missing]
         self.store.record_outcomes(self.portal, outcomes, self.times.started)
+        if self.tasks:
+            self.tasks.written([o.lead_id for o in outcomes if o.ok])
         for item in outcomes:
             if item.ok:
                 self.report.stats.written += 1
@@ -299,6 +311,13 @@ class SyncRun:
                                         self.times.scoring, key=model.key,
                                         moves_stage=model is stage_model))
         return values
+
+    def _notice(self, tasks: TaskNotifier, record: LeadRecord, results: Mapping[str, ScoreResult],
+                values: Mapping[str, str]) -> None:
+        """The stage model's transition (hot, MQL) for the owner tasks."""
+        stage = self.models.stage_model
+        tasks.noticed(record, results[label_of(stage)], values.get("stage"),
+                      record.written.get(score_field(stage.key, "label")))
 
     def _tally(self, record: LeadRecord, results: Mapping[str, ScoreResult]) -> None:
         for model in self.models:

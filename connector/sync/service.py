@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING
 from connector.crm.base import RunTimes
 from connector.crm.registry import open_adapter
 from connector.errors import UserError
+from connector.notify.tasks import TaskNotifier
+from connector.scoring.modelset import ModelSet
 from connector.settings import Settings
 from connector.state import StateStore, default_url
+from connector.state.tasks import TaskLedger
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
     from connector.crm.base import CrmAdapter
     from connector.scoring.model import ScoringModel
-    from connector.scoring.modelset import ModelSet
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,17 @@ def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> bo
     return last is None or now - last.started_at >= timedelta(hours=settings.full_rescore_hours)
 
 
+def _owner_tasks(settings: Settings, crm: CrmAdapter, store: StateStore, models: ModelSet,
+                 times: RunTimes, dry_run: bool) -> TaskNotifier | None:
+    """The owner tasks of LEADSCORE_OWNER_TASKS (None: off); a CRM whose adapter cannot make
+    tasks is a UserError before anything is read."""
+    if settings.owner_tasks == "off":
+        return None
+    return TaskNotifier(settings.owner_tasks, models.stage_model, crm.owner_tasks(),
+                        TaskLedger(store, settings.portal), now=times.scoring,
+                        due_days=settings.owner_task_due_days, dry_run=dry_run)
+
+
 def sync_once(
     settings: Settings,
     *,
@@ -61,17 +74,18 @@ def sync_once(
     with), else LEADSCORE_MODEL_PATH's (one or several)."""
     from connector.scoring import load_models, score_lead
 
-    model = model or load_models(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    models = ModelSet.of(model or load_models(settings.model_path, named_by="LEADSCORE_MODEL_PATH"))
     with open_store(settings) as store:
         times = run_times(settings, as_of)
         if not full and full_rescore_due(store, settings, times.started):
             log.info("the last full rescore is older than %sh: rescoring every lead",
                      settings.full_rescore_hours)
             full = True
-        crm = adapter or open_adapter(settings, model)
+        crm = adapter or open_adapter(settings, models)
         try:
-            return SyncRun(crm, store, model, score_lead, portal=settings.portal, times=times,
-                           full=full, dry_run=dry_run, hooks=hooks).run()
+            tasks = _owner_tasks(settings, crm, store, models, times, dry_run)
+            return SyncRun(crm, store, models, score_lead, portal=settings.portal, times=times,
+                           full=full, dry_run=dry_run, hooks=hooks, tasks=tasks).run()
         finally:
             if adapter is None:
                 crm.close()

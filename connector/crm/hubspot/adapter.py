@@ -28,6 +28,7 @@ from connector.crm.hubspot.events import COUNTER_PROPERTIES, ENGAGEMENT_TYPES, c
 from connector.crm.hubspot.floor import floor_calls
 from connector.crm.hubspot.history import HubSpotHistory
 from connector.crm.hubspot.properties import STAGE_PROPERTY, HubSpotFields, ensure_properties
+from connector.crm.hubspot.tasks import HubSpotTasks
 from connector.scoring.modelset import ModelSet
 from connector.scoring.types import Lead
 from connector.state import checkpoint
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-BASE_PROPERTIES = ("email", "firstname", "lastname", "hs_object_id", "lastmodifieddate", STAGE_PROPERTY)
+OWNER_PROPERTY = "hubspot_owner_id"
+BASE_PROPERTIES = ("email", "firstname", "lastname", "hs_object_id", "lastmodifieddate", STAGE_PROPERTY,
+                   OWNER_PROPERTY)
 PAGE_CONTACTS = reader.ASSOCIATION_BATCH  # one associations call per engagement type a page
 
 
@@ -120,6 +123,9 @@ class HubSpotAdapter(CrmAdapter):
     def field_setup(self, model: ScoringModel | ModelSet) -> HubSpotFields:
         return HubSpotFields(self.client, ModelSet.of(model), self.names, self.group)
 
+    def owner_tasks(self) -> HubSpotTasks:
+        return HubSpotTasks(self.client)
+
     def property_history(self) -> HubSpotHistory:
         return HubSpotHistory(self)
 
@@ -137,7 +143,8 @@ class HubSpotAdapter(CrmAdapter):
             events = [*events, *web]
         lead = Lead(str(obj["id"]), lead_props, tuple(counters) + tuple(events),
                     props.get(STAGE_PROPERTY) or None)
-        return LeadRecord(lead, written, marker=obj.get("updatedAt"))
+        return LeadRecord(lead, written, marker=obj.get("updatedAt"),
+                          owner=props.get(OWNER_PROPERTY) or None)
 
     def _records(self, objects: Sequence[dict]) -> list[LeadRecord]:
         events = reader.engagement_for(self.client, [str(o["id"]) for o in objects])

@@ -80,6 +80,7 @@ class HubSpotClient:
         self.contacts_search = hs.crm.contacts.search_api
         self.contacts_batch = hs.crm.contacts.batch_api
         self.objects_batch = hs.crm.objects.batch_api
+        self.objects_basic = hs.crm.objects.basic_api
         self.objects_search = hs.crm.objects.search_api
         self.properties = hs.crm.properties.core_api
         self.groups = hs.crm.properties.groups_api

@@ -15,8 +15,10 @@ MAX_INPUTS = 1000
 ASSOCIATIONS_PAGE = 500  # associations a page holds (the per-object read's default limit; the batch's is unconfirmed)
 # Object type names and ids HubSpot accepts in paths (developers.hubspot.com, "Object type IDs").
 ALIASES = {"contact": "contacts", "0-1": "contacts", "email": "emails", "0-49": "emails", "meeting": "meetings",
-           "0-47": "meetings", "call": "calls", "0-48": "calls", "note": "notes", "0-46": "notes"}
-SINGULAR = {"contacts": "contact", "emails": "email", "meetings": "meeting", "calls": "call", "notes": "note"}
+           "0-47": "meetings", "call": "calls", "0-48": "calls", "note": "notes", "0-46": "notes",
+           "task": "tasks", "0-27": "tasks"}
+SINGULAR = {"contacts": "contact", "emails": "email", "meetings": "meeting", "calls": "call", "notes": "note",
+            "tasks": "task"}
 
 
 def to_item(target: int, type_id: int) -> dict[str, Any]:
