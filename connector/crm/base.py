@@ -265,6 +265,11 @@ class CrmAdapter(Protocol):
     def close(self) -> None:
         """Release the connections kept alive to the CRM."""
 
+    def record_url(self, lead_id: str) -> str | None:
+        """Where the lead is in the CRM (for a webhook's receiver); None when the adapter cannot
+        tell."""
+        return None
+
     # Optional capabilities ---------------------------------------------------------------
     def field_setup(self, model: ScoringModel) -> FieldSetup:
         """Checking and creating leadscore's fields for `model` (`leadscore setup <crm>`)."""

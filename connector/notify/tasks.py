@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -65,7 +65,7 @@ class TaskNotifier:
                          f"Follow up: {_name(record)} {what}", body, self.due)
 
     def noticed(self, record: LeadRecord, result: ScoreResult, stage: str | None,
-                old_label: str | None) -> None:
+                old_label: str | None, results: Mapping[str, ScoreResult] | None = None) -> None:
         """A lead scored by the model that moves the stage, with the stage about to be written
         and the label the CRM holds: record the task its transition calls for."""
         if not turned(self.kind, self.model, result, stage, old_label):
@@ -74,7 +74,7 @@ class TaskNotifier:
         if self.dry_run:
             self.counts["would_create" if record.owner else "no_owner"] += 1
             return
-        if self.ledger.claim(task, PENDING if record.owner else NO_OWNER, self.now) and not record.owner:
+        if self.ledger.claim_task(task, PENDING if record.owner else NO_OWNER, self.now) and not record.owner:
             self.counts["no_owner"] += 1
             log.info("lead %s turned %s but has no owner: no task", record.lead.id, self.kind)
 
@@ -83,6 +83,9 @@ class TaskNotifier:
         if lead_ids and not self.dry_run:
             for task in self.ledger.pending(list(lead_ids)):
                 self._deliver(task)
+
+    def finish(self) -> None:
+        """Nothing is left in flight: each task is made in `written`."""
 
     def resume(self) -> None:
         """Finish the tasks a killed run recorded but may not have made."""
@@ -96,8 +99,8 @@ class TaskNotifier:
         if found is not None:
             self.counts["found"] += 1
             log.info("task %s for lead %s was made by an earlier run; recorded now", found, task.lead_id)
-            self.ledger.done(task, found, self.now)
+            self.ledger.task_done(task, found, self.now)
             return
         task_id = self.tasks.create(task)
         self.counts["created"] += 1
-        self.ledger.done(task, task_id, self.now)
+        self.ledger.task_done(task, task_id, self.now)

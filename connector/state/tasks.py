@@ -1,9 +1,11 @@
-"""The owner-task ledger: one row per lead and transition, so a lead's owner gets at most one task
-for it, across crashes and restarts (schema step 7).
+"""The notification ledger: one row per lead and transition (an owner task "hot" or "mql", a
+webhook event "webhook:hot" ...), so each is made at most once, across crashes and restarts
+(schema step 7).
 
-A row is written `pending`, with the whole task, before the task is made; `done` with the task's
-id once it is; `no_owner` for a lead nobody owns. A pending row left by a killed run is finished by
-the next one, which first looks for the task by its marker (it may have been made already).
+A row is written `pending`, with the whole payload (the task, the event), before it is sent;
+`done` with the task's id (or the event's answer) once it is; `no_owner` for a task whose lead
+nobody owns. A pending row left by a killed run is finished by the next one (an owner task is
+first looked for by its marker: it may have been made already).
 """
 
 from __future__ import annotations
@@ -22,25 +24,36 @@ PENDING, DONE, NO_OWNER = "pending", "done", "no_owner"
 
 
 @dataclass(frozen=True)
+class Entry:
+    """One recorded transition: what is (or was) to be sent, its status and its reference."""
+
+    lead_id: str
+    kind: str
+    payload: dict
+    status: str
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
 class TaskRow:
     task: OwnerTask
     status: str
     task_id: str | None
 
 
-def _dump(task: OwnerTask) -> str:
-    return json.dumps({"owner": task.owner, "subject": task.subject, "body": task.body,
-                       "due": task.due.isoformat()}, sort_keys=True)
+def task_payload(task: OwnerTask) -> dict:
+    return {"owner": task.owner, "subject": task.subject, "body": task.body,
+            "due": task.due.isoformat()}
 
 
-def _load(lead_id: str, kind: str, text: str) -> OwnerTask:
-    data = json.loads(text)
-    return OwnerTask(lead_id, kind, data["owner"], data["subject"], data["body"],
+def task_of(entry: Entry) -> OwnerTask:
+    data = entry.payload
+    return OwnerTask(entry.lead_id, entry.kind, data["owner"], data["subject"], data["body"],
                      datetime.fromisoformat(data["due"]))
 
 
-class TaskLedger:
-    """The owner tasks of one portal in the state store."""
+class Ledger:
+    """The recorded transitions of one portal in the state store (any kind)."""
 
     def __init__(self, store: StateStore, portal: str) -> None:
         self.store = store
@@ -50,38 +63,55 @@ class TaskLedger:
         c = owner_tasks.c
         return (c.portal == self.key) & (c.lead_id == lead_id) & (c.kind == kind)
 
-    def claim(self, task: OwnerTask, status: str, now: datetime) -> bool:
+    def claim(self, lead_id: str, kind: str, payload: dict, status: str, now: datetime) -> bool:
         """Record the lead's transition (`pending` or `no_owner`) unless it is recorded already;
         True when this call recorded it."""
         with self.store.engine.begin() as conn:
-            if conn.execute(sa.select(owner_tasks.c.status).where(self._where(task.lead_id, task.kind))).first():
+            if conn.execute(sa.select(owner_tasks.c.status).where(self._where(lead_id, kind))).first():
                 return False
             try:
                 conn.execute(owner_tasks.insert().values(
-                    portal=self.key, lead_id=task.lead_id, kind=task.kind, status=status,
-                    task=_dump(task), task_id=None, updated_at=now))
+                    portal=self.key, lead_id=lead_id, kind=kind, status=status,
+                    task=json.dumps(payload, sort_keys=True), task_id=None, updated_at=now))
             except sa.exc.IntegrityError:  # another writer recorded it first
                 return False
         return True
 
-    def done(self, task: OwnerTask, task_id: str, now: datetime) -> None:
+    def done(self, lead_id: str, kind: str, ref: str, now: datetime) -> None:
         with self.store.engine.begin() as conn:
-            conn.execute(owner_tasks.update().where(self._where(task.lead_id, task.kind))
-                         .values(status=DONE, task_id=task_id, updated_at=now))
+            conn.execute(owner_tasks.update().where(self._where(lead_id, kind))
+                         .values(status=DONE, task_id=ref, updated_at=now))
 
-    def pending(self, lead_ids: list[str] | None = None) -> list[OwnerTask]:
-        """The tasks recorded but not made yet (of these leads, or all)."""
+    def entries(self, kinds: list[str], lead_ids: list[str] | None = None, *,
+                status: str | None = PENDING) -> list[Entry]:
+        """The transitions of these kinds (of these leads, or all) with this status (None: any)."""
         c = owner_tasks.c
-        query = sa.select(c.lead_id, c.kind, c.task).where((c.portal == self.key) & (c.status == PENDING))
+        query = sa.select(c.lead_id, c.kind, c.task, c.status, c.task_id).where(
+            (c.portal == self.key) & c.kind.in_(kinds))
+        if status is not None:
+            query = query.where(c.status == status)
         if lead_ids is not None:
             query = query.where(c.lead_id.in_(lead_ids))
         with self.store.engine.connect() as conn:
-            return [_load(r.lead_id, r.kind, r.task) for r in conn.execute(query.order_by(c.lead_id))]
+            return [Entry(r.lead_id, r.kind, json.loads(r.task), r.status, r.task_id)
+                    for r in conn.execute(query.order_by(c.lead_id, c.kind))]
+
+
+class TaskLedger(Ledger):
+    """The owner tasks of one portal."""
+
+    KINDS = ["hot", "mql"]
+
+    def claim_task(self, task: OwnerTask, status: str, now: datetime) -> bool:
+        return self.claim(task.lead_id, task.kind, task_payload(task), status, now)
+
+    def task_done(self, task: OwnerTask, task_id: str, now: datetime) -> None:
+        self.done(task.lead_id, task.kind, task_id, now)
+
+    def pending(self, lead_ids: list[str] | None = None) -> list[OwnerTask]:
+        """The tasks recorded but not made yet (of these leads, or all)."""
+        return [task_of(e) for e in self.entries(self.KINDS, lead_ids)]
 
     def rows(self) -> list[TaskRow]:
-        """Every recorded transition of the portal (for status and tests)."""
-        c = owner_tasks.c
-        query = sa.select(c.lead_id, c.kind, c.task, c.status, c.task_id).where(c.portal == self.key)
-        with self.store.engine.connect() as conn:
-            return [TaskRow(_load(r.lead_id, r.kind, r.task), r.status, r.task_id)
-                    for r in conn.execute(query.order_by(c.lead_id, c.kind))]
+        """Every recorded owner task of the portal (for status and tests)."""
+        return [TaskRow(task_of(e), e.status, e.ref) for e in self.entries(self.KINDS, status=None)]

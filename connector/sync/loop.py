@@ -24,7 +24,7 @@ from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import desired_values, model_changes
 
 if TYPE_CHECKING:
-    from connector.notify.tasks import TaskNotifier
+    from connector.notify import Notifier
     from connector.scoring.model import ScoringModel
     from connector.scoring.types import ScoreResult
 
@@ -126,10 +126,10 @@ class SyncRun:
         full: bool = False,
         dry_run: bool = False,
         hooks: RunHooks | None = None,
-        tasks: TaskNotifier | None = None,
+        notify: Sequence[Notifier] = (),
     ) -> None:
         self.adapter = adapter
-        self.tasks = tasks  # owner tasks for leads that turn hot / enter MQL (notify.tasks)
+        self.notify = tuple(notify)  # owner tasks, webhook: leads that turn hot / enter MQL
         self.store = store
         self.models = ModelSet.of(model)
         self.score = score
@@ -143,8 +143,8 @@ class SyncRun:
         mode = "dry-run" if dry_run else ("full" if full else "incremental")
         self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0,
                                  tallies={label_of(m): Tally() for m in self.models})
-        if tasks is not None:
-            self.report.tasks = tasks.counts
+        for notifier in self.notify:
+            notifier.counts = self.report.tasks  # one tally for the run
         self._pending: list[ScoreUpdate] = []
         self._queued = 0  # updates queued so far
         self._written = 0  # of which written (or recorded failed)
@@ -159,8 +159,8 @@ class SyncRun:
         outcome, error = "ok", None
         try:
             self.adapter.ensure_fields(self.models, create=not self.dry_run)
-            if self.tasks:
-                self.tasks.resume()
+            for notifier in self.notify:
+                notifier.resume()
             self._retry_failed()
             self._pages()
         except Cancelled:
@@ -174,6 +174,8 @@ class SyncRun:
         return self.report
 
     def _finish(self, started: float, usage_before, outcome: str, error: str | None) -> None:
+        for notifier in self.notify:
+            notifier.finish()
         usage = self.adapter.api_usage().since(usage_before)
         self.report.usage = usage
         stats = self.report.stats
@@ -271,8 +273,8 @@ class SyncRun:
                 unchanged.append(record.lead.id)
                 continue
             stats.changed += 1
-            if self.tasks:
-                self._notice(self.tasks, record, results, values)
+            if self.notify:
+                self._notice(record, results, values)
             if self.hooks.on_change:
                 self.hooks.on_change(self._change(record, results, values))
             updates.append(ScoreUpdate(record.lead.id, values))
@@ -293,8 +295,9 @@ class SyncRun:
         missing = {u.lead_id for u in batch} - {r.lead_id for r in results}
         outcomes += [RecordOutcome(i, ok=False, reason="no result from the CRM") for i in missing]
         self.store.record_outcomes(self.portal, outcomes, self.times.started)
-        if self.tasks:
-            self.tasks.written([o.lead_id for o in outcomes if o.ok])
+        written = [o.lead_id for o in outcomes if o.ok]
+        for notifier in self.notify:
+            notifier.written(written)
         for item in outcomes:
             if item.ok:
                 self.report.stats.written += 1
@@ -312,12 +315,13 @@ class SyncRun:
                                         moves_stage=model is stage_model))
         return values
 
-    def _notice(self, tasks: TaskNotifier, record: LeadRecord, results: Mapping[str, ScoreResult],
+    def _notice(self, record: LeadRecord, results: Mapping[str, ScoreResult],
                 values: Mapping[str, str]) -> None:
-        """The stage model's transition (hot, MQL) for the owner tasks."""
+        """The stage model's transition (hot, MQL) for the notifiers, with every model's scores."""
         stage = self.models.stage_model
-        tasks.noticed(record, results[label_of(stage)], values.get("stage"),
-                      record.written.get(score_field(stage.key, "label")))
+        for notifier in self.notify:
+            notifier.noticed(record, results[label_of(stage)], values.get("stage"),
+                             record.written.get(score_field(stage.key, "label")), results)
 
     def _tally(self, record: LeadRecord, results: Mapping[str, ScoreResult]) -> None:
         for model in self.models:

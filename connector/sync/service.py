@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING
 from connector.crm.base import RunTimes
 from connector.crm.registry import open_adapter
 from connector.errors import UserError
+from connector.notify import Notifier
 from connector.notify.tasks import TaskNotifier
+from connector.notify.webhook import WebhookNotifier, WebhookSender
 from connector.scoring.modelset import ModelSet
 from connector.settings import Settings
 from connector.state import StateStore, default_url
-from connector.state.tasks import TaskLedger
+from connector.state.tasks import Ledger, TaskLedger
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
@@ -47,15 +49,26 @@ def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> bo
     return last is None or now - last.started_at >= timedelta(hours=settings.full_rescore_hours)
 
 
-def _owner_tasks(settings: Settings, crm: CrmAdapter, store: StateStore, models: ModelSet,
-                 times: RunTimes, dry_run: bool) -> TaskNotifier | None:
-    """The owner tasks of LEADSCORE_OWNER_TASKS (None: off); a CRM whose adapter cannot make
-    tasks is a UserError before anything is read."""
-    if settings.owner_tasks == "off":
-        return None
-    return TaskNotifier(settings.owner_tasks, models.stage_model, crm.owner_tasks(),
-                        TaskLedger(store, settings.portal), now=times.scoring,
-                        due_days=settings.owner_task_due_days, dry_run=dry_run)
+def notifiers(settings: Settings, crm: CrmAdapter, store: StateStore, models: ModelSet,
+              times: RunTimes, dry_run: bool) -> list[Notifier]:
+    """The owner tasks of LEADSCORE_OWNER_TASKS and the webhook of LEADSCORE_WEBHOOK_URL (each
+    when set); a CRM whose adapter cannot make tasks is a UserError before anything is read."""
+    found: list[Notifier] = []
+    if settings.owner_tasks != "off":
+        found.append(TaskNotifier(settings.owner_tasks, models.stage_model, crm.owner_tasks(),
+                                  TaskLedger(store, settings.portal), now=times.scoring,
+                                  due_days=settings.owner_task_due_days, dry_run=dry_run))
+    if settings.webhook_url:
+        if settings.webhook_secret is None:
+            raise UserError("LEADSCORE_WEBHOOK_URL is set but LEADSCORE_WEBHOOK_SECRET is not; fix: set "
+                            "the secret the receiver checks the X-Leadscore-Signature header with.")
+        kind = "hot" if settings.owner_tasks == "off" else settings.owner_tasks
+        found.append(WebhookNotifier(
+            kind, models.stage_model, Ledger(store, settings.portal),
+            WebhookSender(settings.webhook_url, settings.webhook_secret.get_secret_value(),
+                          attempts=settings.webhook_attempts),
+            portal=settings.portal, crm=crm, now=times.scoring, dry_run=dry_run))
+    return found
 
 
 def sync_once(
@@ -83,9 +96,9 @@ def sync_once(
             full = True
         crm = adapter or open_adapter(settings, models)
         try:
-            tasks = _owner_tasks(settings, crm, store, models, times, dry_run)
+            notify = notifiers(settings, crm, store, models, times, dry_run)
             return SyncRun(crm, store, models, score_lead, portal=settings.portal, times=times,
-                           full=full, dry_run=dry_run, hooks=hooks, tasks=tasks).run()
+                           full=full, dry_run=dry_run, hooks=hooks, notify=notify).run()
         finally:
             if adapter is None:
                 crm.close()

@@ -71,7 +71,7 @@ def test_a_second_sync_creates_no_task(sb, cfg):
 
 
 def test_a_run_killed_after_making_a_task_before_recording_it_makes_no_second(sb, cfg, monkeypatch):
-    real = TaskLedger.done
+    real = TaskLedger.task_done
     calls = []
 
     def killed_after_three(self, task, task_id, now):
@@ -80,10 +80,10 @@ def test_a_run_killed_after_making_a_task_before_recording_it_makes_no_second(sb
             raise KeyboardInterrupt("killed between making the task and recording it")
         real(self, task, task_id, now)
 
-    monkeypatch.setattr(TaskLedger, "done", killed_after_three)
+    monkeypatch.setattr(TaskLedger, "task_done", killed_after_three)
     with pytest.raises(KeyboardInterrupt):
         sync_once(cfg, full=True, as_of=NOW)
-    monkeypatch.setattr(TaskLedger, "done", real)
+    monkeypatch.setattr(TaskLedger, "task_done", real)
     report = sync_once(cfg, full=True, as_of=NOW)
     assert report.tasks["found"] >= 1  # the killed run's task, found by its marker
     owned = [cid for cid, owner in hot_contacts(sb).items() if owner]

@@ -123,6 +123,11 @@ class HubSpotAdapter(CrmAdapter):
     def field_setup(self, model: ScoringModel | ModelSet) -> HubSpotFields:
         return HubSpotFields(self.client, ModelSet.of(model), self.names, self.group)
 
+    def record_url(self, lead_id: str) -> str:
+        """The contact in the API (the app's address needs the portal's id, which the token
+        does not tell without one more call)."""
+        return f"{self.client.base_url}/crm/v3/objects/contacts/{lead_id}"
+
     def owner_tasks(self) -> HubSpotTasks:
         return HubSpotTasks(self.client)
 

@@ -75,6 +75,7 @@ class HubSpotClient:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.options = options
+        self.base_url = base_url.rstrip("/")
         hs = HubSpot(access_token=token, host=base_url.rstrip("/"), retry=Retry(0),
                      api_factory=_keeping_log_levels)
         self.contacts_search = hs.crm.contacts.search_api
