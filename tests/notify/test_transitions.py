@@ -6,11 +6,15 @@ import pytest
 
 from connector.errors import UserError
 from connector.notify.tasks import MQL, turned
-from connector.sandbox.salesforce import SalesforceSandbox
+from connector.crm.base import RunTimes
+from connector.scoring import ModelSet
+from connector.settings import Settings
+from connector.state import StateStore, default_url
 from connector.scoring import load_model
 from connector.scoring.types import ScoreResult
-from connector.sync.service import sync_once
-from tests.sync.salesforce_helpers import ANCHOR, NOW, Clock, settings_for, write_calls
+from connector.sync.service import notifiers
+from tests.sync.fakes import FakeCrm
+from tests.sync.hubspot_helpers import NOW
 
 MODEL = load_model()
 
@@ -32,9 +36,8 @@ def test_entering_mql_is_the_stage_about_to_be_written():
     assert not turned("mql", MODEL, result("hot", MQL), None, "hot")  # already MQL: nothing written
 
 
-def test_owner_tasks_on_salesforce_stop_at_start_saying_what_to_do(tmp_path):
-    with SalesforceSandbox.start(people=20, seed=3, anchor=ANCHOR, clock=Clock(NOW)) as sb:
-        cfg = settings_for(sb, tmp_path, owner_tasks="hot")
+def test_owner_tasks_with_a_crm_that_cannot_make_them_stop_at_start_saying_what_to_do(tmp_path):
+    cfg = Settings(_env_file=None, data_dir=tmp_path, owner_tasks="hot")
+    with StateStore.open(default_url(tmp_path)) as store:
         with pytest.raises(UserError, match="cannot create tasks for lead owners.*LEADSCORE_OWNER_TASKS=off"):
-            sync_once(cfg, full=True, as_of=NOW)
-        assert write_calls(sb) == 0
+            notifiers(cfg, FakeCrm(), store, ModelSet.of(MODEL), RunTimes(NOW, NOW), False)

@@ -30,6 +30,7 @@ from connector.crm.salesforce.mapping import (
 )
 from connector.crm.salesforce.reader import Checkpoint, LeadReader, max_stamp, minus
 from connector.crm.salesforce.schema import FieldCheck
+from connector.crm.salesforce.tasks import SalesforceTasks
 from connector.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,12 @@ class SalesforceAdapter(CrmAdapter):
         UserError before any write. A sync never changes the org's metadata, whatever `create`
         says: creating fields is `leadscore setup salesforce --create`, run by an admin."""
         FieldCheck(self.client, self.config, self.reader.objects).require()
+
+    def owner_tasks(self) -> SalesforceTasks:
+        return SalesforceTasks(self.client)
+
+    def record_url(self, lead_id: str) -> str:
+        return f"{self.client.instance_url}/{lead_id}"
 
     # -- reading ---------------------------------------------------------------------------------
 

@@ -175,6 +175,11 @@ class SalesforceClient:
     def base_url(self) -> str:
         return self.sf.base_url
 
+    @property
+    def instance_url(self) -> str:
+        """The org's address, where a record's page is `<instance_url>/<id>`."""
+        return f"https://{self.sf.sf_instance}"
+
     # -- the one place every call goes through -------------------------------------------------
 
     def _call(self, endpoint: str, fn: Callable[[Salesforce], T]) -> T:
@@ -262,6 +267,12 @@ class SalesforceClient:
         return self._call("limits", lambda sf: sf.restful("limits"))
 
     # -- writes --------------------------------------------------------------------------------
+
+    def create(self, sobject: str, fields: dict) -> str:
+        """POST /sobjects/{sobject}: one record made; its id (docs/crm-api-facts.md, Writing)."""
+        answer = self._call(f"sobjects/{sobject}",
+                            lambda sf: sf.restful(f"sobjects/{sobject}", method="POST", json=fields))
+        return str(answer["id"])
 
     def update_collection(self, sobject: str, records: Sequence[dict]) -> list[dict]:
         """PATCH /composite/sobjects, allOrNone false: one `{"id", "success", "errors"}` per record."""

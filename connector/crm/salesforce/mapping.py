@@ -16,6 +16,7 @@ from connector.scoring.types import Event, Lead
 
 LEAD_PREFIX = "00Q"  # Id key prefixes (crm-api-facts: "route each activity by its WhoId prefix")
 CONTACT_PREFIX = "003"
+USER_PREFIX = "005"
 
 # leadscore's own fields, by neutral name (connector.crm.base.SCORE_FIELDS); "stage" is a setting.
 SCORE_FIELD_NAMES = {
@@ -77,7 +78,7 @@ class MappingConfig:
 
     def select_fields(self, sobject: str) -> list[str]:
         """The fields one SOQL query reads: the model's inputs and leadscore's current values."""
-        names = ["Id", "SystemModstamp", "LastModifiedById"]
+        names = ["Id", "SystemModstamp", "LastModifiedById", "OwnerId"]
         for name in [*self.property_fields(sobject).values(), *self.score_fields().values()]:
             if name not in names:
                 names.append(name)
@@ -204,6 +205,13 @@ def to_lead(
     written["stage"] = stage
     ordered = tuple(sorted(events, key=lambda e: (e.timestamp is None, e.timestamp or datetime.min.replace(tzinfo=UTC), e.type)))
     return Lead(id=record["Id"], properties=properties, events=ordered, stage=stage), written
+
+
+def owner_of(record: Mapping) -> str | None:
+    """The user who owns a Lead/Contact (`OwnerId`), or None when a queue (a Group, `00G`) owns
+    it: nobody to give a task to (docs/crm-api-facts.md, Salesforce › Objects leadscore reads)."""
+    owner = record.get("OwnerId")
+    return owner if isinstance(owner, str) and owner.startswith(USER_PREFIX) else None
 
 
 def to_fields(values: Mapping[str, str], record_id: str, config: MappingConfig) -> dict[str, object]:

@@ -22,6 +22,7 @@ from connector.crm.salesforce.mapping import (
     LEAD_PREFIX,
     EventMapper,
     MappingConfig,
+    owner_of,
     parse_datetime,
     soql_datetime,
     to_lead,
@@ -162,7 +163,8 @@ class LeadReader:
         out = []
         for row in rows:
             lead, written = to_lead(row, self.config, events.get(row["Id"], ()))
-            out.append(LeadRecord(lead=lead, written=written, marker=row.get("SystemModstamp")))
+            out.append(LeadRecord(lead=lead, written=written, marker=row.get("SystemModstamp"),
+                                  owner=owner_of(row)))
         return out
 
     def _collect(self, ids: list[str], events: dict[str, list[Event]]) -> None:
