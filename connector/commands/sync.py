@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -17,6 +18,11 @@ from connector.crm.errors import CrmError
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+class DryRunFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
 
 
 def _logging(level: str) -> None:
@@ -32,17 +38,20 @@ def sync_command(
     dry_run: bool = typer.Option(False, "--dry-run", help="Read and score, write nothing; show what would change."),
     out: Optional[Path] = typer.Option(None, "--out", help="With --dry-run: save every change to FILE.csv or FILE.json."),
     once: bool = typer.Option(False, "--once", help="One pass, then exit (what `sync` always does; for schedulers)."),
+    output: DryRunFormat = typer.Option(DryRunFormat.text, "--format", help="With --dry-run: text (terminal tables) or markdown (to paste in a ticket or pull request)."),
 ) -> None:
     """Run one sync pass (incremental by default). Exits non-zero if it failed."""
     from connector.cli import settings
     from connector.sync.loop import RunHooks
-    from connector.sync.output import ChangeSink, print_dry_run, stats_line
+    from connector.sync.output import ChangeSink, print_dry_run, stage_line, stats_line
     from connector.sync.service import sync_once
 
     cfg = settings()
     _logging(cfg.log_level)
     if out is not None and not dry_run:
         raise typer.BadParameter("--out goes with --dry-run", param_hint="--out")
+    if output is not DryRunFormat.text and not dry_run:
+        raise typer.BadParameter("--format goes with --dry-run", param_hint="--format")
     sink = ChangeSink(out) if dry_run else None
     try:
         with _worker_lock(cfg, dry_run):
@@ -54,9 +63,9 @@ def sync_command(
         if sink is not None:
             sink.close()
     if sink is not None:
-        print_dry_run(console, report, sink)
+        print_dry_run(console, report, sink, markdown=output is DryRunFormat.markdown)
         return
-    console.print(f"{report.mode} sync done: {stats_line(report.stats, report.duration_s)}")
+    console.print(f"{report.mode} sync done: {stats_line(report.stats, report.duration_s)}; {stage_line(report)}")
     if report.stats.failed:
         console.print(f"[yellow]{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")
