@@ -6,7 +6,7 @@ import importlib
 
 import typer
 
-MODULES: list[str] = ["scoring", "sandbox", "sync", "backtest", "setup", "salesforce", "worker"]
+MODULES: list[str] = ["scoring", "sandbox", "sync", "backtest", "compare", "setup", "salesforce", "worker"]
 
 
 def register_all(app: typer.Typer) -> None:
