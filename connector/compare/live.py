@@ -50,12 +50,13 @@ class Example:
 @dataclass(frozen=True, slots=True)
 class Driver:
     """A rule whose points differ between the models on leads whose label, grade or stage moves:
-    on how many of them, and by how many points in all (new minus baseline)."""
+    on how many of them, and by how many points in all (new minus baseline; None for the stage
+    rules, which give no points)."""
 
     rule: str
     checks: str
     leads: int
-    points: int
+    points: int | None
 
 
 @dataclass
@@ -83,6 +84,33 @@ def _side(record: LeadRecord, result: ScoreResult) -> Side:
     return Side(result.fit, result.engagement, result.label, result.grade, stage, format_reasons(result))
 
 
+def _stage_rules(model: ScoringModel, stage: str) -> tuple:
+    return tuple((r.min_fit, r.min_engagement, r.event, tuple(c.summary for c in r.where), r.within_days)
+                 for r in model.stage_rules if r.stage == stage)
+
+
+def _stage_text(rules: tuple) -> str:
+    parts = []
+    for min_fit, min_engagement, event, where, within in rules:
+        said = [f"fit ≥ {min_fit:g}"] if min_fit is not None else []
+        said += [f"engagement ≥ {min_engagement:g}"] if min_engagement is not None else []
+        if event is not None:
+            said.append(f"a {event}" + (f" where {', '.join(where)}" if where else "")
+                        + (f" within {within:g} days" if within is not None else ""))
+        parts.append(" and ".join(said) or "always")
+    return " or ".join(parts) or "no rule"
+
+
+def stage_checks(baseline: ScoringModel, candidate: ScoringModel) -> dict[str, str]:
+    """By stage: what the two models' rules to it check, when they differ."""
+    texts = {}
+    for stage in dict.fromkeys((*candidate.stages, *baseline.stages)):
+        old, new = _stage_rules(baseline, stage), _stage_rules(candidate, stage)
+        if old != new:
+            texts[stage] = f"new: {_stage_text(new)}; baseline: {_stage_text(old)}"
+    return texts
+
+
 def _points(result: ScoreResult) -> Counter:
     points: Counter = Counter()
     for reason in result.reasons:
@@ -91,9 +119,11 @@ def _points(result: ScoreResult) -> Counter:
 
 
 class _Tally:
-    def __init__(self, crm: str, texts: dict[str, str]) -> None:
+    def __init__(self, crm: str, texts: dict[str, str], stages: dict[str, str], rank: dict[str, int]) -> None:
         self.live = LiveComparison(crm)
         self.texts = texts
+        self.stages = stages  # stage → what its changed rules check
+        self.rank = rank  # stage → its place in the funnel
         self.rule_leads: Counter = Counter()
         self.rule_points: Counter = Counter()
         self.heap: list[tuple[tuple, str, Example]] = []
@@ -114,6 +144,8 @@ class _Tally:
                 if points:
                     self.rule_leads[rule] += 1
                     self.rule_points[rule] += points
+            if moves[0]:
+                self._stage_driver(old.stage, new.stage)
         if any(moves) or old.total != new.total:
             # The leads that move most: a stage move first, then a label, a grade, the score.
             key = (*moves, abs(new.total - old.total))
@@ -123,9 +155,18 @@ class _Tally:
             elif item[:2] > self.heap[0][:2]:
                 heapq.heapreplace(self.heap, item)
 
+    def _stage_driver(self, old: str, new: str) -> None:
+        """A stage move is the doing of the rule to the later of the two stages, when it changed."""
+        later = max(old, new, key=lambda stage: self.rank.get(stage, -1))
+        if later in self.stages:
+            rule = f"stage rule to {later}"
+            self.texts.setdefault(rule, self.stages[later])
+            self.rule_leads[rule] += 1
+
     def done(self) -> LiveComparison:
         ranked = sorted(self.rule_leads, key=lambda r: (-self.rule_leads[r], -abs(self.rule_points[r]), r))
-        self.live.drivers = [Driver(r, self.texts.get(r, ""), self.rule_leads[r], self.rule_points[r])
+        self.live.drivers = [Driver(r, self.texts.get(r, ""), self.rule_leads[r],
+                                    None if r.startswith("stage rule to ") else self.rule_points[r])
                              for r in ranked[:DRIVERS]]
         self.live.examples = [e for _, _, e in sorted(self.heap, key=lambda i: (i[0], i[1]), reverse=True)]
         return self.live
@@ -136,7 +177,7 @@ def compare_live(adapter: CrmAdapter, baseline: ScoringModel, candidate: Scoring
     """Read every lead once (a full pass; no checkpoint, no write) and score it with both models
     as of `times.scoring`."""
     texts = {**model_facts(baseline).rule_texts, **model_facts(candidate).rule_texts}
-    tally = _Tally(adapter.title, texts)
+    tally = _Tally(adapter.title, texts, stage_checks(baseline, candidate), dict(candidate.stage_rank))
     adapter.start_pass(times)
     for page in adapter.iter_pages(None, full=True):
         for record in page.records:

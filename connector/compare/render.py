@@ -16,6 +16,7 @@ from connector.compare.paired import Figure, Interval
 from connector.sync.tables import Grid, moves_grid, to_markdown, to_rich
 
 AS_SHARE = ("conversion", "recall", "share")  # figures shown as percentages
+SIDES = ("with the baseline", "with the new model")  # a live move: both scored now, from the CRM's stage
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def figures_grid(history: HistoryComparison) -> Grid:
 
 
 def drivers_grid(live: LiveComparison) -> Grid:
-    rows = [[d.rule, d.checks, f"{d.leads:,}", f"{d.points:+,}"] for d in live.drivers]
+    rows = [[d.rule, d.checks, f"{d.leads:,}", "" if d.points is None else f"{d.points:+,}"] for d in live.drivers]
     return Grid("Rules behind most of the moves", ("rule", "checks", "leads moved", "points (new − baseline)"),
                 rows, frozenset({"leads moved", "points (new − baseline)"}))
 
@@ -84,19 +85,21 @@ def examples_grid(live: LiveComparison, *, reasons: bool = True) -> Grid:
             row += ["\n".join(e.baseline.reasons.splitlines()[:4]), "\n".join(e.candidate.reasons.splitlines()[:4])]
         rows.append(row)
     headers = ("lead", "label", "grade", "stage", "fit+engagement", *(("baseline's reasons", "new model's reasons") if reasons else ()))
-    return Grid(f"{len(live.examples)} leads that move most", headers, rows,
+    return Grid(f"{len(live.examples)} leads that move most (baseline → new model)", headers, rows,
                 whole=frozenset({"label", "grade", "stage"}))
 
 
 def _moves(live: LiveComparison) -> list[Grid]:
-    return [moves_grid(title, moves) for title, moves in (
+    return [moves_grid(title, moves, sides=SIDES) for title, moves in (
         ("Label moves", live.label_moves), ("Grade moves", live.grade_moves),
         ("Lifecycle stage moves", live.stage_moves))]
 
 
 def _live_line(live: LiveComparison) -> str:
     return (f"On the live {live.crm} (a dry run of both models, nothing written): {live.moved:,} of "
-            f"{live.leads:,} leads would change label, grade or lifecycle stage.")
+            f"{live.leads:,} leads would get another label, grade or lifecycle stage with the new model "
+            "than with the baseline (both scored now from what the CRM holds; a stage only ever moves "
+            "forward from the CRM's own).")
 
 
 def _head(report: Report) -> list[str]:

@@ -48,7 +48,8 @@ def to_markdown(grid: Grid, *, heading: str = "####") -> str:
     return "\n".join(lines) + "\n"
 
 
-def moves_grid(title: str, moves: Counter, *, what: str = "leads", limit: int = 12) -> Grid:
+def moves_grid(title: str, moves: Counter, *, what: str = "leads", limit: int = 12,
+               sides: tuple[str, str] = ("from", "to")) -> Grid:
     """(from, to) → count as a from → to table: the moves, most common first (the `limit` first,
     the rest summed on one row), then the count that stays where it is."""
     moved = sorted(((pair, n) for pair, n in moves.items() if pair[0] != pair[1]),
@@ -60,5 +61,5 @@ def moves_grid(title: str, moves: Counter, *, what: str = "leads", limit: int = 
         rows.append(["…", f"{len(rest)} other moves", f"{sum(n for _, n in rest):,}"])
     rows.append(["(unchanged)", "", f"{unchanged:,}"])
     changed = sum(n for _, n in moved)
-    return Grid(f"{title}: {changed:,} of {changed + unchanged:,} {what} move", ("from", "to", what),
-                rows, frozenset({what}), frozenset({"from", "to"}))
+    return Grid(f"{title}: {changed:,} of {changed + unchanged:,} {what} move", (*sides, what),
+                rows, frozenset({what}), frozenset(sides))
