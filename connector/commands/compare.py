@@ -11,6 +11,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from connector.commands.invocation import portals_of
 from connector.errors import UserError
 from connector.extras import require_extra
 
@@ -23,20 +24,31 @@ class Format(str, Enum):
     json = "json"
 
 
-def _ref(path: Path, model, chosen: str = ""):
+def _ref(model, chosen: str = ""):
     from connector.compare.render import ModelRef
 
-    return ModelRef(str(path), model.name, model.version, chosen)
+    return ModelRef(model.source, model.name, model.version, chosen)
 
 
-def _baseline_path(baseline: Optional[Path]) -> tuple[Path, str]:
-    """--baseline, else the model the sync scores with (LEADSCORE_MODEL_PATH, by default
-    config/scoring.toml): the model the portal's scores come from."""
-    from connector.cli import settings
+def _portal(name: Optional[str]):
+    """The settings of the one portal compared (LEADSCORE_PORTALS may list several)."""
+    _, portals = portals_of(name)
+    if len(portals) > 1:
+        raise UserError(f"compare looks at one portal; fix: add --portal with one of {', '.join(portals)}.")
+    return next(iter(portals.values()))
 
-    if baseline is not None:
-        return baseline, "given with --baseline"
-    return settings().model_path, "the model the sync scores with (LEADSCORE_MODEL_PATH)"
+
+def _baseline(path: Optional[Path], cfg):
+    """--baseline, else the model the sync scores with (LEADSCORE_MODEL_PATH, else the model
+    shipped with leadscore): the model the portal's scores come from. With how it was chosen."""
+    from connector.scoring import load_model
+
+    if path is not None:
+        return load_model(path, named_by="--baseline"), "given with --baseline"
+    configured = cfg.model_path
+    if configured is not None:
+        return load_model(configured, named_by="LEADSCORE_MODEL_PATH"), "the model the sync scores with (LEADSCORE_MODEL_PATH)"
+    return load_model(None), "the model the sync scores with (the default, LEADSCORE_MODEL_PATH unset)"
 
 
 def _history(leads: Optional[Path], outcome: Optional[str], mapping: Optional[Path], from_crm: bool,
@@ -72,15 +84,14 @@ def _cutoff(history, as_of: Optional[str], from_crm: bool) -> tuple[datetime, bo
 class _Crm:
     """The CRM adapter, opened once for --from-crm and --live, reading both models' properties."""
 
-    def __init__(self, baseline, candidate) -> None:
-        from connector.cli import settings
+    def __init__(self, cfg, baseline, candidate) -> None:
         from connector.compare.live import reading_model
         from connector.crm.registry import open_adapter
 
         model = reading_model(baseline, candidate)
         self.properties = sorted({plan.property for plan in model.fit_plan})
         self.stages = candidate.stages
-        self.crm = open_adapter(settings(), model)
+        self.crm = open_adapter(cfg, model)
 
     def close(self) -> None:
         self.crm.close()
@@ -88,13 +99,14 @@ class _Crm:
 
 def compare(
     model: Path = typer.Option(..., "--model", help="The new model file (the change under review)."),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="The current model (default: LEADSCORE_MODEL_PATH, the one the sync scores with)."),
-    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="The current model (default: the one the sync scores with: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
+    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL.", show_default="none: --from-crm, or --live alone"),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact.", show_default="every column a property of the same name"),
     from_crm: bool = typer.Option(False, "--from-crm", help="History from the CRM (LEADSCORE_CRM): converted = reached an outcome stage."),
     outcome_stages: str = typer.Option("opportunity,customer,evangelist", "--outcome-stages", help="With --from-crm: lifecycle stages that count as converted."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Score the history as of this time (default: its latest event)."),
+    portal: Optional[str] = typer.Option(None, "--portal", help="The portal of LEADSCORE_PORTALS to compare on (default: the only one)."),
     live: bool = typer.Option(False, "--live", help="Also score every lead of the CRM (LEADSCORE_CRM) with both models, writing nothing: what would move."),
     output: Format = typer.Option(Format.text, "--format", help="text, markdown (a pull-request comment) or json (every figure)."),
     fail_if_worse: bool = typer.Option(False, "--fail-if-worse", help="Exit 1 when the new model ranks the history worse beyond noise (for CI)."),
@@ -117,9 +129,11 @@ def compare(
                         "(outcomes), and/or --live (what the new model would move in the CRM).")
     if fail_if_worse and not history_given:
         raise UserError("--fail-if-worse judges the ranking of known outcomes; fix: add --leads FILE --mapping M or --from-crm.")
-    base_path, chosen = _baseline_path(baseline)
-    baseline_model, candidate_model = load_model(base_path), load_model(model)
-    crm = _Crm(baseline_model, candidate_model) if (from_crm or live) else None
+    needs_crm = from_crm or live
+    cfg = _portal(portal) if needs_crm or baseline is None else None
+    baseline_model, chosen = _baseline(baseline, cfg)
+    candidate_model = load_model(model, named_by="--model")
+    crm = _Crm(cfg, baseline_model, candidate_model) if needs_crm else None
     try:
         history = None
         if history_given:
@@ -127,13 +141,13 @@ def compare(
             cutoff, explicit = _cutoff(lead_history, as_of, from_crm)
             history = compare_history(lead_history, baseline_model, candidate_model, cutoff=cutoff,
                                       explicit_cutoff=explicit, resamples=resamples, seed=seed)
-        moved = _live(crm, baseline_model, candidate_model) if live else None
+        moved = _live(cfg, crm, baseline_model, candidate_model) if live else None
     except CrmError as exc:
         raise UserError(f"reading the CRM failed: {exc}") from None
     finally:
         if crm is not None:
             crm.close()
-    report = Report(_ref(base_path, baseline_model, chosen), _ref(model, candidate_model), history, moved)
+    report = Report(_ref(baseline_model, chosen), _ref(candidate_model), history, moved)
     if output is Format.json:
         print(json.dumps(as_json(report), indent=2, ensure_ascii=False))
     elif output is Format.markdown:
@@ -144,12 +158,11 @@ def compare(
         raise typer.Exit(1)
 
 
-def _live(crm: _Crm, baseline_model, candidate_model):
-    from connector.cli import settings
+def _live(cfg, crm: _Crm, baseline_model, candidate_model):
     from connector.compare.live import compare_live
     from connector.sync.service import run_times
 
-    return compare_live(crm.crm, baseline_model, candidate_model, run_times(settings()))
+    return compare_live(crm.crm, baseline_model, candidate_model, run_times(cfg))
 
 
 def register(app: typer.Typer) -> None:
