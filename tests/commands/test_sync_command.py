@@ -64,7 +64,7 @@ def test_dry_run_saves_json_after_a_sync_showing_only_what_would_change(sb, env,
 def test_dry_run_as_markdown_prints_the_moves_and_changes_as_markdown_tables(sb, env):
     result = runner.invoke(app, ["sync", "--dry-run", "--format", "markdown"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("**dry run: nothing was written.")
+    assert "\n**dry run: nothing was written." in "\n" + result.output
     assert "#### Lifecycle stage moves: " in result.output and "| from | to | leads |" in result.output
     assert "| lead | label | grade | stage | scores | top reasons |" in result.output
     assert batch_updates(sb) == 0

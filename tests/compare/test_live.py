@@ -13,16 +13,16 @@ from connector.scoring import load_model, parse_model
 from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, contact_ids
 
 runner = CliRunner()
-# The edit under review: a booked meeting makes an SQL only with a fit of 50 (no cold SQLs), and
-# a demo request is worth 40 points, not 30.
-SQL_RULE = 'stage = "salesqualifiedlead"\nevent = "meeting_booked"\nwithin_days = 90\n'
+# The edit under review: a booked meeting makes an SQL only with a fit of 50, not 30, and a demo
+# request is worth 40 points, not 30.
+SQL_RULE = 'stage = "salesqualifiedlead"\nevent = "meeting_booked"\nwithin_days = 90\nmin_fit = 30\n'
 DEMO = 'points = 30\nmax_events = 1\ndecay = { half_life_days = 45 }\nreason = "requested a demo"'
 
 
 def edited_model_text() -> str:
     text = MODEL.read_text()
     assert SQL_RULE in text and DEMO in text
-    return text.replace(SQL_RULE, SQL_RULE + "min_fit = 50\n").replace(DEMO, DEMO.replace("30", "40", 1))
+    return text.replace(SQL_RULE, SQL_RULE.replace("30", "50")).replace(DEMO, DEMO.replace("30", "40", 1))
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ def test_live_compare_shows_the_stage_and_label_moves_and_writes_nothing(sb, edi
     assert to_sql_lost, live["stage_moves"]
     assert live["moved"] >= sum(m["leads"] for m in to_sql_lost)
     drivers = {d["rule"]: d for d in live["drivers"]}
-    assert drivers["stage rule to salesqualifiedlead"]["checks"].startswith("new: fit ≥ 50 and a meeting_booked")
+    assert drivers["stage rule to salesqualifiedlead"]["checks"].startswith("new: fit ≥ 50 and engagement ≥ 20 and a meeting_booked")
     assert all(d["points"] > 0 for rule, d in drivers.items() if rule == "demo_request")
     assert 0 < len(live["examples"]) <= 20
     example = live["examples"][0]
@@ -85,5 +85,5 @@ def test_the_reading_model_reads_the_properties_of_both_models():
 def test_stage_checks_name_only_the_stages_whose_rules_changed():
     checks = stage_checks(load_model(MODEL), parse_model(edited_model_text(), "edited.toml"))
     assert list(checks) == ["salesqualifiedlead"]
-    assert checks["salesqualifiedlead"] == ("new: fit ≥ 50 and a meeting_booked within 90 days; "
-                                            "baseline: a meeting_booked within 90 days")
+    assert checks["salesqualifiedlead"] == ("new: fit ≥ 50 and engagement ≥ 20 and a meeting_booked within 90 days; "
+                                            "baseline: fit ≥ 30 and engagement ≥ 20 and a meeting_booked within 90 days")
