@@ -32,13 +32,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Change:
-    """A lead whose written values would change (what a dry run lists)."""
+    """A lead whose written values would change (what a dry run lists): `old` and `new` hold the
+    values that change, `after` every value as it would be after the pass (a stage left as is
+    included)."""
 
     lead_id: str
     name: str
     old: Mapping[str, str | None]
     new: Mapping[str, str]
     reasons: str
+    after: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,6 +49,7 @@ class Tally:
     """One model's figures in a pass."""
 
     label_moves: Counter = field(default_factory=Counter)  # (old label, new label) → leads
+    grade_moves: Counter = field(default_factory=Counter)  # (old grade, new grade) → leads
     labels: Counter = field(default_factory=Counter)  # new label → leads scored
     grades: Counter = field(default_factory=Counter)
 
@@ -53,14 +57,17 @@ class Tally:
 @dataclass
 class SyncReport:
     """A pass's figures. `tallies`: each model's, by its key ("default": the model without
-    one), in the order the models are listed; `labels`, `grades` and `label_moves` are the
-    first model's."""
+    one), in the order the models are listed; `labels`, `grades`, `label_moves` and
+    `grade_moves` are the first model's."""
 
     run_id: int
     mode: str
     stats: RunStats
     duration_s: float
     tallies: dict[str, Tally] = field(default_factory=dict)
+    # (stage now, stage after this pass) → leads: what sets off a portal's workflows and hand-offs
+    # (the model that moves the stage)
+    stage_moves: Counter = field(default_factory=Counter)
     cancelled: bool = False
     usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
     tasks: Counter = field(default_factory=Counter)  # owner tasks: created, found, no_owner ...
@@ -71,6 +78,10 @@ class SyncReport:
     @property
     def label_moves(self) -> Counter:
         return self._first().label_moves
+
+    @property
+    def grade_moves(self) -> Counter:
+        return self._first().grade_moves
 
     @property
     def labels(self) -> Counter:
@@ -331,19 +342,36 @@ class SyncRun:
             tally.grades[result.grade] += 1
             old = record.written.get(score_field(model.key, "label")) or "none"
             tally.label_moves[(old, result.label)] += 1
+            old_grade = record.written.get(score_field(model.key, "grade")) or "none"
+            tally.grade_moves[(old_grade, result.grade)] += 1
+        moved = results[label_of(self.models.stage_model)]
+        stage = record.written.get("stage") or record.lead.stage or "none"
+        self.report.stage_moves[(stage, moved.stage or stage)] += 1
         if self.hooks.on_result:
             self.hooks.on_result(record, results)
 
     def _change(self, record: LeadRecord, results: Mapping[str, ScoreResult],
                 values: Mapping[str, str]) -> Change:
+        """What a dry run lists: the values that change (old, new) and every value after the pass
+        (`after`, by neutral name, each model's keyed), with the reasons (by model, when several)."""
         old = {k: record.written.get(k) for k in values if not k.endswith("scored_at")}
         new = {k: v for k, v in values.items() if not k.endswith("scored_at")}
+        after: dict[str, str] = {}
+        for model in self.models:
+            desired = desired_values(results[label_of(model)])
+            desired.pop("stage", None)
+            after.update({score_field(model.key, name): value for name, value in desired.items()})
+        moved = results[label_of(self.models.stage_model)]
+        stage = moved.stage or record.written.get("stage") or record.lead.stage
+        after.update({"stage": stage} if stage else {})
         if len(results) == 1:
-            reasons = desired_values(next(iter(results.values())))["reasons"]
+            reasons = after.pop(score_field(self.models.first.key, "reasons"))
         else:
             reasons = "\n".join(f"{label}: {line}" for label, result in results.items()
                                  for line in desired_values(result)["reasons"].splitlines())
-        return Change(record.lead.id, display_name(record), old, new, reasons)
+            for model in self.models:
+                after.pop(score_field(model.key, "reasons"))
+        return Change(record.lead.id, display_name(record), old, new, reasons, after)
 
 
 def run_sync(adapter: CrmAdapter, store: StateStore, model: ScoringModel | ModelSet,
