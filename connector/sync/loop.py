@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate, score_field
+from connector.scoring.checker import UNKEYED
 from connector.scoring.modelset import ModelSet, label_of
 from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import desired_values, model_changes
@@ -72,8 +73,12 @@ class SyncReport:
     usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
     tasks: Counter = field(default_factory=Counter)  # owner tasks: created, found, no_owner ...
 
+    def __post_init__(self) -> None:
+        if not self.tallies:  # a report of one model without a key
+            self.tallies[UNKEYED] = Tally()
+
     def _first(self) -> Tally:
-        return next(iter(self.tallies.values()), Tally())
+        return next(iter(self.tallies.values()))
 
     @property
     def label_moves(self) -> Counter:
