@@ -77,6 +77,7 @@ runs = Table(
     Column("retries", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
     Column("api_quota", Text, nullable=False, default="{}"),
+    Column("warnings", Text, nullable=False, default="{}"),
 )
 
 own_writes = Table(
@@ -94,4 +95,14 @@ locks = Table(
     Column("owner", String(200), nullable=False),
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("crm", String(40), primary_key=True),
+    Column("portal", String(100), primary_key=True),
+    Column("fingerprint", String(300), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("scored_at", UTCDateTime, nullable=False),
 )

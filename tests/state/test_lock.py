@@ -51,6 +51,6 @@ def test_a_state_file_at_schema_version_1_is_migrated_keeping_its_data(tmp_path)
 
     s = StateStore.open(url)
     with s.engine.connect() as conn:
-        assert migrations.current_version(conn) == migrations.LATEST == 3
+        assert migrations.current_version(conn) == migrations.LATEST == 4
     assert s.checkpoint("acme") == "42"
     assert s.acquire_lock("worker", "a", T0, STALE) is None
