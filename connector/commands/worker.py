@@ -4,6 +4,7 @@ scheduler ops already have (a Kubernetes CronJob, cron, CI)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import typer
 
@@ -17,6 +18,7 @@ def run_command(
     from connector.observability.health import RunTracker
     from connector.observability.logging import configure_logging
     from connector.settings import load_portals
+    from connector.sync.abort import Abort
     from connector.sync.service import open_store
     from connector.worker.lock import WorkerLock
     from connector.worker.portal import portal_settings, sync_portal
@@ -35,7 +37,9 @@ def run_command(
         with WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
                         stale_seconds=cfg.lock_stale_seconds):
             tracker = RunTracker(cfg.readiness_max_age_seconds)
-            runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals))
+            abort = Abort()
+            runs = Runs(portals, partial(sync_portal, abort=abort), tracker,
+                        listed=bool(cfg.portals), abort=abort)
             restore_last_success(tracker, portals)
             if once:
                 shutdown = Shutdown(runs.stop).install()

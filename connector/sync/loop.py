@@ -22,12 +22,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate
+from connector.crm.errors import CallsStopped
 from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import changed_values, desired_values
 from connector.sync.fingerprint import ModelStamp
 
 if TYPE_CHECKING:
     from connector.scoring.model import ScoringModel
+    from connector.sync.abort import Abort
     from connector.scoring.types import ScoreResult
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,8 @@ class SyncReport:
 class RunHooks:
     """How a caller follows and steers a pass: callbacks for each change (a dry run's list), each
     scored lead, each page done and the run's API usage (also when it fails); the event that
-    asks it to stop between batches; the clock that times it."""
+    asks it to stop between batches; the clock that times it; the abort that ends its CRM calls
+    at once."""
 
     on_change: Callable[[Change], None] | None = None
     on_result: Callable[[LeadRecord, ScoreResult], None] | None = None
@@ -70,6 +73,7 @@ class RunHooks:
     on_usage: Callable[[ApiUsage], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     clock: Callable[[], float] = time.monotonic
+    abort: Abort | None = None  # closes the run's adapter when a shutdown's time runs out
 
 
 WARNING_EXAMPLES = 10  # data warnings a report keeps word for word (all are counted)
@@ -151,6 +155,9 @@ class SyncRun:
         except Cancelled:
             self.report.cancelled = True
             outcome, error = "cancelled", "stopped on request; the checkpoint is saved"
+        except CallsStopped as exc:
+            self.report.cancelled = True
+            outcome, error = "cancelled", str(exc)
         except BaseException as exc:
             outcome, error = "failed", f"{type(exc).__name__}: {exc}"
             raise
