@@ -243,8 +243,8 @@ class SyncRun:
         s = self.report.stats
         counts = {"read": s.read, "scored": s.scored, "changed": s.changed, "written": s.written,
                   "failed": s.failed, "skipped": s.skipped}
-        log.info("page done: %d read, %d written, %d failed so far", s.read + s.skipped,
-                 s.written, s.failed, extra={"counts": counts})
+        log.info("page done: %d read, %d unchanged since our write (not rescored), %d written, "
+                 "%d failed so far", s.read, s.skipped, s.written, s.failed, extra={"counts": counts})
 
     def _flush(self, *, full_batches_only: bool) -> None:
         """Write pending updates in full batches (all of them at the end). After each batch,
