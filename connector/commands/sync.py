@@ -36,7 +36,7 @@ def sync_command(
     """Run one sync pass (incremental by default). Exits non-zero if it failed."""
     from connector.cli import settings
     from connector.sync.loop import RunHooks
-    from connector.sync.output import ChangeSink, print_dry_run, stats_line
+    from connector.sync.output import ChangeSink, print_dry_run, print_warnings, stats_line
     from connector.sync.service import sync_once
 
     cfg = settings()
@@ -57,6 +57,7 @@ def sync_command(
         print_dry_run(console, report, sink)
         return
     console.print(f"{report.mode} sync done: {stats_line(report.stats, report.duration_s)}")
+    print_warnings(console, report)
     if report.stats.failed:
         console.print(f"[yellow]{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")
@@ -82,7 +83,7 @@ def status_command(
 ) -> None:
     """Show the last sync runs, the checkpoint and the records that failed to write."""
     from connector.cli import settings
-    from connector.sync.output import runs_table
+    from connector.sync.output import runs_table, warnings_lines
     from connector.sync.service import open_store
 
     cfg = settings()
@@ -97,6 +98,8 @@ def status_command(
     for run in runs[:3]:
         if run.error:
             console.print(f"run {run.id} ({run.outcome}): {run.error}")
+    for line in warnings_lines(runs[0].stats):
+        console.print(f"run {runs[0].id}: {line}", markup=False, highlight=False)
     console.print(f"checkpoint: {checkpoint or 'none'}")
     if not failed:
         console.print("no failed records.")

@@ -108,8 +108,27 @@ def changes_table(changes: Iterable[Change]) -> Table:
     return table
 
 
+def warnings_lines(stats: RunStats) -> list[str]:
+    """The run's data warnings by kind, as one line (none when there were none)."""
+    if not stats.warnings:
+        return []
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(stats.warnings.items()))
+    return [f"data warnings (values the scorer could not use; fix them in the CRM): {kinds}"]
+
+
+def print_warnings(console: Console, report: SyncReport) -> None:
+    for line in warnings_lines(report.stats):
+        console.print(f"[yellow]{line}[/]", markup=True, highlight=False)
+    for lead_id, kind, text in report.warning_examples:
+        console.print(f"  lead {lead_id} ({kind}): {text}", markup=False, highlight=False)
+
+
 def print_dry_run(console: Console, report: SyncReport, sink: ChangeSink) -> None:
     console.print(f"dry run: nothing was written. {stats_line(report.stats, report.duration_s)}")
+    if report.model_changed:
+        console.print("the scoring model changed since the last full run: every lead was "
+                      "rescored, as the next sync will do")
+    print_warnings(console, report)
     console.print(label_moves_table(report))
     if sink.shown:
         console.print(changes_table(sink.shown))

@@ -34,6 +34,7 @@ def sync_portal(name: str, settings: Settings, full: bool, stop: threading.Event
     hooks = RunHooks(cancel=stop, abort=abort,
                      on_usage=lambda usage: _record_usage(settings, usage))
     report = sync_once(settings, full=full, hooks=hooks)
+    metrics.record_warnings(settings.portal, report.stats.warnings)
     with open_store(settings) as store:
         outstanding = len(store.failed(settings.portal))
     s = report.stats

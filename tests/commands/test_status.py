@@ -36,3 +36,14 @@ def test_status_shows_last_runs_and_failed_records(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "incremental" in result.output and "120" in result.output
     assert "4711" in result.output and "INVALID_OPTION bad label" in result.output
+
+
+def test_status_shows_the_last_runs_data_warnings_by_kind(tmp_path, monkeypatch):
+    store = StateStore.open(default_url(tmp_path / "data"))
+    run = store.start_run("acme", "full", T0)
+    store.finish_run(run, RunStats(read=10, scored=10, warnings={"not_a_number": 4, "no_timestamp": 1}),
+                     outcome="ok", finished_at=T0, duration_s=1.0)
+    store.close()
+    result = invoke(tmp_path, monkeypatch, "status")
+    assert result.exit_code == 0, result.output
+    assert "data warnings" in result.output and "no_timestamp 1, not_a_number 4" in result.output
