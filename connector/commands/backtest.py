@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from connector.commands.invocation import settings
+from connector.commands.scoring import chosen_model
 from connector.errors import UserError
 from connector.extras import require_extra
 
@@ -44,7 +46,6 @@ def _history(leads: Path, outcome: Optional[str], mapping: Optional[Path]):
 
 def _crm_history(scoring_model, stages: list[str]):
     from connector.backtest.crm import history_from_crm
-    from connector.cli import settings
     from connector.crm.errors import CrmError
     from connector.crm.registry import open_adapter
 
@@ -72,7 +73,7 @@ def _default_cutoff(history, as_of: Optional[str]) -> tuple[datetime, bool]:
 
 
 def _print_headline(summary: dict) -> None:
-    from connector.backtest.report import headline_rows
+    from connector.backtest.report import headline_rows, rule_notes
 
     table = Table(title=f"Backtest of {summary['model']['name']} {summary['model']['version']}", show_header=False)
     table.add_column("figure", style="bold")
@@ -80,28 +81,29 @@ def _print_headline(summary: dict) -> None:
     for name, value in headline_rows(summary):
         table.add_row(escape(name), escape(value))
     console.print(table)
+    console.print(f"[bold]verdict:[/bold] {escape(summary['verdict'])}")
+    for note in rule_notes(summary):
+        console.print(f"rules: {escape(note)}")
     for warning in summary["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 def backtest(
-    model: Optional[Path] = typer.Option(None, "--model", help="Scoring model file (default: LEADSCORE_MODEL_PATH)."),
-    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Scoring model file (default: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
+    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL.", show_default="none: --from-crm"),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact.", show_default="every column a property of the same name"),
     from_crm: bool = typer.Option(False, "--from-crm", help="Read the leads from the CRM (LEADSCORE_CRM): converted = reached an outcome stage."),
     outcome_stages: str = typer.Option("opportunity,customer,evangelist", "--outcome-stages", help="With --from-crm: lifecycle stages that count as converted."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Score as of this time: later events never count (default: the latest event)."),
     output: Format = typer.Option(Format.table, "--format", help="table (headline figures) or json (every figure)."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report and PNG charts into this folder."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report and PNG charts into this folder.", show_default="no report"),
 ) -> None:
     """Score leads whose outcome is known and show whether high scores convert."""
     require_extra("backtest", "backtest")
     from connector.backtest.runner import run_backtest
-    from connector.cli import settings
-    from connector.scoring import load_model
 
-    scoring_model = load_model(model or settings().model_path)
+    scoring_model = chosen_model(model, "--model")
     if from_crm == (leads is not None):
         raise UserError("backtest needs exactly one source; fix: pass --leads FILE (an export) or --from-crm (the CRM itself).")
     if from_crm:
@@ -128,12 +130,13 @@ def fit(
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
     mapping: Path = typer.Option(..., "--mapping", help="Mapping file; its post-contact columns are left out of the fit."),
     out: Path = typer.Option(..., "--out", help="Where to write the learned model file."),
-    hot_target: float = typer.Option(0.8, "--hot-target", min=0.0, max=1.0, help="Conversion the hot band must reach (95% sure)."),
+    hot_target: Optional[float] = typer.Option(None, "--hot-target", min=0.0, max=1.0, help="Conversion the hot band must reach, 95% sure (default: 0.8)."),
+    hot_share: Optional[float] = typer.Option(None, "--hot-share", min=0.0, max=1.0, help="Or: size the hot band to sales capacity, at most this share of the leads."),
     warm_target: Optional[float] = typer.Option(None, "--warm-target", min=0.0, max=1.0, help="Conversion of warm leads (default: the overall rate)."),
     max_points: int = typer.Option(100, "--max-points", min=10, help="Points of the best possible lead (fit + engagement)."),
     folds: int = typer.Option(5, "--folds", min=0, help="Held-out folds for validation (0: skip it)."),
     name: Optional[str] = typer.Option(None, "--name", help="Model name (default: the output file's name)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Learn as of this time: later events never count."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Learn as of this time: later events never count.", show_default="the latest event"),
 ) -> None:
     """Learn points from outcomes and write them as a scoring model file."""
     require_extra("backtest", "fit")
@@ -142,9 +145,12 @@ def fit(
 
     if folds == 1:
         raise UserError("--folds 1 cannot hold anything out; fix: use 0 (no validation) or 2 and more (5 is usual).")
+    if hot_target is not None and hot_share is not None:
+        raise UserError("--hot-target and --hot-share both size the hot band; fix: pass one of them.")
     history = _history(leads, outcome, mapping)
     cutoff, _ = _default_cutoff(history, as_of)
-    options = FitOptions(hot_target=hot_target, warm_target=warm_target, max_points=max_points, folds=max(folds, 2))
+    options = FitOptions(hot_target=0.8 if hot_target is None else hot_target, hot_share=hot_share, warm_target=warm_target,
+                         max_points=max_points, folds=max(folds, 2))
     learned = learn(history, cutoff, options, name or out.stem, validate=folds > 0)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(learned.text, encoding="utf-8")
@@ -155,7 +161,8 @@ def _print_fit(learned, out: Path) -> None:
     model = learned.model
     console.print(f"wrote {out}: {len(model.fit_rules)} fit rules, {len(model.engagement_rules)} engagement rules")
     for band in learned.fitted.labels:
-        console.print(f"  {band.name}: fit >= {band.min_fit} and engagement >= {band.min_engagement}, {band.leads:,} leads converting {band.conversion:.1%} (training data)")
+        minimums = " and ".join(f"{score} >= {low}" for score, low in (("fit", band.min_fit), ("engagement", band.min_engagement)) if low > 0)
+        console.print(f"  {band.name}: {minimums or 'every lead'}, {band.leads:,} leads converting {band.conversion:.1%} (training data)")
     for line in learned.validation.summary_lines() if learned.validation else []:
         console.print(f"  {escape(line)}")
     for warning in learned.warnings:

@@ -79,11 +79,6 @@ class RunHooks:
 WARNING_EXAMPLES = 10  # data warnings a report keeps word for word (all are counted)
 
 
-def warning_kind(warning: str) -> str:
-    """The kind of one of the scorer's data warnings (`DataWarning.kind`)."""
-    return getattr(warning, "kind", "other")
-
-
 class Cancelled(Exception):
     """Raised inside the loop when the cancel event is set between batches."""
 
@@ -134,6 +129,7 @@ class SyncRun:
         self._written = 0  # of which written (or recorded failed)
         self._marks: deque[tuple[int, str]] = deque()  # (updates queued by page end, checkpoint)
         self._retried: set[str] = set()  # leads the failed-record retry handled: not again
+        self._first_pass = False  # no checkpoint yet: the adapter reads every lead
 
     @property
     def crm(self) -> str:
@@ -167,22 +163,29 @@ class SyncRun:
 
     def _check_model(self) -> None:
         """A model other than the one the portal was last fully scored with changes every lead's
-        scores, not only the changed leads': rescore them all (a dry run previews that)."""
+        scores, not only the changed leads': rescore them all (a dry run previews that). A
+        portal's first pass reads every lead anyway."""
         if self.stamp is None or self.full:
+            return
+        if self.store.checkpoint(self.portal) is None:
+            self._first_pass = True
             return
         last = self.store.last_model(self.crm, self.portal)
         if last is not None and last[0] == self.stamp.fingerprint:
             return
-        was = last[0] if last is not None else "none recorded"
-        log.info("the scoring model changed (was %s, now %s): rescoring every lead, not only "
-                 "the changed ones", was, self.stamp.fingerprint)
+        if last is None:
+            log.info("no scoring model is recorded for this portal yet (its state is from an older "
+                     "leadscore): rescoring every lead once with %s", self.stamp.fingerprint)
+        else:
+            log.info("the scoring model changed (was %s, now %s): rescoring every lead, not only "
+                     "the changed ones", last[0], self.stamp.fingerprint)
         self.full = self.report.model_changed = True
         if not self.dry_run:
             self.report.mode = "full"
 
     def _keep_model(self) -> None:
-        """After a full pass, the model every lead now carries scores from."""
-        if self.stamp is not None and self.full and not self.dry_run:
+        """After a pass over every lead, the model they all carry scores from now."""
+        if self.stamp is not None and (self.full or self._first_pass) and not self.dry_run:
             self.store.save_model(self.crm, self.portal, self.stamp.fingerprint, self.stamp.text,
                                   self.times.started)
 
@@ -320,7 +323,7 @@ class SyncRun:
 
     def _count_warnings(self, record: LeadRecord, result: ScoreResult) -> None:
         for warning in result.warnings:
-            kind = warning_kind(warning)
+            kind = warning.kind
             self.report.stats.warnings[kind] = self.report.stats.warnings.get(kind, 0) + 1
             log.info("lead %s: %s", record.lead.id, warning, extra={"warning_kind": kind})
             if len(self.report.warning_examples) < WARNING_EXAMPLES:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connector.crm.base import RunTimes
@@ -16,17 +15,18 @@ from connector.crm.registry import open_adapter
 from connector.errors import UserError
 from connector.settings import Settings
 from connector.state import StateStore, default_url
-from connector.sync.fingerprint import stamp
+from connector.sync.fingerprint import stamp_of
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
     from connector.crm.base import CrmAdapter
+    from connector.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings) -> StateStore:
-    return StateStore.open(settings.state_url or default_url(settings.data_dir))
+    return StateStore.open(settings.state_url or default_url(settings.data_dir), crm=settings.crm)
 
 
 def run_times(settings: Settings, as_of: datetime | None = None) -> RunTimes:
@@ -61,14 +61,16 @@ def sync_once(
     as_of: datetime | None = None,
     hooks: RunHooks | None = None,
     adapter: CrmAdapter | None = None,
+    model: ScoringModel | None = None,
 ) -> SyncReport:
     """One pass against the CRM in `settings`, scored as of `as_of` (default LEADSCORE_AS_OF or
     now); raises CrmError/UserError when it cannot finish. An adapter passed in is the caller's
-    to close; one made here is closed here."""
+    to close; one made here is closed here. `model`: the one the caller loaded (and built `adapter`
+    with), else LEADSCORE_MODEL_PATH's."""
     from connector.scoring import load_model, score_lead
 
-    model = load_model(settings.model_path)
-    model_stamp = stamp(model, Path(settings.model_path).read_text(encoding="utf-8"))
+    model = model or load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    model_stamp = stamp_of(model)
     with open_store(settings) as store:
         times = run_times(settings, as_of)
         why = None if full else full_rescore_due(store, settings, times.started)

@@ -52,9 +52,12 @@ class Runs:
         stop: threading.Event | None = None,
         *,
         listed: bool = False,
+        owns: Callable[[str], bool] | None = None,
         abort: Abort | None = None,
     ) -> None:
         self.portals = dict(portals)
+        # Whether this worker syncs the portal now (replicas sharing portals: its lease).
+        self.owns = owns or (lambda name: True)
         self.sync = sync
         self.tracker = tracker
         self.stop = stop or threading.Event()
@@ -91,6 +94,10 @@ class Runs:
                 if self.stop.is_set():
                     log.info("stopping: %s sync of the remaining portals not started", kind)
                     break
+                held = self.owns(name)
+                self.tracker.hold(name, held)
+                if not held:
+                    continue
                 reports.append(self._run_portal(name, settings, kind))
             return all(r.outcome == "success" for r in reports)
         finally:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from connector.crm.base import LeadRecord, RunTimes
+from connector.scoring.types import DataWarning
 from connector.state import StateStore, default_url
 from connector.sync import RunHooks, run_sync
 from connector.sync.fingerprint import ModelStamp
@@ -19,13 +20,6 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 MODEL = object()
 V1 = ModelStamp("test-model 1 sha256:aaaaaaaaaaaa", "name = 'test-model'\nversion = '1'\n")
 V2 = ModelStamp("test-model 2 sha256:bbbbbbbbbbbb", "name = 'test-model'\nversion = '2'\n")
-
-
-class Warned(str):
-    def __new__(cls, kind: str, text: str):
-        warning = super().__new__(cls, text)
-        warning.kind = kind
-        return warning
 
 
 @pytest.fixture
@@ -109,7 +103,7 @@ def test_data_warnings_are_counted_by_kind_kept_in_the_run_and_logged_with_the_l
     def score(lead, model, now):
         result = fake_score(lead, model, now)
         if int(lead.id) % 3 == 0:
-            return replace(result, warnings=(Warned("not_a_number", "numemployees = 'lots' is not a number"),))
+            return replace(result, warnings=(DataWarning("not_a_number", "numemployees = 'lots' is not a number"),))
         return result
 
     with caplog.at_level("INFO", logger="connector.sync.loop"):
@@ -155,3 +149,19 @@ def test_an_interrupted_model_change_rescore_is_taken_up_by_the_next_run(store):
     sync(crm, store, stamp=V2)
     assert all(c.written["fit"] == "77" for c in crm.contacts.values())
     assert store.last_model("fake", "acme")[0] == V2.fingerprint
+
+
+def test_a_first_run_records_its_model_without_calling_it_a_change(store, caplog):
+    with caplog.at_level("INFO", logger="connector.sync.loop"):
+        report = sync(FakeCrm(5), store, stamp=V1)
+    assert report.mode == "incremental" and not report.model_changed
+    assert not any("model" in r.getMessage() for r in caplog.records)
+    assert store.last_model("fake", "acme")[0] == V1.fingerprint
+
+
+def test_a_portal_with_state_from_before_models_were_kept_is_rescored_once(store):
+    crm = FakeCrm(8)
+    sync(crm, store)  # an older leadscore: no model recorded
+    assert store.last_model("fake", "acme") is None
+    assert sync(crm, store, stamp=V1).stats.scored == 8
+    assert sync(crm, store, stamp=V1).stats.scored == 0

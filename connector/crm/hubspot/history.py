@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from connector.crm.base import StagedLead
 from connector.crm.hubspot import reader
@@ -20,7 +20,18 @@ from connector.scoring.leadfile import parse_timestamp
 from connector.scoring.types import Lead
 
 if TYPE_CHECKING:
-    from connector.crm.hubspot.adapter import HubSpotAdapter
+    from connector.crm.base import LeadPage
+    from connector.crm.hubspot.client import HubSpotClient
+
+
+class _Contacts(Protocol):
+    """What the history needs of the HubSpot adapter (named here, not imported, so the adapter
+    and its capability do not import each other)."""
+
+    client: HubSpotClient
+    read_properties: list[str]
+
+    def iter_pages(self, checkpoint: str | None, *, full: bool) -> Iterator[LeadPage]: ...
 
 STAGE_DATE_PREFIX = "hs_lifecyclestage_"
 
@@ -46,7 +57,7 @@ def value_as_of(history: Sequence[Mapping[str, str]], cutoff: datetime) -> str |
 class HubSpotHistory:
     """The `PropertyHistory` capability of a HubSpot adapter."""
 
-    def __init__(self, adapter: HubSpotAdapter) -> None:
+    def __init__(self, adapter: _Contacts) -> None:
         self.adapter = adapter
 
     def staged_leads(self, stages: Sequence[str]) -> Iterator[StagedLead]:
