@@ -111,7 +111,8 @@ def _where(exc: BaseException) -> str:
 
 def connection_verdict(exc: BaseException) -> Verdict:
     """A failed connection: never sent (HubSpot unreachable: name the address and the setting)
-    or lost after sending (ambiguous: a write may have been applied)."""
+    or lost after sending (ambiguous: a write may have been applied; docs/crm-api-facts.md,
+    HubSpot › Writing)."""
     cause = _cause(exc)
     if isinstance(cause, NOT_SENT):
         return Verdict(retry=True, reason=(

@@ -82,7 +82,8 @@ def _not_sent(exc: BaseException) -> bool:
 
 def connection_verdict(exc: BaseException) -> Verdict:
     """A failed connection: never sent (the org unreachable: name the address and the settings)
-    or lost after sending (ambiguous: a write may have been applied)."""
+    or lost after sending (ambiguous: a write may have been applied; docs/crm-api-facts.md,
+    Salesforce › Writing)."""
     if _not_sent(exc):
         request = getattr(exc, "request", None)
         url = request.url.split("?", 1)[0] if request is not None and request.url else "Salesforce"
