@@ -174,8 +174,9 @@ class SyncRun:
         if last is not None and last[0] == self.stamp.fingerprint:
             return
         if last is None:
-            log.info("no scoring model is recorded for this portal yet (its state is from an older "
-                     "leadscore): rescoring every lead once with %s", self.stamp.fingerprint)
+            log.info("no full pass of this portal has recorded its scoring model yet (an unfinished "
+                     "first pass, or state from an older leadscore): rescoring every lead with %s",
+                     self.stamp.fingerprint)
         else:
             log.info("the scoring model changed (was %s, now %s): rescoring every lead, not only "
                      "the changed ones", last[0], self.stamp.fingerprint)
