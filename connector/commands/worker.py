@@ -22,7 +22,7 @@ def run_command(
     from connector.worker.lock import WorkerLock
     from connector.worker.portal import sync_portal
     from connector.worker.runs import FULL, INCREMENTAL, Runs
-    from connector.worker.service import Shutdown, serve
+    from connector.worker.service import Shutdown, serve, watch_deadline
 
     if full and not once:
         raise typer.BadParameter("--full goes with --once (the worker's full rescore follows "
@@ -39,6 +39,7 @@ def run_command(
             restore_last_success(tracker, portals)
             if once:
                 shutdown = Shutdown(runs.stop).install()
+                watch_deadline(cfg, runs)
                 try:
                     ok = runs.run(FULL if full else INCREMENTAL)
                 finally:

@@ -110,6 +110,21 @@ def serve(
         metrics.REGISTRY.unregister(collector)
 
 
+def watch_deadline(settings: Settings, runs: Runs,
+                   exit_now: Callable[[int], None] = os._exit) -> threading.Thread:
+    """`run --once` under the same deadline as `serve`: once a signal asks the run to stop, it
+    gets `shutdown_timeout_seconds`, then its CRM calls are aborted (see the module's doc)."""
+
+    def watch() -> None:
+        runs.stop.wait()
+        if not runs.wait_idle(settings.shutdown_timeout_seconds):
+            _abort(settings, runs, exit_now)
+
+    thread = threading.Thread(target=watch, name="shutdown-deadline", daemon=True)
+    thread.start()
+    return thread
+
+
 def _abort(settings: Settings, runs: Runs, exit_now: Callable[[int], None]) -> int:
     """The shutdown time ran out: end the sync's CRM calls, then exit 1 (see the module's doc)."""
     aborted = runs.abort.trigger()

@@ -6,7 +6,7 @@ import urllib.request
 
 from connector.observability.health import RunTracker
 from connector.worker.runs import RunReport, Runs
-from connector.worker.service import EXIT_OK, EXIT_TIMEOUT, Shutdown, serve
+from connector.worker.service import EXIT_OK, EXIT_TIMEOUT, Shutdown, serve, watch_deadline
 
 from .conftest import FakeSync
 
@@ -108,3 +108,16 @@ def test_the_endpoint_serves_while_the_worker_runs(settings):
 
     assert serve(settings, runs, runs.tracker, on_ready=probe) == EXIT_OK
     assert seen == {"healthz": 200}
+
+
+def test_run_once_is_held_to_the_same_deadline_after_a_signal(settings):
+    settings = settings.model_copy(update={"shutdown_timeout_seconds": 0.2})
+    runs = Runs({"acme": settings}, None, RunTracker(600))
+    stuck = Stuck()
+    runs.sync = stuck.sync(runs)
+    exits = []
+    watch_deadline(settings, runs, exit_now=exits.append)
+    threading.Timer(0.3, runs.stop.set).start()
+    began = time.monotonic()
+    assert runs.run("incremental") is False  # the aborted run ends cancelled
+    assert stuck.closed.is_set() and exits == [] and time.monotonic() - began < 3
