@@ -199,7 +199,9 @@ class SyncRun:
         )
         if stats.warnings:
             log.warning("data warnings this run (leads scored without a value they carry): %s; "
-                        "fix the values in the CRM, or see `leadscore status`", _kinds(stats.warnings),
+                        "the first %d are logged with their lead, every one at "
+                        "LEADSCORE_LOG_LEVEL=DEBUG; fix the values in the CRM",
+                        _kinds(stats.warnings), WARNING_EXAMPLES,
                         extra={"warnings": dict(stats.warnings)})
         self.report.duration_s = self.clock() - started
         finished_at = self.times.started + timedelta(seconds=self.report.duration_s)
@@ -323,11 +325,16 @@ class SyncRun:
         return values
 
     def _count_warnings(self, record: LeadRecord, result: ScoreResult) -> None:
+        """Count each warning by kind and log it with the lead's id: the first few of a run at
+        INFO (kept in the report too), the rest at DEBUG, so that a portal full of placeholder
+        values does not flood the log; the counts carry the whole picture."""
         for warning in result.warnings:
             kind = warning.kind
             self.report.stats.warnings[kind] = self.report.stats.warnings.get(kind, 0) + 1
-            log.info("lead %s: %s", record.lead.id, warning, extra={"warning_kind": kind})
-            if len(self.report.warning_examples) < WARNING_EXAMPLES:
+            shown = len(self.report.warning_examples) < WARNING_EXAMPLES
+            log.log(logging.INFO if shown else logging.DEBUG, "lead %s: %s", record.lead.id,
+                    warning, extra={"warning_kind": kind})
+            if shown:
                 self.report.warning_examples.append((record.lead.id, kind, str(warning)))
 
     def _write(self, batch: Sequence[ScoreUpdate]) -> None:

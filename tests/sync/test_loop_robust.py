@@ -165,3 +165,15 @@ def test_a_portal_with_state_from_before_models_were_kept_is_rescored_once(store
     assert store.last_model("fake", "acme") is None
     assert sync(crm, store, stamp=V1).stats.scored == 8
     assert sync(crm, store, stamp=V1).stats.scored == 0
+
+
+def test_past_the_first_ten_data_warnings_each_is_logged_at_debug_and_all_are_counted(store, caplog):
+    def score(lead, model, now):
+        result = fake_score(lead, model, now)
+        return replace(result, warnings=(DataWarning("unreadable_value", "jobtitle: 'N/A' was read as empty"),))
+
+    with caplog.at_level("DEBUG", logger="connector.sync.loop"):
+        report = sync(FakeCrm(15), store, score=score)
+    lines = [r for r in caplog.records if "was read as empty" in r.getMessage()]
+    assert [r.levelname for r in lines] == ["INFO"] * 10 + ["DEBUG"] * 5
+    assert report.stats.warnings == {"unreadable_value": 15} and len(report.warning_examples) == 10
