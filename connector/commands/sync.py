@@ -55,7 +55,8 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
     """One portal's pass and its summary; False when it failed (said on stderr)."""
     from connector.scoring import load_models
     from connector.sync.loop import RunHooks
-    from connector.sync.output import ChangeSink, labels_line, print_dry_run, stage_line, stats_line
+    from connector.sync.output import (ChangeSink, labels_line, print_dry_run, print_notes, stage_line,
+                                       stats_line)
     from connector.sync.service import sync_once
 
     said = f"portal {name}: " if name else ""
@@ -86,6 +87,7 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
     console.print(f"{said}{report.mode} sync done: {stats_line(report.stats, report.duration_s)}; {stage_line(report)}")
     if len(report.tallies) > 1:
         console.print(f"{said}labels by model: {labels_line(report.stats)}")
+    print_notes(console, report)
     if report.stats.failed:
         console.print(f"[yellow]{said}{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")
@@ -112,7 +114,7 @@ def status_command(
     limit: int = typer.Option(10, "--limit", help="How many runs to show."),
 ) -> None:
     """Show the last sync runs, the checkpoint and the records that failed to write."""
-    from connector.sync.output import labels_line, runs_table
+    from connector.sync.output import labels_line, runs_table, warnings_lines
     from connector.sync.service import open_store
 
     cfg = settings()
@@ -130,6 +132,8 @@ def status_command(
     for run in runs[:3]:
         if run.error:
             console.print(f"run {run.id} ({run.outcome}): {run.error}")
+    for line in warnings_lines(runs[0].stats):
+        console.print(f"run {runs[0].id}: {line}", markup=False, highlight=False)
     console.print(f"checkpoint: {checkpoint or 'none'}")
     if not failed:
         console.print("no failed records.")

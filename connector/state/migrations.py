@@ -131,11 +131,25 @@ def _v5(op: Operations) -> None:
 
 
 def _v6(op: Operations) -> None:
+    """The model each portal of each CRM was last fully scored with (its fingerprint and text),
+    so that a changed model rescores every lead; runs keep their data warnings by kind."""
+    op.create_table(
+        "models",
+        sa.Column("crm", sa.String(40), primary_key=True),
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("fingerprint", sa.String(300), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("scored_at", UTCDateTime, nullable=False),
+    )
+    op.add_column("runs", sa.Column("warnings", sa.Text, nullable=False, server_default="{}"))
+
+
+def _v7(op: Operations) -> None:
     """Runs keep how many leads each model labelled how (several models per portal)."""
     op.add_column("runs", sa.Column("labels", sa.Text, nullable=False, server_default="{}"))
 
 
-def _v7(op: Operations) -> None:
+def _v8(op: Operations) -> None:
     """Owner tasks: one row per lead and transition ("hot", "mql"), written before the task is
     made (`pending`, with what it will say) and completed with the task's id (`done`), or
     `no_owner`: at most one task per lead and transition, across crashes and restarts."""
@@ -151,7 +165,7 @@ def _v7(op: Operations) -> None:
     )
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 LATEST = len(STEPS)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from connector.sandbox.salesforce import SalesforceSandbox
+from connector.sandbox.salesforce import Faults, SalesforceSandbox
 from connector.state.tasks import TaskLedger
 from connector.sync.service import sync_once
 from tests.sync.salesforce_helpers import ANCHOR, NOW, Clock, settings_for
@@ -61,3 +61,17 @@ def test_a_run_killed_between_making_a_task_and_recording_it_makes_no_second(sb,
     assert report.tasks["found"] == 1
     for lead, owner in hot_leads(sb).items():
         assert len(tasks_of(sb, lead)) == (1 if owner.startswith("005") else 0)
+
+
+def test_a_task_whose_answer_was_lost_after_salesforce_made_it_is_not_made_twice(tmp_path, caplog):
+    with SalesforceSandbox.start(people=150, seed=11, anchor=ANCHOR, clock=Clock(NOW),
+                                 faults=Faults(seed=5, lost_rate=0.3)) as lossy:
+        cfg = settings_for(lossy, tmp_path, owner_tasks="hot", retry_attempts=10)
+        with caplog.at_level("INFO", logger="connector.crm"):
+            sync_once(cfg, full=True, as_of=NOW)
+        people = [lead for lead, owner in hot_leads(lossy).items() if owner.startswith("005")]
+        assert people
+        assert all(len(tasks_of(lossy, lead)) == 1 for lead in people), "a task was made twice"
+    rechecked = [r.getMessage() for r in caplog.records
+                 if r.getMessage().startswith("sobjects/Task: the answer was lost")]
+    assert rechecked, "no Task answer was lost: pick another fault seed"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from connector.crm.base import OwnerTask
 from connector.crm.hubspot import reader
+from connector.crm.hubspot.client import Response
 
 if TYPE_CHECKING:
     from connector.crm.hubspot.client import HubSpotClient
@@ -54,7 +55,14 @@ class HubSpotTasks:
         return None
 
     def create(self, task: OwnerTask) -> str:
+        """Make the task; should its answer be lost after sending, the retry policy first looks
+        for it by its marker and sends it again only when it is not there (a POST is not
+        idempotent: docs/crm-api-facts.md, Writing)."""
+        def recheck() -> Response | None:
+            found = self.find(task)
+            return None if found is None else Response(201, {}, {"id": found})
+
         response = self.client.call("POST /crm/v3/objects/tasks",
                                     self.client.objects_basic.create_with_http_info, "tasks",
-                                    task_body(task))
+                                    task_body(task), recheck=recheck)
         return str(response.body["id"])

@@ -175,8 +175,10 @@ class SalesforceAdapter(CrmAdapter):
         return [{"id": u.lead_id, **to_fields(u.values, u.lead_id, self.config)} for u in updates]
 
     def _collection(self, sobject: str, updates: Sequence[ScoreUpdate], retry: bool = True) -> dict[str, WriteResult]:
+        stamps = [name for neutral, name in self.config.score_fields().items()
+                  if neutral.endswith("scored_at")]  # every model's
         try:
-            answers = self.client.update_collection(sobject, self._rows(updates))
+            answers = self.client.update_collection(sobject, self._rows(updates), stamp_fields=stamps)
         except SalesforceMalformedRequest as exc:
             codes = {item.get("errorCode") for item in error_items(exc)}
             if codes & {"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE"}:

@@ -33,4 +33,11 @@ class SalesforceTasks:
         return str(rows[0]["Id"]) if rows else None
 
     def create(self, task: OwnerTask) -> str:
-        return self.client.create("Task", task_fields(task))
+        """Make the Task; should its answer be lost after sending, the retry policy first looks
+        for it by its marker and sends it again only when it is not there (a POST is not
+        idempotent: docs/crm-api-facts.md, Salesforce › Writing)."""
+        def recheck() -> dict | None:
+            found = self.find(task)
+            return None if found is None else {"id": found}
+
+        return self.client.create("Task", task_fields(task), recheck=recheck)
