@@ -15,8 +15,10 @@ MAX_INPUTS = 1000
 ASSOCIATIONS_PAGE = 500  # associations per input per call (unconfirmed page size)
 # Object type names and ids HubSpot accepts in paths (developers.hubspot.com, "Object type IDs").
 ALIASES = {"contact": "contacts", "0-1": "contacts", "email": "emails", "0-49": "emails", "meeting": "meetings",
-           "0-47": "meetings", "call": "calls", "0-48": "calls", "note": "notes", "0-46": "notes"}
-SINGULAR = {"contacts": "contact", "emails": "email", "meetings": "meeting", "calls": "call", "notes": "note"}
+           "0-47": "meetings", "call": "calls", "0-48": "calls", "note": "notes", "0-46": "notes",
+           "company": "companies", "0-2": "companies"}
+SINGULAR = {"contacts": "contact", "emails": "email", "meetings": "meeting", "calls": "call", "notes": "note",
+            "companies": "company"}
 
 
 def object_type(name: str) -> str:
@@ -29,7 +31,8 @@ def object_type(name: str) -> str:
 def batch_read(store: Store, from_name: str, to_name: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     from_type, to_type = object_type(from_name), object_type(to_name)
     if (from_type == "contacts") == (to_type == "contacts"):
-        raise errors.validation(f"The sandbox associates contacts with engagements, not {from_type} with {to_type}.")
+        raise errors.validation(f"The sandbox associates contacts with engagements and companies, not {from_type} with "
+                                f"{to_type}.")
     inputs = body.get("inputs") or []
     if len(inputs) > MAX_INPUTS:
         raise errors.validation(f"Too many inputs: {len(inputs)}; a batch takes at most {MAX_INPUTS}.")
