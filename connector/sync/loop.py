@@ -25,6 +25,7 @@ from connector.sync.diff import changed_values, desired_values
 if TYPE_CHECKING:
     from connector.scoring.model import ScoringModel
     from connector.scoring.types import ScoreResult
+    from connector.sync.accounts import AccountPass, AccountReport
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class SyncReport:
     grades: Counter = field(default_factory=Counter)
     cancelled: bool = False
     usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
+    accounts: AccountReport | None = None  # the account pass, when the model scores accounts
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class SyncRun:
         full: bool = False,
         dry_run: bool = False,
         hooks: RunHooks | None = None,
+        accounts: AccountPass | None = None,
     ) -> None:
         self.adapter = adapter
         self.store = store
@@ -105,6 +108,7 @@ class SyncRun:
         self.full = full
         self.dry_run = dry_run
         self.hooks = hooks = hooks or RunHooks()
+        self.accounts = accounts  # companies rescored after the contacts (sync/accounts.py)
         self.cancel = hooks.cancel
         self.clock = hooks.clock
         mode = "dry-run" if dry_run else ("full" if full else "incremental")
@@ -123,8 +127,12 @@ class SyncRun:
         outcome, error = "ok", None
         try:
             self.adapter.ensure_fields(self.model, create=not self.dry_run)
+            if self.accounts is not None:
+                self.accounts.begin(create=not self.dry_run)
             self._retry_failed()
             self._pages()
+            if self.accounts is not None:
+                self.report.accounts = self.accounts.run()
         except Cancelled:
             self.report.cancelled = True
             outcome, error = "cancelled", "stopped on request; the checkpoint is saved"
@@ -227,6 +235,8 @@ class SyncRun:
             stats.scored += 1
             self._tally(record, result)
             values = changed_values(result, record.written, self.times.scoring)
+            if self.accounts is not None:
+                self.accounts.note(record.lead.id, display_name(record), result.engagement, bool(values))
             if not values:
                 unchanged.append(record.lead.id)
                 continue

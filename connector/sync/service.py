@@ -15,6 +15,7 @@ from connector.crm.registry import open_adapter
 from connector.errors import UserError
 from connector.settings import Settings
 from connector.state import StateStore, default_url
+from connector.sync.accounts import AccountPass
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
@@ -69,8 +70,12 @@ def sync_once(
             full = True
         crm = adapter or open_adapter(settings, model)
         try:
+            accounts = None
+            if model.account is not None:
+                accounts = AccountPass(crm.accounts(), store, model.account, portal=settings.portal, times=times,
+                                       full=full, dry_run=dry_run)
             return SyncRun(crm, store, model, score_lead, portal=settings.portal, times=times,
-                           full=full, dry_run=dry_run, hooks=hooks).run()
+                           full=full, dry_run=dry_run, hooks=hooks, accounts=accounts).run()
         finally:
             if adapter is None:
                 crm.close()
