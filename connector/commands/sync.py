@@ -43,7 +43,7 @@ def sync_command(
 def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out: Path | None) -> bool:
     """One portal's pass and its summary; False when it failed (said on stderr)."""
     from connector.sync.loop import RunHooks
-    from connector.sync.output import ChangeSink, print_dry_run, stats_line
+    from connector.sync.output import ChangeSink, accounts_line, print_dry_run, stats_line
     from connector.sync.service import sync_once
 
     said = f"portal {name}: " if name else ""
@@ -67,6 +67,8 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
         print_dry_run(console, report, sink)
         return True
     console.print(f"{said}{report.mode} sync done: {stats_line(report.stats, report.duration_s)}")
+    if accounts_line(report):
+        console.print(f"{said}{accounts_line(report)}")
     if report.stats.failed:
         console.print(f"[yellow]{said}{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")

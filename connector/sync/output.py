@@ -71,6 +71,17 @@ def stats_line(stats: RunStats, duration_s: float) -> str:
             f"{stats.retries} retries; {duration_s:.1f}s{_quota(stats.api_quota)}")
 
 
+def accounts_line(report: SyncReport) -> str | None:
+    """The account pass in one line (None when the model scores no accounts)."""
+    a = report.accounts
+    if a is None:
+        return None
+    labels = ", ".join(f"{n} {label}" for label, n in a.labels.most_common())
+    return (f"accounts{' (every one)' if a.full else ''}: read {a.read}, changed {a.changed}, "
+            f"written {a.written}, failed {a.failed}, unchanged since our write {a.skipped}"
+            + (f"; {labels}" if labels else ""))
+
+
 def _quota(quota: dict[str, int]) -> str:
     if not quota.get("daily_max"):
         return ""
@@ -111,6 +122,8 @@ def changes_table(changes: Iterable[Change]) -> Table:
 
 def print_dry_run(console: Console, report: SyncReport, sink: ChangeSink) -> None:
     console.print(f"dry run: nothing was written. {stats_line(report.stats, report.duration_s)}")
+    if accounts_line(report):
+        console.print(accounts_line(report))
     console.print(label_moves_table(report))
     if sink.shown:
         console.print(changes_table(sink.shown))

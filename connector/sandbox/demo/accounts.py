@@ -1,0 +1,36 @@
+"""The demo's companies (accounts): the hottest ones with the contacts that contribute most, and
+the API calls their pass used."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rich.console import Console
+from rich.table import Table
+
+from connector.sync.accounts import AccountReport
+
+CONTACTS_SHOWN = 3
+
+
+def account_calls(calls: Mapping[str, int]) -> int:
+    """Calls on the account object and its associations (company endpoints, Account queries)."""
+    return sum(n for endpoint, n in calls.items() if "compan" in endpoint.lower() or "account" in endpoint.lower())
+
+
+def show_accounts(console: Console, report: AccountReport, calls: Mapping[str, int]) -> None:
+    console.print(f"[bold]Accounts[/]: {report.read} scored, {report.written} written, "
+                  f"{account_calls(calls)} API calls for them (batch reads of associations and accounts, "
+                  "batch writes)")
+    table = Table(title=f"The {len(report.top)} hottest accounts and who makes them hot", show_lines=True)
+    for col in ("account", "label", "grade", "fit", "engagement", "contributing contacts (engagement)"):
+        table.add_column(col)
+    for scored in report.top:
+        result = scored.result
+        contacts = "\n".join(f"{c.name} ({c.engagement})" for c in scored.contributions[:CONTACTS_SHOWN])
+        more = len(scored.contributions) - CONTACTS_SHOWN
+        if more > 0:
+            contacts += f"\n+{more} more"
+        table.add_row(scored.record.account.name, result.label, result.grade, str(result.fit),
+                      str(result.engagement), contacts)
+    console.print(table)
