@@ -204,9 +204,12 @@ class AccountSource(Protocol):
     def ensure_fields(self, section: AccountModel, *, create: bool = True) -> None:
         """Check (and create, when `create`) leadscore's fields on the account object."""
 
-    def changed_accounts(self, since: datetime | None) -> Iterator[Mapping[str, str | None]]:
-        """Pages of accounts whose own properties changed since `since` (less the CRM's search
-        lag), or every account when None: {id: modification stamp as read}."""
+    def moment(self) -> str:
+        """Now, by the CRM's clock, in the form `changed_accounts` takes back as `since`."""
+
+    def changed_accounts(self, since: str | None) -> Iterator[Mapping[str, str | None]]:
+        """Pages of accounts whose own properties changed since `since` (a `moment`, less the
+        CRM's search lag), or every account when None: {id: modification stamp as read}."""
 
     def accounts_of(self, contact_ids: Sequence[str]) -> set[str]:
         """The accounts these contacts belong to."""
@@ -222,9 +225,13 @@ class AccountSource(Protocol):
         modification stamp the write produced as its marker."""
 
 
-def lacks(crm: str, what: str, fix: str) -> UserError:
+class Lacking(UserError):
+    """A capability the CRM's adapter does not offer (what `lacks` gives)."""
+
+
+def lacks(crm: str, what: str, fix: str) -> Lacking:
     """The error for a capability the CRM's adapter does not offer."""
-    return UserError(f"{crm}: leadscore's {crm} adapter cannot {what} yet; fix: {fix}")
+    return Lacking(f"{crm}: leadscore's {crm} adapter cannot {what} yet; fix: {fix}")
 
 
 class CrmAdapter(Protocol):

@@ -21,7 +21,6 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from connector.crm.base import AccountRecord, AccountSource, ContactScore, RunTimes, ScoreUpdate
 from connector.scoring.accounts import score_account, top_contributors
@@ -71,18 +70,20 @@ class AccountPass:
         self.scores: dict[str, ContactScore] = {}  # contacts scored in this run
         self.touched: set[str] = set()  # of which those whose written scores changed
         self.report = AccountReport()
-        self._since: datetime | None = None
+        self._since: str | None = None  # the last pass's start, by the CRM's clock
+        self._start: str | None = None  # this pass's
         self._heap: list[tuple[tuple[int, int, str], int, ScoredAccount]] = []
 
     def begin(self, *, create: bool) -> None:
         """Check the account fields and mark the pass open (a dry run only checks)."""
         self.source.ensure_fields(self.section, create=create)
+        self._start = self.source.moment()
         saved = json.loads(self.store.checkpoint(self.key) or "{}")
         since = saved.get("since")
         if saved.get("open") or since is None:
             self.full = True
         else:
-            self._since = datetime.fromisoformat(since)
+            self._since = since
         if not self.dry_run:
             self._save(since, open_=True)
 
@@ -109,7 +110,7 @@ class AccountPass:
             self._write(pending)
         self.report.top = [entry for _, _, entry in sorted(self._heap, reverse=True)]
         if not self.dry_run:
-            self._save(self.times.started.isoformat(), open_=False)
+            self._save(self._start, open_=False)
         return self.report
 
     # Which accounts ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connector.crm.base import RunTimes
+from connector.crm.base import Lacking, RunTimes
 from connector.crm.registry import open_adapter
 from connector.errors import UserError
 from connector.settings import Settings
@@ -19,7 +19,7 @@ from connector.sync.accounts import AccountPass
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
-    from connector.crm.base import CrmAdapter
+    from connector.crm.base import AccountSource, CrmAdapter
     from connector.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,18 @@ def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> bo
         return False
     last = store.last_success(settings.portal, ["full"])
     return last is None or now - last.started_at >= timedelta(hours=settings.full_rescore_hours)
+
+
+def account_source(crm: CrmAdapter, model: ScoringModel) -> AccountSource | None:
+    """The CRM's accounts when the model scores them; a CRM whose adapter cannot is said once a
+    run and its contacts are scored alone (the default model has an [account] section)."""
+    if model.account is None:
+        return None
+    try:
+        return crm.accounts()
+    except Lacking as exc:
+        log.warning("%s; scoring contacts only", exc)
+        return None
 
 
 def sync_once(
@@ -71,8 +83,9 @@ def sync_once(
         crm = adapter or open_adapter(settings, model)
         try:
             accounts = None
-            if model.account is not None:
-                accounts = AccountPass(crm.accounts(), store, model.account, portal=settings.portal, times=times,
+            source = account_source(crm, model)
+            if source is not None and model.account is not None:
+                accounts = AccountPass(source, store, model.account, portal=settings.portal, times=times,
                                        full=full, dry_run=dry_run)
             return SyncRun(crm, store, model, score_lead, portal=settings.portal, times=times,
                            full=full, dry_run=dry_run, hooks=hooks, accounts=accounts).run()

@@ -11,7 +11,7 @@ batch updates of 100, and companies whose own properties changed come from a key
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connector.crm.base import AccountRecord, ContactScore, ScoreUpdate, WriteResult
@@ -60,8 +60,12 @@ class HubSpotCompanies:
         ensure_properties(self.client, section.fit, self.names, self.group, create=create,
                           object_type="companies")
 
-    def changed_accounts(self, since: datetime | None) -> Iterator[dict[str, str | None]]:
-        lo = None if since is None else int((since - self.overlap).timestamp() * 1000)
+    def moment(self) -> str:
+        """The wall clock: HubSpot stamps changes by it (as the contacts' window does)."""
+        return datetime.now(UTC).isoformat()
+
+    def changed_accounts(self, since: str | None) -> Iterator[dict[str, str | None]]:
+        lo = None if since is None else int((datetime.fromisoformat(since) - self.overlap).timestamp() * 1000)
         window = None if since is None else "hs_lastmodifieddate"
         for results in reader.search_ids(self.client, "companies", date_property=window, lo_ms=lo, hi_ms=None,
                                          after_id=0, properties=["hs_object_id"]):
