@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 import json
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from connector.scoring.compiled import AccountModel
 from connector.scoring.types import Contribution, ScoreResult
 from connector.state import RecordOutcome, StateStore
 from connector.sync.diff import changed_values
+from connector.sync.loop import Cancelled
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +94,14 @@ class AccountPass:
         if changed:
             self.touched.add(lead_id)
 
-    def run(self) -> AccountReport:
+    def run(self, cancel: threading.Event | None = None) -> AccountReport:
+        """Score and write the accounts wanted. A `cancel` request stops after the batch in
+        flight (Cancelled), leaving the pass open: the next run rescores every account."""
         self.report.full = self.full
         pending: list[ScoreUpdate] = []
         for ids in self._wanted():
+            if cancel is not None and cancel.is_set():
+                raise Cancelled
             for scored in self._score(self.source.read_accounts(ids)):
                 values = changed_values(scored.result, scored.record.written, self.times.scoring)
                 if values:

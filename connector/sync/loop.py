@@ -132,7 +132,7 @@ class SyncRun:
             self._retry_failed()
             self._pages()
             if self.accounts is not None:
-                self.report.accounts = self.accounts.run()
+                self.report.accounts = self.accounts.run(self.cancel)
         except Cancelled:
             self.report.cancelled = True
             outcome, error = "cancelled", "stopped on request; the checkpoint is saved"

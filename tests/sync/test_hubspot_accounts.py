@@ -134,3 +134,14 @@ def test_a_dry_run_writes_no_company_and_keeps_the_checkpoint(sb, cfg):
     assert all(not sb.write_history(c, "companies") for c in sb.company_ids())
     with StateStore.open(default_url(cfg.data_dir)) as store:
         assert store.checkpoint(cfg.portal + ACCOUNTS_SUFFIX) is None
+
+
+def test_a_stop_request_before_the_companies_leaves_their_pass_open_for_the_next_run(sb, cfg):
+    from connector.sync.loop import RunHooks
+
+    hooks = RunHooks()
+    hooks.cancel.set()  # asked before the pass: the contacts stop first
+    report = sync_once(cfg, full=True, as_of=NOW, hooks=hooks)
+    assert report.cancelled and report.accounts is None
+    again = sync_once(cfg, as_of=NOW)
+    assert again.accounts.full and again.accounts.written == len(sb.company_ids())
