@@ -29,7 +29,6 @@ from connector.scoring.compiled import AccountModel
 from connector.scoring.types import Contribution, ScoreResult
 from connector.state import RecordOutcome, StateStore
 from connector.sync.diff import changed_values
-from connector.sync.loop import Cancelled
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,8 @@ class AccountReport:
     written: int = 0
     failed: int = 0
     skipped: int = 0  # found changed, but only by our own write
+    cancelled: bool = False  # stopped on request before every account was done
+    calls: dict[str, int] = field(default_factory=dict)  # the pass's API calls, by endpoint
     labels: Counter = field(default_factory=Counter)
     top: list[ScoredAccount] = field(default_factory=list)  # the hottest, best first
 
@@ -96,12 +97,13 @@ class AccountPass:
 
     def run(self, cancel: threading.Event | None = None) -> AccountReport:
         """Score and write the accounts wanted. A `cancel` request stops after the batch in
-        flight (Cancelled), leaving the pass open: the next run rescores every account."""
+        flight (`report.cancelled`), leaving the pass open: the next run rescores every account."""
         self.report.full = self.full
         pending: list[ScoreUpdate] = []
         for ids in self._wanted():
             if cancel is not None and cancel.is_set():
-                raise Cancelled
+                self.report.cancelled = True
+                return self.report
             for scored in self._score(self.source.read_accounts(ids)):
                 values = changed_values(scored.result, scored.record.written, self.times.scoring)
                 if values:

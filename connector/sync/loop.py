@@ -132,7 +132,11 @@ class SyncRun:
             self._retry_failed()
             self._pages()
             if self.accounts is not None:
+                before = self.adapter.api_usage()
                 self.report.accounts = self.accounts.run(self.cancel)
+                self.report.accounts.calls = self.adapter.api_usage().since(before).calls
+                if self.report.accounts.cancelled:
+                    raise Cancelled
         except Cancelled:
             self.report.cancelled = True
             outcome, error = "cancelled", "stopped on request; the checkpoint is saved"

@@ -98,3 +98,10 @@ def test_setup_lists_and_creates_the_account_fields(tmp_path):
             assert setup.problems() == []
         finally:
             adapter.close()
+
+
+def test_accounts_get_no_rating_when_leads_do(sb, tmp_path):
+    cfg = settings_for(sb, tmp_path, salesforce_include_contacts=True, salesforce_rating_enabled=True)
+    report = sync_once(cfg, full=True, as_of=NOW)
+    assert report.accounts.written == len(sb.ids("Account"))
+    assert all("Rating" not in fields for a in sb.ids("Account") for _, fields in sb.write_history(a))

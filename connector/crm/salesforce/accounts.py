@@ -32,6 +32,9 @@ ACCOUNT_FIELDS = {"name": "Name", "domain": "Website", "industry": "Industry",
                   "country": "BillingCountry", "city": "BillingCity"}
 
 
+CONTACT_FIELDS = "FirstName, LastName, Email"
+
+
 def account_field(neutral: str) -> str | None:
     return ACCOUNT_FIELDS.get(neutral) or (neutral if neutral.endswith("__c") else None)
 
@@ -47,6 +50,11 @@ class SalesforceAccounts:
         self.client, self.config, self.overlap, self._user_id = client, config, overlap_seconds, user_id
         self.scores = {k: v for k, v in config.score_fields().items() if k != "stage"}
         self.inputs = {p.property: account_field(p.property) for p in model.account.fit.fit_plan}
+        # Rows already read, so that no record is queried twice in a pass: the Accounts the
+        # "changed" listing returned (it selects every field), and the Contacts read with their
+        # Accounts (with their names and engagement). Each is taken out when used.
+        self._accounts: dict[str, dict] = {}
+        self._contacts: dict[str, ContactScore] = {}
 
     def problems(self, section: AccountModel) -> list[Problem]:
         fields = {f["name"]: f for f in self.client.describe("Account")["fields"]}
@@ -84,7 +92,8 @@ class SalesforceAccounts:
             user = self._user_id()
             if user:
                 where += f" AND LastModifiedById != '{user}'"
-        for rows in self.client.query_pages(f"SELECT Id FROM Account WHERE {where} ORDER BY Id"):
+        for rows in self.client.query_pages(f"SELECT {self._select()} FROM Account WHERE {where} ORDER BY Id"):
+            self._accounts.update((row["Id"], row) for row in rows)
             yield {row["Id"]: None for row in rows}
 
     def _in(self, template: str, ids: Sequence[str]) -> list[dict]:
@@ -99,11 +108,16 @@ class SalesforceAccounts:
         return {row["AccountId"] for row in rows}
 
     def read_accounts(self, ids: Sequence[str]) -> list[AccountRecord]:
-        accounts = self._in(f"SELECT {self._select()} FROM Account WHERE Id IN ({{ids}}) ORDER BY Id", ids)
+        known = [self._accounts.pop(i) for i in ids if i in self._accounts]
+        unread = [i for i in ids if i not in {row["Id"] for row in known}]
+        accounts = known + (self._in(f"SELECT {self._select()} FROM Account WHERE Id IN ({{ids}}) ORDER BY Id", unread)
+                            if unread else [])
         members: dict[str, list[str]] = {}
-        for row in self._in("SELECT Id, AccountId FROM Contact WHERE AccountId IN ({ids}) ORDER BY Id",
-                            [a["Id"] for a in accounts]):
+        template = (f"SELECT Id, AccountId, {CONTACT_FIELDS}, {self.scores['engagement']} FROM Contact "
+                    "WHERE AccountId IN ({ids}) ORDER BY Id")
+        for row in self._in(template, [a["Id"] for a in accounts]):
             members.setdefault(row["AccountId"], []).append(row["Id"])
+            self._contacts[row["Id"]] = self._score(row)
         records = []
         for row in accounts:
             props = {neutral: as_text(row.get(name)) for neutral, name in self.inputs.items() if name}
@@ -113,15 +127,18 @@ class SalesforceAccounts:
         return records
 
     def contact_scores(self, contact_ids: Sequence[str]) -> dict[str, ContactScore]:
-        field = self.scores["engagement"]
-        rows = self._in(f"SELECT Id, FirstName, LastName, Email, {field} FROM Contact WHERE Id IN ({{ids}})",
-                        [i for i in contact_ids if i.startswith(CONTACT_PREFIX)])
-        out = {}
-        for row in rows:
-            name = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p) or row.get("Email") or row["Id"]
-            value = row.get(field)
-            out[row["Id"]] = ContactScore(name, None if value is None else round(float(value)))
+        """Read with their Accounts already (read_accounts); the others queried by id."""
+        out = {i: self._contacts.pop(i) for i in contact_ids if i in self._contacts}
+        unread = [i for i in contact_ids if i not in out and i.startswith(CONTACT_PREFIX)]
+        if unread:
+            template = f"SELECT Id, {CONTACT_FIELDS}, {self.scores['engagement']} FROM Contact WHERE Id IN ({{ids}})"
+            out.update((row["Id"], self._score(row)) for row in self._in(template, unread))
         return out
+
+    def _score(self, row: dict) -> ContactScore:
+        name = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p) or row.get("Email") or row["Id"]
+        value = row.get(self.scores["engagement"])
+        return ContactScore(name, None if value is None else round(float(value)))
 
     def write_accounts(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
         rows = [{"id": u.lead_id, **to_fields(u.values, u.lead_id, self.config)} for u in updates]

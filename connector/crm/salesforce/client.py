@@ -267,7 +267,7 @@ class SalesforceClient:
         """PATCH /composite/sobjects, allOrNone false: one `{"id", "success", "errors"}` per record."""
         if len(records) > COLLECTION_SIZE:
             raise ValueError(f"at most {COLLECTION_SIZE} records per collection call")
-        self.written["collections"] += len(records)
+        self.written[f"collections:{sobject}"] += len(records)
         body = {
             "allOrNone": False,
             "records": [{"attributes": {"type": sobject}, **record} for record in records],

@@ -3,8 +3,6 @@ the API calls their pass used."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from rich.console import Console
 from rich.table import Table
 
@@ -13,15 +11,10 @@ from connector.sync.accounts import AccountReport
 CONTACTS_SHOWN = 3
 
 
-def account_calls(calls: Mapping[str, int]) -> int:
-    """Calls on the account object and its associations (company endpoints, Account queries)."""
-    return sum(n for endpoint, n in calls.items() if "compan" in endpoint.lower() or "account" in endpoint.lower())
-
-
-def show_accounts(console: Console, report: AccountReport, calls: Mapping[str, int]) -> None:
+def show_accounts(console: Console, report: AccountReport) -> None:
     console.print(f"[bold]Accounts[/]: {report.read} scored, {report.written} written, "
-                  f"{account_calls(calls)} API calls for them (batch reads of associations and accounts, "
-                  "batch writes)")
+                  f"{sum(report.calls.values())} API calls for them after the contacts (batch reads of "
+                  "associations, accounts and contacts' scores; batch writes)")
     table = Table(title=f"The {len(report.top)} hottest accounts and who makes them hot", show_lines=True)
     for col in ("account", "label", "grade", "fit", "engagement", "contributing contacts (engagement)"):
         table.add_column(col)

@@ -121,8 +121,8 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
             table.add_row(f"{name or record.lead.id}\n{title}", result.label, result.grade,
                           str(result.fit), str(result.engagement), _top_reasons(result))
         console.print(table)
-        if report.accounts is not None and report.usage is not None:
-            show_accounts(console, report.accounts, report.usage.calls)
+        if report.accounts is not None:
+            show_accounts(console, report.accounts)
         if top:
             org.show(console, top[0][1].lead.id)
 
