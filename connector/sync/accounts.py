@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from connector.crm.base import AccountRecord, AccountSource, ContactScore, RunTimes, ScoreUpdate
@@ -65,11 +65,10 @@ class AccountPass:
     scored contact, `run()` after the last contact page."""
 
     def __init__(self, source: AccountSource, store: StateStore, section: AccountModel, *, portal: str,
-                 times: RunTimes, full: bool, dry_run: bool,
-                 on_change: Callable[[ScoredAccount, dict[str, str]], None] | None = None) -> None:
+                 times: RunTimes, full: bool, dry_run: bool) -> None:
         self.source, self.store, self.section = source, store, section
         self.key = portal + ACCOUNTS_SUFFIX
-        self.times, self.full, self.dry_run, self.on_change = times, full, dry_run, on_change
+        self.times, self.full, self.dry_run = times, full, dry_run
         self.scores: dict[str, ContactScore] = {}  # contacts scored in this run
         self.touched: set[str] = set()  # of which those whose written scores changed
         self.report = AccountReport()
@@ -108,8 +107,6 @@ class AccountPass:
                 values = changed_values(scored.result, scored.record.written, self.times.scoring)
                 if values:
                     self.report.changed += 1
-                    if self.on_change:
-                        self.on_change(scored, values)
                     pending.append(ScoreUpdate(scored.record.account.id, values))
                 while len(pending) >= self.source.max_batch:
                     self._write(pending[: self.source.max_batch])
@@ -130,7 +127,8 @@ class AccountPass:
             self.report.skipped += len(ours)
             wanted.update(dict.fromkeys(i for i in page if i not in ours))
         if not self.full and self.touched:
-            wanted.update(dict.fromkeys(sorted(self.source.accounts_of(sorted(self.touched, key=_order)), key=_order)))
+            theirs = self.source.accounts_of(sorted(self.touched, key=_order))
+            wanted.update(dict.fromkeys(sorted(theirs, key=_order)))
         ids = list(wanted)
         return [ids[i:i + READ_CHUNK] for i in range(0, len(ids), READ_CHUNK)]
 
