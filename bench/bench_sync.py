@@ -67,6 +67,8 @@ def child(args: argparse.Namespace) -> None:
     usage = adapter.api_usage()
     items = adapter.client.items
     search = {k: v for k, v in usage.calls.items() if k.endswith("/search")}
+    company = {k: v for k, v in usage.calls.items() if "compan" in k}
+    accounts = report.accounts
     other = {k: v for k, v in usage.calls.items() if not k.endswith("/search")}
     print(json.dumps({
         "mode": report.mode, "read": report.stats.read, "scored": report.stats.scored,
@@ -74,8 +76,11 @@ def child(args: argparse.Namespace) -> None:
         "failed": report.stats.failed, "calls": sum(usage.calls.values()),
         "floor": floor_calls(usage.calls, items),
         "floor_search": floor_calls(search, items), "floor_other": floor_calls(other, items),
-        "engagement_objects": sum(v for k, v in items.items()
-                                  if "/objects/" in k and "contacts" not in k and k.endswith("batch/read")),
+        "engagement_objects": sum(v for k, v in items.items() if "/objects/" in k and "contacts" not in k
+                                  and "companies" not in k and k.endswith("batch/read")),
+        "accounts": None if accounts is None else {
+            "read": accounts.read, "written": accounts.written, "calls": sum(company.values()),
+            "floor": floor_calls(company, items)},
         "rate_limited": usage.rate_limited, "retries": usage.retries, "wall": wall,
         "server_s": adapter.client.server_seconds,
         "paced_s": adapter.client.limiter.waited + adapter.client.search_limiter.waited,
@@ -107,6 +112,10 @@ def show(name: str, r: dict, scale: int) -> None:
     own = r["wall"] - r["server_s"] - r["paced_s"]
     print(f"                 = {r['server_s']:.1f}s waiting for the sandbox's answers + {r['paced_s']:.1f}s "
           f"paced by the limiter + {own:.1f}s the sync's own work (reading, scoring, state)")
+    if r["accounts"]:
+        a = r["accounts"]
+        print(f"  companies      {a['read']:>8} scored, {a['written']} written; {a['calls']} calls on company "
+              f"endpoints, floor {a['floor']}")
     print(f"  429s met       {r['rate_limited']:>8}   retries {r['retries']}")
     print(f"  peak memory    {r['peak_rss_mb']:>8.1f} MB (the sync process)")
     print("  calls by endpoint: " + ", ".join(f"{k.split(' ', 1)[1]} {v}" for k, v in sorted(r["by_endpoint"].items())))

@@ -21,6 +21,7 @@ from rich.table import Table
 from connector.commands.invocation import settings
 from connector.errors import UserError
 from connector.scoring import ScoreResult, ScoringModel, load_model, score_lead
+from connector.scoring.compiled import AccountModel
 from connector.scoring.leadfile import read_leads
 from connector.scoring.types import Lead
 
@@ -186,6 +187,23 @@ def summarize(model: ScoringModel) -> Iterator[str]:
             where = f" where {', '.join(c.summary for c in srule.where)}" if srule.where else ""
             conditions.append(f"a {srule.event}{where}{within}")
         yield f"  to {srule.stage} when " + " and ".join(conditions)
+    if model.account is not None:
+        yield from _account_summary(model.account)
+
+
+_ROLLUP_WORDS = {"sum": "the sum", "max": "the highest", "top3_mean": "the mean of the three highest"}
+
+
+def _account_summary(section: AccountModel) -> Iterator[str]:
+    """The [account] section in a few lines: rollup, cap, fit rules, labels."""
+    yield (f"accounts: engagement is {_ROLLUP_WORDS[section.rollup]} of their contacts' engagement scores, "
+           f"held at most at {section.cap}")
+    yield f"  account fit rules ({len(section.fit.fit_rules)}):"
+    for rule in section.fit.fit_rules:
+        yield f"    {rule.points:+g}  {rule.id}: {rule.condition.summary}"
+    yield "  account labels: " + ", ".join(
+        f"{label.name} ({', '.join(_minimums(label.min_fit, label.min_engagement)) or 'otherwise'})"
+        for label in section.fit.labels)
 
 
 def _minimums(min_fit: float | None, min_engagement: float | None) -> list[str]:

@@ -54,7 +54,9 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
                  *, markdown: bool = False) -> bool:
     """One portal's pass and its summary; False when it failed (said on stderr)."""
     from connector.sync.loop import RunHooks
-    from connector.sync.output import ChangeSink, print_dry_run, print_notes, stage_line, stats_line
+    from connector.sync.output import (
+        ChangeSink, accounts_line, print_dry_run, print_notes, stage_line, stats_line,
+    )
     from connector.sync.service import sync_once
 
     said = f"portal {name}: " if name else ""
@@ -81,6 +83,8 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
         return True
     console.print(f"{said}{report.mode} sync done: {stats_line(report.stats, report.duration_s)}; {stage_line(report)}")
     print_notes(console, report)
+    if accounts_line(report):
+        console.print(f"{said}{accounts_line(report)}")
     if report.stats.failed:
         console.print(f"[yellow]{said}{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")

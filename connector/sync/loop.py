@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from connector.scoring.model import ScoringModel
     from connector.sync.abort import Abort
     from connector.scoring.types import ScoreResult
+    from connector.sync.accounts import AccountPass, AccountReport
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class SyncReport:
     usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
     model_changed: bool = False  # the model differed from the portal's last: every lead rescored
     warning_examples: list[tuple[str, str, str]] = field(default_factory=list)  # (lead, kind, text)
+    accounts: AccountReport | None = None  # the account pass, when the model scores accounts
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ class SyncRun:
         dry_run: bool = False,
         hooks: RunHooks | None = None,
         stamp: ModelStamp | None = None,
+        accounts: AccountPass | None = None,
     ) -> None:
         self.adapter = adapter
         self.store = store
@@ -126,6 +129,7 @@ class SyncRun:
         self.dry_run = dry_run
         self.stamp = stamp  # the model's fingerprint and text; None: not tracked (tests' fakes)
         self.hooks = hooks = hooks or RunHooks()
+        self.accounts = accounts  # companies rescored after the contacts (sync/accounts.py)
         self.cancel = hooks.cancel
         self.clock = hooks.clock
         mode = "dry-run" if dry_run else ("full" if full else "incremental")
@@ -151,8 +155,16 @@ class SyncRun:
         outcome, error = "ok", None
         try:
             self.adapter.ensure_fields(self.model, create=not self.dry_run)
+            if self.accounts is not None:
+                self.accounts.begin(create=not self.dry_run)
             self._retry_failed()
             self._pages()
+            if self.accounts is not None:
+                before = self.adapter.api_usage()
+                self.report.accounts = self.accounts.run(self.cancel)
+                self.report.accounts.calls = self.adapter.api_usage().since(before).calls
+                if self.report.accounts.cancelled:
+                    raise Cancelled
             self._keep_model()
         except Cancelled:
             self.report.cancelled = True
@@ -187,6 +199,8 @@ class SyncRun:
             log.info("the scoring model changed (was %s, now %s): rescoring every lead, not only "
                      "the changed ones", last[0], self.stamp.fingerprint)
         self.full = self.report.model_changed = True
+        if self.accounts is not None:
+            self.accounts.full = True  # the [account] section may have changed too
         if not self.dry_run:
             self.report.mode = "full"
 
@@ -324,6 +338,8 @@ class SyncRun:
         self.report.stats.scored += 1
         self._tally(record, result)
         self._count_warnings(record, result)
+        if self.accounts is not None:
+            self.accounts.note(record.lead.id, display_name(record), result.engagement, bool(values))
         if values:
             self.report.stats.changed += 1
             if self.hooks.on_change:

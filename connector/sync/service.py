@@ -10,16 +10,17 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connector.crm.base import RunTimes
+from connector.crm.base import Lacking, RunTimes
 from connector.crm.registry import open_adapter
 from connector.errors import UserError
 from connector.settings import Settings
 from connector.state import StateStore, default_url
 from connector.sync.fingerprint import stamp_of
+from connector.sync.accounts import AccountPass
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
-    from connector.crm.base import CrmAdapter
+    from connector.crm.base import AccountSource, CrmAdapter
     from connector.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,18 @@ def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> st
             f"(LEADSCORE_FULL_RESCORE_HOURS={settings.full_rescore_hours:g}): rescoring every lead")
 
 
+def account_source(crm: CrmAdapter, model: ScoringModel) -> AccountSource | None:
+    """The CRM's accounts when the model scores them; a CRM whose adapter cannot is said once a
+    run and its contacts are scored alone (the default model has an [account] section)."""
+    if model.account is None:
+        return None
+    try:
+        return crm.accounts()
+    except Lacking as exc:
+        log.warning("%s; scoring contacts only", exc)
+        return None
+
+
 def sync_once(
     settings: Settings,
     *,
@@ -81,8 +94,14 @@ def sync_once(
         if hooks is not None and hooks.abort is not None:
             hooks.abort.watch(crm)
         try:
+            accounts = None
+            source = account_source(crm, model)
+            if source is not None and model.account is not None:
+                accounts = AccountPass(source, store, model.account, portal=settings.portal, times=times,
+                                       full=full, dry_run=dry_run)
             return SyncRun(crm, store, model, score_lead, portal=settings.portal, times=times,
-                           full=full, dry_run=dry_run, hooks=hooks, stamp=model_stamp).run()
+                           full=full, dry_run=dry_run, hooks=hooks, stamp=model_stamp,
+                           accounts=accounts).run()
         finally:
             if hooks is not None and hooks.abort is not None:
                 hooks.abort.forget(crm)

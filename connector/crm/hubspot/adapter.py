@@ -25,6 +25,7 @@ from connector.crm.base import (
 from connector.crm.errors import CrmError, CrmRequestError
 from connector.crm.hubspot import reader
 from connector.crm.hubspot.client import Response
+from connector.crm.hubspot.companies import HubSpotCompanies
 from connector.crm.hubspot.events import COUNTER_PROPERTIES, ENGAGEMENT_TYPES, counter_events
 from connector.crm.hubspot.floor import floor_calls
 from connector.crm.hubspot.history import HubSpotHistory
@@ -94,6 +95,7 @@ class HubSpotAdapter(CrmAdapter):
         web_events: bool = False,
     ) -> None:
         self.client = client
+        self.model = model
         self.group = group
         self.overlap = overlap
         self.times = RunTimes.begin()
@@ -121,6 +123,9 @@ class HubSpotAdapter(CrmAdapter):
 
     def property_history(self) -> HubSpotHistory:
         return HubSpotHistory(self)
+
+    def accounts(self) -> HubSpotCompanies:
+        return HubSpotCompanies(self.client, self.model, self.names, self.group, self.overlap, self._results)
 
     # Reading -----------------------------------------------------------------------------
     def _record(self, obj: dict, events: Sequence) -> LeadRecord:

@@ -43,12 +43,14 @@ def make_client(options: SalesforceOptions, **kwargs: object) -> SalesforceClien
 
 
 def connect(options: SalesforceOptions, model: ScoringModel | None = None, **client_kwargs: object) -> SalesforceAdapter:
-    """The adapter for the org the options name (the model plays no part in what Salesforce
-    reads). The OAuth flows ask for a session here; token auth makes no call until asked."""
+    """The adapter for the org the options name (the model's inputs are mapped by settings; its
+    [account] section makes Accounts scored too). The OAuth flows ask for a session here; token
+    auth makes no call until asked."""
     return SalesforceAdapter(
         make_client(options, **client_kwargs),
         options.mapping,
         include_contacts=options.include_contacts,
         overlap_seconds=options.overlap_seconds,
         bulk_threshold=options.bulk_threshold,
+        model=model,
     )

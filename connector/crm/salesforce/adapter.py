@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
@@ -18,6 +19,7 @@ from connector.crm.base import (
     ApiUsage, CrmAdapter, FieldProblem, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate,
     WriteResult,
 )
+from connector.crm.salesforce.accounts import SalesforceAccounts
 from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
 from connector.crm.salesforce.floor import floor_calls
 from connector.crm.salesforce.errors import error_items, error_message
@@ -31,6 +33,9 @@ from connector.crm.salesforce.mapping import (
 from connector.crm.salesforce.reader import Checkpoint, LeadReader, max_stamp, minus
 from connector.crm.salesforce.schema import FieldCheck
 from connector.errors import UserError
+
+if TYPE_CHECKING:
+    from connector.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +56,10 @@ class SalesforceAdapter(CrmAdapter):
         include_contacts: bool = False,
         overlap_seconds: int = 300,
         bulk_threshold: int = 2000,
+        model: ScoringModel | None = None,
     ) -> None:
         self.client = client
+        self.model = model  # its [account] section, when it has one, scores Accounts
         self.config = config
         self.overlap = overlap_seconds
         self.bulk_threshold = bulk_threshold
@@ -73,8 +80,18 @@ class SalesforceAdapter(CrmAdapter):
 
     # -- fields ----------------------------------------------------------------------------------
 
-    def field_setup(self, model: object = None) -> SalesforceFields:
-        return SalesforceFields(FieldCheck(self.client, self.config, self.reader.objects))
+    def field_setup(self, model: ScoringModel | None = None) -> SalesforceFields:
+        accounts = model is not None and model.account is not None
+        return SalesforceFields(FieldCheck(self.client, self.config, self.reader.objects, accounts))
+
+    def accounts(self) -> SalesforceAccounts:
+        assert self.model is not None
+        return SalesforceAccounts(self.client, self.config, self.model, self.overlap, self._integration_user)
+
+    def _integration_user(self) -> str | None:
+        if not self._user_known:
+            self._user_id, self._user_known = self.client.user_id(), True
+        return self._user_id
 
     def ensure_fields(self, model: object = None, *, create: bool = True) -> None:
         """Check that every field leadscore reads and writes exists and is updateable: a clear
@@ -122,8 +139,7 @@ class SalesforceAdapter(CrmAdapter):
         """Records changed since the checkpoint (less the overlap), by SystemModstamp; then those
         whose activity changed, read by id."""
         since = minus(state.since, self.overlap)
-        if not self._user_known:
-            self._user_id, self._user_known = self.client.user_id(), True
+        self._integration_user()
         phases = [*self.reader.objects, "activity"]
         resume = phases.index(state.phase) if state.phase in phases else 0
         seen: set[str] = set()

@@ -15,6 +15,7 @@ from connector.scoring.types import Event, Lead
 
 LEAD_PREFIX = "00Q"  # Id key prefixes (crm-api-facts: "route each activity by its WhoId prefix")
 CONTACT_PREFIX = "003"
+ACCOUNT_PREFIX = "001"
 
 # leadscore's own fields, by neutral name (connector.crm.base.SCORE_FIELDS); "stage" is a setting.
 SCORE_FIELD_NAMES = {
@@ -81,7 +82,10 @@ class MappingConfig:
 
 
 def sobject_of(record_id: str) -> str:
-    return "Contact" if record_id.startswith(CONTACT_PREFIX) else "Lead"
+    """Contact, Account or Lead, by the id's key prefix."""
+    if record_id.startswith(CONTACT_PREFIX):
+        return "Contact"
+    return "Account" if record_id.startswith(ACCOUNT_PREFIX) else "Lead"
 
 
 def field_value(record: Mapping, path: str) -> object:

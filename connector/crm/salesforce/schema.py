@@ -73,10 +73,12 @@ class Problem:
 
 
 class FieldCheck:
-    def __init__(self, client: SalesforceClient, config: MappingConfig, objects: Sequence[str]) -> None:
+    def __init__(self, client: SalesforceClient, config: MappingConfig, objects: Sequence[str],
+                 accounts: bool = False) -> None:
         self.client = client
         self.config = config
         self.objects = list(objects)
+        self.accounts = accounts  # the model scores accounts: leadscore's fields on Account too
 
     def _fields(self, sobject: str) -> dict[str, dict]:
         return {f["name"]: f for f in self.client.describe(sobject)["fields"]}
@@ -87,9 +89,9 @@ class FieldCheck:
         for sobject in self.objects:
             fields = self._fields(sobject)
             for spec in field_specs(self.config):
-                found.extend(_check(sobject, spec.name, spec.accepts, fields))
+                found.extend(check_field(sobject, spec.name, spec.accepts, fields))
             if sobject == "Lead" and self.config.rating_enabled:
-                found.extend(_check(sobject, "Rating", frozenset({"picklist"}), fields))
+                found.extend(check_field(sobject, "Rating", frozenset({"picklist"}), fields))
             for neutral, path in self.config.property_fields(sobject).items():
                 head, _, tail = path.partition(".")
                 if not tail:
@@ -104,6 +106,11 @@ class FieldCheck:
                     related[reference] = self._fields(reference)
                 if tail not in related[reference]:
                     found.append(Problem(sobject, path, "input", neutral))
+        if self.accounts:
+            fields = self._fields("Account")
+            for spec in field_specs(self.config):
+                if spec.neutral != "stage":
+                    found.extend(check_field("Account", spec.name, spec.accepts, fields))
         return found
 
     def require(self) -> None:
@@ -124,7 +131,7 @@ class FieldCheck:
         return created
 
 
-def _check(sobject: str, name: str, accepts: frozenset[str], fields: dict[str, dict]) -> list[Problem]:
+def check_field(sobject: str, name: str, accepts: frozenset[str], fields: dict[str, dict]) -> list[Problem]:
     described = fields.get(name)
     if described is None:
         return [Problem(sobject, name, "missing")]

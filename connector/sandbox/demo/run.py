@@ -19,6 +19,7 @@ from rich.table import Table
 
 from connector.crm.registry import open_adapter
 from connector.errors import UserError
+from connector.sandbox.demo.accounts import show_accounts
 from connector.sandbox.demo.hubspot import hubspot_org
 from connector.sandbox.demo.salesforce import salesforce_org
 from connector.scoring import load_model
@@ -121,6 +122,8 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
             table.add_row(f"{name or record.lead.id}\n{title}", result.label, result.grade,
                           str(result.fit), str(result.engagement), _top_reasons(result))
         console.print(table)
+        if report.accounts is not None:
+            show_accounts(console, report.accounts)
         if top:
             org.show(console, top[0][1].lead.id)
 

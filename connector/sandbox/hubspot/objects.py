@@ -16,7 +16,8 @@ from connector.sandbox.hubspot.values import InvalidValue, encode, iso
 MAX_LIST = 100
 MAX_BATCH = 100
 MAX_HISTORY_BATCH = 50
-OBJECT_LABEL = {"contacts": "CONTACT", "emails": "EMAIL", "meetings": "MEETING", "calls": "CALL", "notes": "NOTE"}
+OBJECT_LABEL = {"contacts": "CONTACT", "emails": "EMAIL", "meetings": "MEETING", "calls": "CALL", "notes": "NOTE",
+                "companies": "COMPANY"}
 
 
 def property_names(values: list[str] | None) -> list[str]:

@@ -39,6 +39,7 @@ SESSION_GAP = timedelta(minutes=30)
 BATCH = 2000
 PARALLEL_FROM = 10  # batches; smaller portals are generated in this process
 AHEAD = 4
+FIRST_COMPANY_ID = 30_000_000_001
 SEQUENCE_EMAILS = 520  # logged on the heavy contact (more than associations.ASSOCIATIONS_PAGE)
 
 
@@ -63,6 +64,25 @@ def contact_values(p: gen.Person) -> dict[str, object]:
     values[f"hs_lifecyclestage_{stage}_date"] = _stage_date(p)
     values.update(_marketing_counters(p.activities))
     return values
+
+
+def company_id(c: gen.Company) -> int:
+    """The record id of a generated company (ids of their own, apart from contacts' and engagements')."""
+    return FIRST_COMPANY_ID + c.index
+
+
+def company_values(c: gen.Company) -> dict[str, object]:
+    """The stored values of a generated company's record: the industry as the option's internal
+    name, employees and revenue as numbers (docs/crm-api-facts.md, HubSpot › Companies)."""
+    return {"name": c.name, "domain": c.domain, "industry": catalog.COMPANY_INDUSTRIES.get(c.industry),
+            "numberofemployees": c.employees, "annualrevenue": c.annual_revenue, "country": c.country,
+            "city": c.city, "lifecyclestage": "lead"}
+
+
+def has_company(p: gen.Person) -> bool:
+    """Whether the person's contact is associated with their company (not when its company name
+    reads "n/a": nobody linked it)."""
+    return bool(p.index % 37)
 
 
 def employee_range(employees: int | None) -> str | None:
@@ -191,6 +211,7 @@ def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
     contact_cols = sorted({p.name for p in catalog.CONTACT_PROPERTIES} - {"hs_object_id", "createdate", "lastmodifieddate"})
     eng_cols = {kind: [p.name for p in props if p.name not in ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")]
                 for kind, props in catalog.ENGAGEMENT_PROPERTIES.items()}
+    company_cols = sorted({p.name for p in catalog.COMPANY_PROPERTIES} - {"hs_object_id", *catalog.DATE_PROPERTIES["companies"]})
     with store.tx() as db:
         store.set_meta(db, "seed", str(seed))
         store.set_meta(db, "contacts", str(count))
@@ -200,18 +221,22 @@ def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
                    f"VALUES ({','.join('?' * (len(contact_cols) + 3))})")
     eng_sql = {kind: f"INSERT INTO obj_{kind} (_id, _created, _updated, {', '.join(map(q, cols))}) "
                      f"VALUES ({','.join('?' * (len(cols) + 3))})" for kind, cols in eng_cols.items()}
-    jobs = [(seed, start, min(count, start + BATCH), anchor, contact_cols, eng_cols) for start in range(0, count, BATCH)]
+    company_sql = (f"INSERT OR IGNORE INTO obj_companies (_id, _created, _updated, {', '.join(map(q, company_cols))}) "
+                   f"VALUES ({','.join('?' * (len(company_cols) + 3))})")
+    jobs = [(seed, start, min(count, start + BATCH), anchor, contact_cols, eng_cols, company_cols)
+            for start in range(0, count, BATCH)]
     done = 0
     with store.bulk_load(), _mapper(len(jobs)) as mapper:
-        for contacts, activities, events in mapper(_batch_rows, jobs):
+        for contacts, activities, events, companies in mapper(_batch_rows, jobs):
             engagements: dict[str, list[tuple]] = {k: [] for k in eng_sql}
-            assoc = []
+            assoc = [(cid, "companies", row[0]) for cid, row in companies]
             for kind, cid, row in activities:
                 engagements[kind].append((next_id, *row))
                 assoc.append((cid, kind, next_id))
                 next_id += 1
             with store.tx() as db:
                 db.executemany(contact_sql, contacts)
+                db.executemany(company_sql, [row for _, row in companies])
                 for kind, rows in engagements.items():
                     db.executemany(eng_sql[kind], rows)
                 db.executemany("INSERT INTO associations VALUES (?, ?, ?)", assoc)
@@ -223,17 +248,21 @@ def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
                 progress(done)
 
 
-def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple]]:
+def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
     """The rows of people start..stop: contacts, engagements (kind, contact id, row without its id,
-    in activity order) and web events."""
-    seed, start, stop, anchor, contact_cols, eng_cols = job
-    contacts, activities, events = [], [], []
+    in activity order), web events and (contact id, the row of its company: created with its first
+    contact; inserted once)."""
+    seed, start, stop, anchor, contact_cols, eng_cols, company_cols = job
+    contacts, activities, events, companies = [], [], [], []
     for p in gen.generate_people_range(seed, start, stop, anchor):
         cid = p.index + 1
         values = contact_values(p)
         created = to_ms(p.created_at)
         updated = max([created] + [to_ms(a.at) for a in p.activities[-1:]])
         contacts.append((cid, created, updated, *(values.get(c) for c in contact_cols)))
+        if has_company(p):
+            company = company_values(p.company)
+            companies.append((cid, (company_id(p.company), created, created, *(company.get(c) for c in company_cols))))
         if p.index == gen.HEAVY_INDEX:
             activities += _sequence_emails(cid, to_ms(anchor), eng_cols["emails"])
         for a in p.activities:
@@ -246,7 +275,7 @@ def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple]]:
             event = web_event(a)
             if event is not None:
                 events.append((cid, event[0], to_ms(a.at), _event_json(tuple(event[1].items()))))
-    return contacts, activities, events
+    return contacts, activities, events, companies
 
 
 def _sequence_emails(cid: int, anchor_ms: int, cols: list[str]) -> list[tuple]:
