@@ -82,13 +82,18 @@ def test_from_crm_and_a_leads_file_are_one_or_the_other(tmp_path):
     assert "backtest needs exactly one source" in run.stderr
 
 
-def test_value_as_of_takes_the_latest_value_set_by_the_cutoff():
+def test_value_as_of_takes_the_latest_value_set_before_the_cutoff():
     history = [
         {"value": "VP Sales", "timestamp": "2026-03-01T00:00:00Z"},
         {"value": "Sales Manager", "timestamp": "2026-01-01T00:00:00Z"},
     ]
     assert value_as_of(history, datetime(2026, 2, 1, tzinfo=UTC)) == "Sales Manager"
-    assert value_as_of(history, datetime(2026, 3, 1, tzinfo=UTC)) == "VP Sales"
+    assert value_as_of(history, datetime(2026, 3, 1, 0, 0, 1, tzinfo=UTC)) == "VP Sales"
+
+
+def test_a_value_set_at_the_moment_of_converting_does_not_count():
+    history = [{"value": "", "timestamp": "2026-03-01T00:00:00Z"}, {"value": "OPEN", "timestamp": "2026-01-01T00:00:00Z"}]
+    assert value_as_of(history, datetime(2026, 3, 1, tzinfo=UTC)) == "OPEN"
     assert value_as_of(history, datetime(2025, 12, 1, tzinfo=UTC)) is None
 
 

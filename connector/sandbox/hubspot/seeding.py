@@ -72,8 +72,14 @@ LEAD_STATUSES = ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTE
 
 
 def _stage_date(p: gen.Person) -> int:
+    """When the contact entered its stage: on converting; a day after the meeting that qualified
+    it for a sales stage; else at its latest activity."""
     if p.converted_at is not None:
         return to_ms(p.converted_at)
+    if p.stage in ("sales_qualified", "opportunity"):
+        met = [a.at for a in p.activities if a.kind == "meeting" and a.attributes["outcome"] == "completed"]
+        if met:
+            return to_ms(min(met[0] + timedelta(days=1), p.activities[-1].at))
     return to_ms(max([p.created_at] + [a.at for a in p.activities][-1:]))
 
 
