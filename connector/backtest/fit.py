@@ -200,6 +200,11 @@ def choose_bands(scores: np.ndarray, low: int) -> tuple[int, ...]:
     return (*[e for e in edges if e > low], low)
 
 
+def _windowed_penalties(candidates: Candidates, weights: np.ndarray) -> set[EventCount]:
+    per_event = weights[candidates.width - len(candidates.counts):]
+    return {k for k, w in zip(candidates.counts, per_event) if k.window_days is not None and w < 0}
+
+
 def fit_model(leads: Sequence[Lead], nows: Sequence[datetime], outcomes: Sequence[int], options: FitOptions, c: float | None = None) -> FittedModel:
     """Derive candidates, learn weights, round to points, choose labels and grade bands."""
     y = np.asarray(outcomes, dtype=int)
@@ -208,6 +213,12 @@ def fit_model(leads: Sequence[Lead], nows: Sequence[datetime], outcomes: Sequenc
         raise UserError("fit: no property or event varies between the leads; fix: map more columns in the mapping file.")
     x = candidates.matrix(leads, nows)
     weights, c = learn_weights(x, y, options.seed, c)
+    while penalties := _windowed_penalties(candidates, weights):
+        # The core cannot write "minus points for events in the last N days" (a penalty that
+        # fades would raise the score as time passes): such counts leave, and the rest is refit.
+        candidates = Candidates(candidates.groups, tuple(k for k in candidates.counts if k not in penalties))
+        x = candidates.matrix(leads, nows)
+        weights, c = learn_weights(x, y, options.seed, c)
     points = to_points(candidates, weights, options.max_points, x.sum(0))
     fit = np.array([points.fit_score(lead, now) for lead, now in zip(leads, nows)])
     engagement = np.array([points.engagement_score(lead, now) for lead, now in zip(leads, nows)])
