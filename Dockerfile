@@ -29,6 +29,8 @@ ENV PYTHONUNBUFFERED=1 \
 COPY --from=build /opt/leadscore /opt/leadscore
 WORKDIR /app
 COPY config ./config
+# config/scoring.toml is a link into the package (left out by .dockerignore): the file itself.
+COPY connector/defaults/scoring.toml ./config/
 RUN useradd --system --uid 10001 --user-group --home-dir /app --no-create-home leadscore \
     && mkdir -p /data \
     && chown leadscore:leadscore /data

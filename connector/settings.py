@@ -8,13 +8,18 @@ commands load a `Settings` once and pass it (or the parts they need) down.
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
+import typing
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 ENV_PREFIX = "LEADSCORE_"
 
@@ -60,8 +65,10 @@ class Settings(BaseSettings):
     crm: Literal["hubspot", "salesforce"] = Field(
         "hubspot", description="The CRM to sync: hubspot or salesforce."
     )
-    model_path: Path = Field(
-        Path("config/scoring.toml"), description="The scoring model file (TOML)."
+    model_path: Path | None = Field(
+        None,
+        description="The scoring model file (TOML), relative to the current directory or "
+        "absolute; unset: the default model shipped with leadscore (config/scoring.toml).",
     )
 
     # HubSpot.
@@ -224,7 +231,7 @@ class Settings(BaseSettings):
     sandbox_search_per_second: int = Field(5, ge=1, description="Sandbox search requests per second, per token.")
 
     @field_validator(
-        "hubspot_token", "as_of", "state_url",
+        "model_path", "hubspot_token", "as_of", "state_url",
         "sandbox_token", "sandbox_data_dir", "sandbox_faults", "salesforce_access_token",
         "salesforce_client_id", "salesforce_client_secret", "salesforce_username",
         "salesforce_private_key_file", "salesforce_ca_bundle", mode="before",
@@ -234,6 +241,20 @@ class Settings(BaseSettings):
         """An empty value (`LEADSCORE_HUBSPOT_TOKEN=`, as in example.env) means unset,
         not the path '.' or an empty secret."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _secret_on_one_line(cls, value: object, info: ValidationInfo) -> object:
+        """A secret is one word: surrounding whitespace (a pasted line break) goes; whitespace
+        inside (two lines pasted, a token cut in half) is refused, without showing the value."""
+        if info.field_name not in SECRET_FIELDS or not isinstance(value, str):
+            return value
+        value = value.strip()
+        if any(ch.isspace() for ch in value):
+            raise PydanticCustomError(
+                "secret_whitespace", "a secret cannot contain a space or line break (the value is not shown)"
+            )
+        return value
 
     # Where the worker keeps its state.
     data_dir: Path = Field(Path("data"), description="Directory for the state file and outputs.")
@@ -316,8 +337,9 @@ class Settings(BaseSettings):
 
         try:
             CronTrigger.from_crontab(value)
-        except ValueError as exc:
-            raise ValueError(f"not a cron expression (minute hour day month weekday): {exc}")
+        except ValueError:  # its message quotes the value
+            raise ValueError("not a cron expression (minute hour day month weekday), "
+                             "e.g. 0 3 * * *") from None
         return value
 
     @field_validator("schedule_timezone")
@@ -335,9 +357,10 @@ class Settings(BaseSettings):
     @classmethod
     def _valid_portal_names(cls, value: str) -> str:
         names = [n.strip().lower() for n in value.split(",") if n.strip()]
-        bad = [n for n in names if not n.replace("_", "").isalnum() or not n[0].isalpha()]
-        if bad:
-            raise ValueError(f"portal names are letters, digits and _, starting with a letter: {bad}")
+        bad = [i for i, n in enumerate(names, 1) if not n.replace("_", "").isalnum() or not n[0].isalpha()]
+        if bad:  # the names are not shown: a value pasted into the wrong variable may be a token
+            raise ValueError(f"portal names are letters, digits and _, starting with a letter; name "
+                             f"{', '.join(map(str, bad))} of the list is not")
         if len(set(names)) != len(names):
             raise ValueError("a portal is named twice")
         return ",".join(names)
@@ -348,6 +371,19 @@ class Settings(BaseSettings):
         return [v.get_secret_value() for v in values if isinstance(v, SecretStr)]
 
 
+def _is_secret(annotation: object) -> bool:
+    return annotation is SecretStr or SecretStr in typing.get_args(annotation)
+
+
+SECRET_FIELDS = frozenset(name for name, f in Settings.model_fields.items() if _is_secret(f.annotation))
+_CHOICE_FIELDS = frozenset(
+    name for name, f in Settings.model_fields.items() if typing.get_origin(f.annotation) is Literal
+)
+# A bad value is quoted back only for a choice setting (LEADSCORE_CRM=pipedrive) and only when it is
+# this short: real tokens and secrets are far longer, and a value pasted into the wrong variable is
+# never quoted otherwise.
+MAX_QUOTED = 20
+
 _FIXES = {
     "literal_error": "use one of the allowed values",
     "missing": "set it in the environment or the env file",
@@ -355,18 +391,48 @@ _FIXES = {
     "float_parsing": "use a number",
     "bool_parsing": "use true or false",
     "url_parsing": "use a full URL such as https://host",
+    "secret_whitespace": "paste the value again on one line, with nothing around or inside it",
 }
 
 
 def _explain(exc: ValidationError, prefix: str = ENV_PREFIX) -> str:
+    """One line per bad setting, naming the variable and the fix, never a secret's value.
+
+    pydantic's own text holds no input (`str(exc)` would: its `input_value`), so only `msg` is
+    used, and the value only for a short choice (see MAX_QUOTED)."""
     lines = []
-    for err in exc.errors():
+    for err in exc.errors(include_url=False, include_input=False):
+        field = str(err["loc"][0]) if err["loc"] else ""
         name = prefix + "_".join(str(p) for p in err["loc"]).upper()
-        got = err.get("input")
         fix = _FIXES.get(err["type"], "see config/example.env")
-        shown = "" if got is None or "token" in name.lower() or "secret" in name.lower() else f" (got {got!r})"
-        lines.append(f"{name}: {err['msg']}{shown}; fix: {fix}.")
+        lines.append(f"{name}: {err['msg']}{_quoted(exc, err, field)}; fix: {fix}.")
     return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def _quoted(exc: ValidationError, err: dict, field: str) -> str:
+    if field not in _CHOICE_FIELDS or field in SECRET_FIELDS:
+        return ""
+    got = next((e.get("input") for e in exc.errors() if e["loc"] == err["loc"]), None)
+    if isinstance(got, str) and len(got) <= MAX_QUOTED and got.isprintable():
+        return f" (got {got!r})"
+    return ""
+
+
+def _source_problem(exc: SourceError, prefix: str = ENV_PREFIX) -> str:
+    """pydantic-settings' own error: a JSON setting that is not JSON."""
+    found = re.search(r'field "(\w+)"', str(exc))
+    name = prefix + (found[1].upper() if found else "...")
+    return (f"invalid settings:\n  {name}: not valid JSON; fix: write a JSON object or list on one "
+            "line, as in config/example.env.")
+
+
+def _construct(env_file: Path | str, prefix: str = ENV_PREFIX, **values: object) -> Settings:
+    try:
+        return Settings(_env_file=env_file, _env_prefix=prefix, **values)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise SettingsError(_explain(exc, prefix)) from None
+    except SourceError as exc:
+        raise SettingsError(_source_problem(exc, prefix)) from None
 
 
 def load_settings(env_file: Path | str | None = None, **overrides: object) -> Settings:
@@ -374,11 +440,7 @@ def load_settings(env_file: Path | str | None = None, **overrides: object) -> Se
 
     `env_file` defaults to LEADSCORE_ENV_FILE when set, else `.env` in the working directory.
     """
-    env_file = _env_file(env_file)
-    try:
-        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
-    except ValidationError as exc:
-        raise SettingsError(_explain(exc)) from None
+    return _construct(_env_file(env_file), **overrides)
 
 
 def _env_file(env_file: Path | str | None) -> Path | str:
@@ -439,10 +501,7 @@ def load_portals(base: Settings, env_file: Path | str | None = None) -> dict[str
     portals = {}
     for name in names:
         prefix = portal_env_prefix(name)
-        try:
-            own = Settings(_env_file=env_file, _env_prefix=prefix)  # type: ignore[call-arg]
-        except ValidationError as exc:
-            raise SettingsError(_explain(exc, prefix)) from None
+        own = _construct(env_file, prefix)
         wide = sorted(own.model_fields_set & WORKER_WIDE)
         if wide:
             shown = ", ".join(prefix + w.upper() for w in wide)
@@ -454,23 +513,69 @@ def load_portals(base: Settings, env_file: Path | str | None = None) -> dict[str
     return portals
 
 
-def _check_portal_variables(names: list[str], env_file: Path | str) -> None:
+# LEADSCORE_ENV_FILE names the env file itself; it is read before the settings are.
+_META_VARIABLES = frozenset({"ENV_FILE"})
+
+
+def environment_variables(env_file: Path | str | None = None) -> dict[str, str]:
+    """Every LEADSCORE_ variable set, by upper-case name: the env file's, then the environment's
+    over them (the order pydantic-settings reads them in)."""
     from dotenv import dotenv_values
 
-    keys = {k.upper() for k in os.environ}
+    env_file = env_file or os.environ.get(ENV_PREFIX + "ENV_FILE") or ".env"
+    found: dict[str, str] = {}
     if Path(env_file).is_file():
-        keys |= {k.upper() for k in dotenv_values(env_file)}
-    fields = {f.upper() for f in Settings.model_fields}
-    prefixes = {portal_env_prefix(n): n for n in names}
-    for key in sorted(k for k in keys if k.startswith(ENV_PREFIX + "PORTAL_")):
-        prefix = next((p for p in sorted(prefixes, key=len, reverse=True) if key.startswith(p)), None)
+        found.update({k.upper(): v or "" for k, v in dotenv_values(env_file).items()})
+    found.update({k.upper(): v for k, v in os.environ.items()})
+    return {k: v for k, v in found.items() if k.startswith(ENV_PREFIX)}
+
+
+def secrets_in(variables: dict[str, str]) -> list[str]:
+    """The values of every secret variable set, shared or per portal, read before validation (a
+    value the settings refuse is still redacted), with each of its whitespace-separated parts."""
+    found = []
+    for key, value in variables.items():
+        if any(key.endswith(field.upper()) for field in SECRET_FIELDS) and value.strip():
+            found.append(value.strip())
+            found.extend(value.split())
+    return found
+
+
+def unknown_variables(variables: dict[str, str] | list[str], portals: list[str]) -> list[str]:
+    """A message for each LEADSCORE_ variable that names no setting, or no portal of `portals`
+    (LEADSCORE_PORTAL_<NAME>_<SETTING>), with the nearest real name when there is one."""
+    fields = [f.upper() for f in Settings.model_fields]
+    prefixes = sorted((portal_env_prefix(n) for n in portals), key=len, reverse=True)
+    messages = []
+    for key in sorted(variables):
+        rest = key[len(ENV_PREFIX):]
+        if rest in fields or rest in _META_VARIABLES:
+            continue
+        if not key.startswith(ENV_PREFIX + "PORTAL_"):
+            messages.append(f"{key} is not a setting{_nearest(key, [ENV_PREFIX + f for f in fields])}")
+            continue
+        prefix = next((p for p in prefixes if key.startswith(p)), None)
         if prefix is None:
-            raise SettingsError(
-                f"{key}: names no portal in {ENV_PREFIX}PORTALS ({', '.join(names)}); "
-                "fix: add the portal there or remove the variable."
-            )
-        if key[len(prefix):] not in fields:
-            raise SettingsError(
-                f"{key}: {key[len(prefix):]} is not a setting; fix: see config/example.env "
-                f"for the names (as {prefix}<SETTING>)."
-            )
+            listed = ", ".join(portals) or "none listed"
+            nearest = _nearest(key, [p + f for p in prefixes for f in fields])
+            messages.append(f"{key} names no portal in {ENV_PREFIX}PORTALS ({listed}){nearest}")
+        elif key[len(prefix):] not in fields:
+            nearest = _nearest(key, [prefix + f for f in fields])
+            messages.append(f"{key}: {key[len(prefix):]} is not a setting{nearest}")
+    return messages
+
+
+def _nearest(name: str, candidates: list[str]) -> str:
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.75)
+    return f"; did you mean {close[0]}?" if close else "; see config/example.env for every setting"
+
+
+def _check_portal_variables(names: list[str], env_file: Path | str) -> None:
+    problems = unknown_variables(
+        [k for k in environment_variables(env_file) if k.startswith(ENV_PREFIX + "PORTAL_")], names
+    )
+    if problems:
+        raise SettingsError(
+            "\n".join(problems) + "\nfix: correct the name (a portal's setting is "
+            f"{ENV_PREFIX}PORTAL_<NAME>_<SETTING>, NAME listed in {ENV_PREFIX}PORTALS) or remove it."
+        )

@@ -1,14 +1,2 @@
-"""Command modules; each exposes `register(app)` and is listed in MODULES once."""
-
-from __future__ import annotations
-
-import importlib
-
-import typer
-
-MODULES: list[str] = ["scoring", "sandbox", "sync", "backtest", "setup", "salesforce", "worker"]
-
-
-def register_all(app: typer.Typer) -> None:
-    for name in MODULES:
-        importlib.import_module(f"connector.commands.{name}").register(app)
+"""Command modules; each exposes `register(app)`, and `connector.cli` lists them. They take their
+settings from `invocation`, never from `connector.cli`."""

@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from connector.commands.invocation import settings
+from connector.commands.scoring import chosen_model
 from connector.errors import UserError
 from connector.extras import require_extra
 
@@ -54,7 +56,6 @@ def _crm_history(scoring_model, stages: list[str], now: datetime, extra: list[st
     """The CRM's leads as of their moments (connector.backtest.crm), and a line on the API calls
     it took against the fewest the CRM's page and batch sizes allow."""
     from connector.backtest.crm import history_from_crm
-    from connector.cli import settings
     from connector.crm.errors import CrmError
     from connector.crm.registry import open_adapter
 
@@ -105,23 +106,21 @@ def _print_headline(summary: dict) -> None:
 
 
 def backtest(
-    model: Optional[Path] = typer.Option(None, "--model", help="Scoring model file (default: LEADSCORE_MODEL_PATH)."),
-    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Scoring model file (default: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
+    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL.", show_default="none: --from-crm"),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact.", show_default="every column a property of the same name"),
     from_crm: bool = typer.Option(False, "--from-crm", help="Read the leads from the CRM (LEADSCORE_CRM): converted = reached an outcome stage."),
     outcome_stages: str = typer.Option("opportunity,customer,evangelist", "--outcome-stages", help="With --from-crm: lifecycle stages that count as converted."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Score as of this time: later events never count (default: the latest event)."),
     output: Format = typer.Option(Format.table, "--format", help="table (headline figures) or json (every figure)."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report and PNG charts into this folder."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report and PNG charts into this folder.", show_default="no report"),
 ) -> None:
     """Score leads whose outcome is known and show whether high scores convert."""
     require_extra("backtest", "backtest")
     from connector.backtest.runner import run_backtest
-    from connector.cli import settings
-    from connector.scoring import load_model
 
-    scoring_model = load_model(model or settings().model_path)
+    scoring_model = chosen_model(model, "--model")
     if from_crm == (leads is not None):
         raise UserError("backtest needs exactly one source; fix: pass --leads FILE (an export) or --from-crm (the CRM itself).")
     calls = None
@@ -161,7 +160,7 @@ def fit(
     max_points: int = typer.Option(100, "--max-points", min=10, help="Points of the best possible lead (fit + engagement)."),
     folds: int = typer.Option(5, "--folds", min=0, help="Held-out folds for validation (0: skip it)."),
     name: Optional[str] = typer.Option(None, "--name", help="Model name (default: the output file's name)."),
-    as_of: Optional[str] = typer.Option(None, "--as-of", help="Learn as of this time: later events never count."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Learn as of this time: later events never count.", show_default="the latest event"),
 ) -> None:
     """Learn points from outcomes (an export, or the CRM itself) and write them as a scoring model file."""
     require_extra("backtest", "fit")

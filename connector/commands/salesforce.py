@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from connector.commands.invocation import settings
 from connector.errors import UserError
 
 console = Console()
@@ -20,10 +21,9 @@ def serve_salesforce(
     seed: int = typer.Option(7, "--seed", help="Seed of the generated org."),
     port: int = typer.Option(8766, "--port", help="Port on 127.0.0.1 (0: a free one)."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the org is kept (default <data_dir>/salesforce-sandbox)."),
-    faults: Optional[str] = typer.Option(None, "--faults", help="Fault profile: none or flaky."),
+    faults: Optional[str] = typer.Option(None, "--faults", help="Fault profile: none or flaky.", show_default="none"),
 ) -> None:
     """Serve a seeded Salesforce org over HTTPS until interrupted; prints the settings to reach it."""
-    from connector.cli import settings
     from connector.sandbox.salesforce import SalesforceSandbox
 
     folder = data_dir or settings().data_dir / "salesforce-sandbox"

@@ -13,9 +13,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from connector.commands.invocation import settings
 from connector.errors import UserError
 from connector.extras import require_extra
-from connector.settings import Settings
+from connector.settings import ENV_PREFIX, Settings
 
 sandbox_app = typer.Typer(help="A local HubSpot-compatible sandbox portal, seeded with realistic leads.",
                           no_args_is_help=True,
@@ -23,14 +24,16 @@ sandbox_app = typer.Typer(help="A local HubSpot-compatible sandbox portal, seede
 console = Console()
 
 
+_DATA_DIR = "LEADSCORE_SANDBOX_DATA_DIR, else <LEADSCORE_DATA_DIR>/sandbox"
+
+
+def _setting(name: str) -> str:
+    """What a help line says an option left out means: the setting, else its default."""
+    return f"{ENV_PREFIX}{name.upper()}, else {Settings.model_fields[name].default}"
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(sandbox_app, name="sandbox")
-
-
-def _settings(**overrides: object) -> Settings:
-    from connector.cli import settings
-
-    return settings(**overrides)
 
 
 def _data_dir(s: Settings) -> Path:
@@ -70,7 +73,7 @@ def _existing_store(data_dir: Optional[Path]):
     from connector.sandbox.hubspot.sandbox import DB_NAME
     from connector.sandbox.hubspot.store import Store
 
-    directory = _data_dir(_settings(sandbox_data_dir=data_dir))
+    directory = _data_dir(settings(sandbox_data_dir=data_dir))
     if not (directory / DB_NAME).exists():
         raise UserError(f"no sandbox portal in {directory}; fix: run `leadscore sandbox seed` "
                         "(or `leadscore sandbox serve`) first.")
@@ -79,13 +82,13 @@ def _existing_store(data_dir: Optional[Path]):
 
 @sandbox_app.command()
 def serve(
-    port: Optional[int] = typer.Option(None, "--port", help="Port on 127.0.0.1 (0: a free one)."),
-    token: Optional[str] = typer.Option(None, "--token", help="The one token to accept (generated otherwise)."),
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the generated portal."),
-    contacts: Optional[int] = typer.Option(None, "--contacts", help="Contacts to generate (first start or reset)."),
-    faults: Optional[str] = typer.Option(None, "--faults", help="Fault profile, e.g. flaky or rate_429=0.1,seed=3."),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept."),
-    anchor: Optional[str] = typer.Option(None, "--anchor", help="End of the generated history (YYYY-MM-DD)."),
+    port: Optional[int] = typer.Option(None, "--port", help="Port on 127.0.0.1 (0: a free one).", show_default=_setting("sandbox_port")),
+    token: Optional[str] = typer.Option(None, "--token", help="The one token to accept.", show_default="LEADSCORE_SANDBOX_TOKEN, else one generated and kept in the data dir"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the generated portal.", show_default=_setting("sandbox_seed")),
+    contacts: Optional[int] = typer.Option(None, "--contacts", help="Contacts to generate (first start or reset).", show_default=_setting("sandbox_contacts")),
+    faults: Optional[str] = typer.Option(None, "--faults", help="Fault profile, e.g. flaky or rate_429=0.1,seed=3.", show_default="LEADSCORE_SANDBOX_FAULTS, else none"),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept.", show_default=_DATA_DIR),
+    anchor: Optional[str] = typer.Option(None, "--anchor", help="End of the generated history (YYYY-MM-DD).", show_default="today"),
 ) -> None:
     """Serve the sandbox portal until interrupted; prints the URL and the token to use."""
     from connector.sandbox.hubspot.faults import FaultProfile
@@ -94,7 +97,7 @@ def serve(
     from connector.sandbox.hubspot.sandbox import new_token, open_store
     from connector.sandbox.hubspot.server import SandboxHTTPServer
 
-    s = _settings(sandbox_port=port, sandbox_seed=seed, sandbox_contacts=contacts, sandbox_faults=faults,
+    s = settings(sandbox_port=port, sandbox_seed=seed, sandbox_contacts=contacts, sandbox_faults=faults,
                   sandbox_data_dir=data_dir)
     profile = FaultProfile.parse(s.sandbox_faults)
     directory = _data_dir(s)
@@ -132,19 +135,19 @@ def serve(
 
 @sandbox_app.command("seed")
 def seed_command(
-    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the generated portal."),
-    contacts: Optional[int] = typer.Option(None, "--contacts", help="How many contacts to generate."),
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept."),
-    anchor: Optional[str] = typer.Option(None, "--anchor", help="End of the generated history (YYYY-MM-DD)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="Seed of the generated portal.", show_default=_setting("sandbox_seed")),
+    contacts: Optional[int] = typer.Option(None, "--contacts", help="How many contacts to generate.", show_default=_setting("sandbox_contacts")),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept.", show_default=_DATA_DIR),
+    anchor: Optional[str] = typer.Option(None, "--anchor", help="End of the generated history (YYYY-MM-DD).", show_default="today"),
 ) -> None:
     """Make a fresh portal from a seed (replacing the one in the data dir)."""
-    s = _settings(sandbox_seed=seed, sandbox_contacts=contacts, sandbox_data_dir=data_dir)
+    s = settings(sandbox_seed=seed, sandbox_contacts=contacts, sandbox_data_dir=data_dir)
     _seed_with_progress(_data_dir(s), s.sandbox_seed, s.sandbox_contacts, _anchor(anchor)).close()
 
 
 @sandbox_app.command()
 def reset(
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept.", show_default=_DATA_DIR),
 ) -> None:
     """Put the portal back to its seed: same seed, size and history; every write forgotten."""
     directory, old = _existing_store(data_dir)
@@ -155,8 +158,8 @@ def reset(
 
 @sandbox_app.command()
 def inspect(
-    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept."),
-    contact: Optional[int] = typer.Option(None, "--contact", help="Show every write to this contact."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Where the portal is kept.", show_default=_DATA_DIR),
+    contact: Optional[int] = typer.Option(None, "--contact", help="Show every write to this contact.", show_default="every request, by path and status"),
 ) -> None:
     """What the sandbox received: requests by path and status, or the writes to one contact."""
     from connector.sandbox.hubspot.values import iso

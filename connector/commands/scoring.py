@@ -17,11 +17,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from connector.commands.invocation import settings
 from connector.errors import UserError
 from connector.scoring import ScoreResult, ScoringModel, load_model, score_lead
 from connector.scoring.leadfile import read_leads
-
-_REPO = Path(__file__).resolve().parents[2]
 
 
 def register(app: typer.Typer) -> None:
@@ -30,24 +29,24 @@ def register(app: typer.Typer) -> None:
 
 
 def validate(
-    path: Optional[Path] = typer.Argument(None, help="Model file (default: LEADSCORE_MODEL_PATH)."),
+    path: Optional[Path] = typer.Argument(None, help="Model file (default: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
 ) -> None:
     """Check a scoring model file and print a summary of its rules."""
-    model = load_model(_model_path(path))
+    model = chosen_model(path, None)
     for line in summarize(model):
         typer.echo(line)
 
 
 def score(
     leads: Path = typer.Option(..., "--leads", help="JSON Lines file, one lead per line."),
-    model_path: Optional[Path] = typer.Option(None, "--model", help="Model file (default: LEADSCORE_MODEL_PATH)."),
+    model_path: Optional[Path] = typer.Option(None, "--model", help="Model file (default: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
     now: Optional[str] = typer.Option(None, "--now", help="Score as of this ISO 8601 time (default: now, UTC)."),
     output: str = typer.Option("table", "--format", help="table or json."),
 ) -> None:
     """Score the leads in a file and print the scores with their reasons."""
     if output not in ("table", "json"):
         raise UserError(f"--format {output!r} is not known; fix: use --format table or --format json.")
-    model = load_model(_model_path(model_path))
+    model = chosen_model(model_path, "--model")
     as_of = parse_now(now) if now else datetime.now(timezone.utc)
     results = (score_lead(lead, model, as_of) for lead in read_leads(leads))
     if output == "json":
@@ -56,18 +55,12 @@ def score(
         print_table(results, model, as_of)
 
 
-def _model_path(path: Path | None) -> Path:
+def chosen_model(path: Path | None, option: str | None) -> ScoringModel:
+    """The model a command was given, else LEADSCORE_MODEL_PATH's, else the default one; every
+    relative path is read from the current directory (one rule for every command)."""
     if path is not None:
-        return path
-    from connector.cli import settings
-
-    configured = settings().model_path
-    return configured if configured.is_absolute() or configured.exists() else _bundled(configured)
-
-
-def _bundled(path: Path) -> Path:
-    """A path relative to the working directory, or else to the source tree (editable install)."""
-    return path if path.exists() else _REPO / path
+        return load_model(path, named_by=option)
+    return load_model(settings().model_path, named_by="LEADSCORE_MODEL_PATH")
 
 
 def parse_now(text: str) -> datetime:

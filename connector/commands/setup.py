@@ -7,6 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from connector.commands.invocation import settings
 from connector.errors import UserError
 
 console = Console()
@@ -15,13 +16,11 @@ console = Console()
 def _setup(crm: str, create: bool) -> None:
     """Check leadscore's fields in `crm` through its adapter's field setup; create the missing
     ones first with `create`."""
-    from connector.cli import settings
-    from connector.commands.scoring import _model_path
+    from connector.commands.scoring import chosen_model
     from connector.crm.registry import open_adapter
-    from connector.scoring import load_model
 
     cfg = settings().model_copy(update={"crm": crm})
-    model = load_model(_model_path(None))
+    model = chosen_model(None, None)
     adapter = open_adapter(cfg, model)
     try:
         fields = adapter.field_setup(model)

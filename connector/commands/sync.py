@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,57 +11,70 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from connector.commands.invocation import portals_of, report_error, settings
 from connector.crm.errors import CrmError
+from connector.errors import UserError
+from connector.settings import Settings
 
 console = Console()
-err_console = Console(stderr=True)
-
-
-def _logging(level: str) -> None:
-    """Plain log lines on stderr unless something (the worker) configured logging already."""
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(level=level, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def sync_command(
     full: bool = typer.Option(False, "--full", help="Rescore every contact, not only the changed ones."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Read and score, write nothing; show what would change."),
-    out: Optional[Path] = typer.Option(None, "--out", help="With --dry-run: save every change to FILE.csv or FILE.json."),
+    out: Optional[Path] = typer.Option(None, "--out", help="With --dry-run: save every change to FILE.csv or FILE.json.", show_default="not saved"),
     once: bool = typer.Option(False, "--once", help="One pass, then exit (what `sync` always does; for schedulers)."),
+    portal: Optional[str] = typer.Option(None, "--portal", help="Sync only this portal of LEADSCORE_PORTALS (default: every one)."),
 ) -> None:
-    """Run one sync pass (incremental by default). Exits non-zero if it failed."""
-    from connector.cli import settings
+    """Run one sync pass (incremental by default) of every portal. Exits non-zero if one failed."""
+    cfg, portals = portals_of(portal)
+    if out is not None and not dry_run:
+        raise typer.BadParameter("--out goes with --dry-run", param_hint="--out")
+    if out is not None and len(portals) > 1:
+        raise typer.BadParameter(f"--out saves one portal's changes; fix: add --portal with one of "
+                                 f"{', '.join(portals)}", param_hint="--out")
+    with _worker_lock(cfg, dry_run):
+        outcomes = [_sync_portal(name if len(portals) > 1 else None, portal_cfg, full, dry_run, out)
+                    for name, portal_cfg in portals.items()]
+    if not all(outcomes):
+        raise typer.Exit(1)
+
+
+def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out: Path | None) -> bool:
+    """One portal's pass and its summary; False when it failed (said on stderr)."""
     from connector.sync.loop import RunHooks
     from connector.sync.output import ChangeSink, print_dry_run, stats_line
     from connector.sync.service import sync_once
 
-    cfg = settings()
-    _logging(cfg.log_level)
-    if out is not None and not dry_run:
-        raise typer.BadParameter("--out goes with --dry-run", param_hint="--out")
+    said = f"portal {name}: " if name else ""
     sink = ChangeSink(out) if dry_run else None
     try:
-        with _worker_lock(cfg, dry_run):
-            report = sync_once(cfg, full=full, dry_run=dry_run, hooks=RunHooks(on_change=sink))
+        report = sync_once(cfg, full=full, dry_run=dry_run, hooks=RunHooks(on_change=sink))
     except CrmError as exc:
-        err_console.print(f"[bold red]sync failed:[/] {exc}")
-        raise typer.Exit(1) from None
+        report_error(f"{said}sync failed: {exc}")
+        return False
+    except UserError as exc:
+        if name is None:
+            raise
+        report_error(f"{said}{exc}")
+        return False
     finally:
         if sink is not None:
             sink.close()
     if sink is not None:
+        if name:
+            console.print(f"[bold]portal {name}[/]")
         print_dry_run(console, report, sink)
-        return
-    console.print(f"{report.mode} sync done: {stats_line(report.stats, report.duration_s)}")
+        return True
+    console.print(f"{said}{report.mode} sync done: {stats_line(report.stats, report.duration_s)}")
     if report.stats.failed:
-        console.print(f"[yellow]{report.stats.failed} contacts were not written; they are kept "
+        console.print(f"[yellow]{said}{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")
+    return True
 
 
 @contextmanager
-def _worker_lock(cfg, dry_run: bool) -> Iterator[None]:
+def _worker_lock(cfg: Settings, dry_run: bool) -> Iterator[None]:
     """A pass that writes holds the worker lock, so it never runs beside a worker (or another
     one-shot job) on the same state; a dry run writes nothing and needs none."""
     if dry_run:
@@ -73,7 +84,8 @@ def _worker_lock(cfg, dry_run: bool) -> Iterator[None]:
     from connector.worker.lock import WorkerLock
 
     with open_store(cfg) as store, WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
-                                              stale_seconds=cfg.lock_stale_seconds):
+                                              stale_seconds=cfg.lock_stale_seconds,
+                                              portals={cfg.portal: cfg}):
         yield
 
 
@@ -81,7 +93,6 @@ def status_command(
     limit: int = typer.Option(10, "--limit", help="How many runs to show."),
 ) -> None:
     """Show the last sync runs, the checkpoint and the records that failed to write."""
-    from connector.cli import settings
     from connector.sync.output import runs_table
     from connector.sync.service import open_store
 
@@ -117,7 +128,6 @@ def demo_command(
     crm: Optional[str] = typer.Option(None, "--crm", help="hubspot or salesforce (default: LEADSCORE_CRM)."),
 ) -> None:
     """Start a seeded CRM sandbox, run a full sync against it, show the result, stop it."""
-    from connector.cli import settings
     from connector.extras import require_extra
 
     require_extra("sandbox", "demo")
@@ -127,7 +137,7 @@ def demo_command(
     try:
         run_demo(cfg, console, contacts=contacts, seed=seed, crm=crm or cfg.crm)
     except CrmError as exc:
-        err_console.print(f"[bold red]demo failed:[/] {exc}")
+        report_error(f"demo failed: {exc}")
         raise typer.Exit(1) from None
 
 

@@ -7,35 +7,31 @@ from datetime import UTC, datetime
 
 import typer
 
+from connector.commands.invocation import portals_of
+
 
 def run_command(
     once: bool = typer.Option(False, "--once", help="One run of every portal, then exit (non-zero if one failed)."),
     full: bool = typer.Option(False, "--full", help="With --once: a full rescore instead of an incremental sync."),
 ) -> None:
     """Run the worker: the sync on a schedule, /healthz /readyz /metrics, clean stop on SIGTERM."""
-    from connector.cli import settings
     from connector.observability.health import RunTracker
-    from connector.observability.logging import configure_logging
-    from connector.settings import load_portals
     from connector.sync.service import open_store
     from connector.worker.lock import WorkerLock
-    from connector.worker.portal import portal_settings, sync_portal
+    from connector.worker.portal import sync_portal
     from connector.worker.runs import FULL, INCREMENTAL, Runs
     from connector.worker.service import Shutdown, serve
 
     if full and not once:
         raise typer.BadParameter("--full goes with --once (the worker's full rescore follows "
                                  "LEADSCORE_FULL_RESCORE_CRON)", param_hint="--full")
-    cfg = settings()
-    portals = portal_settings(cfg, load_portals(cfg))
-    configure_logging(cfg.log_level, cfg.log_format, secrets=[
-        p.hubspot_token.get_secret_value() for p in portals.values() if p.hubspot_token
-    ])
+    cfg, portals = portals_of(None)
     with open_store(cfg) as store:
         with WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
-                        stale_seconds=cfg.lock_stale_seconds):
+                        stale_seconds=cfg.lock_stale_seconds, portals=portals,
+                        replica=True) as lock:
             tracker = RunTracker(cfg.readiness_max_age_seconds)
-            runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals))
+            runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals), owns=lock.owns)
             restore_last_success(tracker, portals)
             if once:
                 shutdown = Shutdown(runs.stop).install()

@@ -16,6 +16,7 @@ class PortalHealth:
     last_success_at: float | None = None
     last_error: str | None = None  # the one-line reason of the last failure
     running: bool = False
+    held: bool = True  # this worker syncs it (replicas sharing portals: it holds the lease)
 
 
 class RunTracker:
@@ -45,6 +46,16 @@ class RunTracker:
             if outcome == "success":
                 health.last_success_at = now
 
+    def hold(self, portal: str, held: bool) -> None:
+        """Whether this worker syncs the portal now: replicas sharing portals over PostgreSQL
+        each hold some; readiness counts only those held."""
+        with self._lock:
+            self._portals.setdefault(portal, PortalHealth()).held = held
+
+    def held(self) -> dict[str, bool]:
+        with self._lock:
+            return {p: h.held for p, h in self._portals.items()}
+
     def restore(self, portal: str, success_at: float) -> None:
         """At start: the portal's last successful sync (unix time) as the state store recorded
         it, so a restarted worker is ready at once if that sync is recent enough."""
@@ -64,15 +75,18 @@ class RunTracker:
             }
 
     def readiness(self) -> tuple[bool, dict[str, dict[str, object]]]:
-        """Ready when every portal's last finished run succeeded (so its CRM answered) no longer
-        than `max_age_seconds` ago. Returns the verdict and each portal's detail."""
+        """Ready when every portal it holds had its last finished run succeed (so its CRM
+        answered) no longer than `max_age_seconds` ago; a replica holding none stands by, ready.
+        Returns the verdict and each portal's detail (`held`: synced by this worker)."""
         now = self.clock()
         detail: dict[str, dict[str, object]] = {}
         with self._lock:
             portals = dict(self._portals)
         for portal, h in sorted(portals.items()):
             age = None if h.last_success_at is None else round(now - h.last_success_at, 1)
-            if h.last_outcome is None:
+            if not h.held:
+                problem = None
+            elif h.last_outcome is None:
                 problem = "no sync has finished yet"
             elif h.last_outcome != "success":
                 problem = f"last sync {h.last_outcome}: {h.last_error or 'no reason recorded'}"
@@ -85,6 +99,7 @@ class RunTracker:
                 "problem": problem,
                 "seconds_since_success": age,
                 "running": h.running,
+                "held": h.held,
             }
         ready = bool(detail) and all(d["ready"] for d in detail.values())
         return ready, detail

@@ -149,6 +149,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is at the time of the record, not when logging was set up
+    (a test runner, or the CLI's test client, swaps it per call)."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property  # type: ignore[override]
+    def stream(self) -> IO[str]:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: IO[str]) -> None:
+        """StreamHandler assigns its stream; the one used is always the current stderr."""
+
+
 class TextFormatter(logging.Formatter):
     """`time LEVEL logger [portal run] message key=value ...` for a person at a terminal."""
 
@@ -168,16 +184,17 @@ class TextFormatter(logging.Formatter):
         return text
 
 
-# Libraries that log every request or job; quiet below DEBUG so a run's own lines stand out.
-_CHATTY = ("apscheduler.executors", "urllib3", "hubspot")
+# Libraries that log every request, job or migration step; quiet below DEBUG so a run's own
+# lines stand out (alembic says "Context impl SQLiteImpl." at INFO on every start).
+_CHATTY = ("apscheduler.executors", "urllib3", "hubspot", "simple_salesforce", "alembic")
 
 
 def set_library_levels(level: str) -> None:
     """At DEBUG let the chatty libraries through, else keep them to warnings.
 
-    hubspot-api-client's `Configuration()` sets its own package loggers and urllib3's to WARNING
-    whenever a client is made (its `debug` setter), so call this again after making a client for
-    its DEBUG lines to reach the log.
+    hubspot-api-client's `Configuration()` sets its package logger and urllib3's to WARNING
+    whenever a client is made (its `debug` setter); the HubSpot client layer builds its API
+    objects keeping the levels set here (connector/crm/hubspot/client.py).
     """
     names = [n for n in list(logging.root.manager.loggerDict) if n.split(".")[0] in _CHATTY_ROOTS]
     for name in {*_CHATTY, *names}:
@@ -196,13 +213,12 @@ def configure_logging(
     stream: IO[str] | None = None,
 ) -> logging.Handler:
     """Send all logging to `stream` (stderr by default) in `fmt` (json, text, or auto: text on a
-    terminal), redacting `secrets` and secret-shaped strings. Calling it again replaces the
-    handler it installed before. Returns the handler."""
-    stream = stream if stream is not None else sys.stderr
+    terminal), redacting `secrets` and secret-shaped strings; Python's warnings go the same way.
+    Calling it again replaces the handler it installed before. Returns the handler."""
+    handler = _StderrHandler() if stream is None else logging.StreamHandler(stream)
     if fmt == "auto":
-        fmt = "text" if getattr(stream, "isatty", lambda: False)() else "json"
+        fmt = "text" if getattr(handler.stream, "isatty", lambda: False)() else "json"
     REDACTOR.add(secrets)
-    handler = logging.StreamHandler(stream)
     handler.addFilter(RedactingFilter(REDACTOR))
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     handler._leadscore = True  # type: ignore[attr-defined]
@@ -212,6 +228,7 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level)
     set_library_levels(level)
+    logging.captureWarnings(True)
     return handler
 
 

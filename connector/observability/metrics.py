@@ -161,7 +161,8 @@ def record_skipped(portal: str, kind: str) -> None:
 
 
 class _SinceSuccess(Collector):
-    """`leadscore_seconds_since_last_success`, computed when scraped."""
+    """`leadscore_seconds_since_last_success` and `leadscore_portal_held`, computed when
+    scraped."""
 
     def __init__(self, tracker: RunTracker) -> None:
         self.tracker = tracker
@@ -175,6 +176,15 @@ class _SinceSuccess(Collector):
         for portal, seconds in sorted(self.tracker.seconds_since_success().items()):
             family.add_metric([portal], seconds)
         yield family
+        held = GaugeMetricFamily(
+            "leadscore_portal_held",
+            "1 when this worker syncs the portal (replicas sharing portals over PostgreSQL: it "
+            "holds the portal's lease), 0 when another replica does.",
+            labels=["portal"],
+        )
+        for portal, is_held in sorted(self.tracker.held().items()):
+            held.add_metric([portal], 1 if is_held else 0)
+        yield held
 
 
 def watch(tracker: RunTracker) -> Collector:

@@ -5,9 +5,10 @@ No I/O and no clock reads: callers load the model (`load_model`) and pass `now` 
 
 from connector.scoring.engine import score_lead
 from connector.scoring.model import ModelError, ScoringModel, load_model, parse_model
-from connector.scoring.types import Event, Lead, Reason, ScoreResult
+from connector.scoring.types import DataWarning, Event, Lead, Reason, ScoreResult
 
 __all__ = [
+    "DataWarning",
     "Event",
     "Lead",
     "ModelError",

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from connector.scoring.values import email_domain
 
 # Operator → what it needs. "text" ops compare case-insensitively; "number" ops read the value
-# as a number (see values.as_number); "presence" ops only ask whether a usable value is there.
+# as the span of numbers it stands for (see values.as_interval: "250" is 250 alone, "50-100" the
+# whole numbers 50 to 99) and hold when the whole span meets them; "presence" ops only ask whether
+# a usable value is there.
 OPS: dict[str, str] = {
     "equals": "text",
     "one_of": "text",
@@ -43,8 +45,8 @@ def base_op(op: str) -> str:
 class Condition:
     """`target` is the property (fit) or attribute (where) name; `kind` one of OPS' values.
 
-    `test` takes the lowered text for "text" ops, the number for "number" ops, and
-    whether a value is present for "presence" ops.
+    `test` takes the lowered text for "text" ops, the span (lowest, highest) for "number" ops,
+    and whether a value is present for "presence" ops.
     """
 
     target: str
@@ -88,8 +90,8 @@ def compile_condition(
     test: Callable[..., bool]
     if op == "equals":
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            kind, number = "number", float(value)
-            test = number.__eq__
+            kind = "number"
+            test = _span_equals(float(value))
         else:
             wanted = (("true" if value else "false") if isinstance(value, bool) else str(value)).strip().lower()
             test = wanted.__eq__
@@ -115,10 +117,10 @@ def compile_condition(
         test = _between(low, high)
         summary = f"{target} between {_num(low)} and {_num(high)}"
     elif op == "gte":
-        test = float(value).__le__  # type: ignore[arg-type]
+        test = _span_at_least(float(value))  # type: ignore[arg-type]
         summary = f"{target} ≥ {_num(float(value))}"  # type: ignore[arg-type]
     elif op == "lte":
-        test = float(value).__ge__  # type: ignore[arg-type]
+        test = _span_at_most(float(value))  # type: ignore[arg-type]
         summary = f"{target} ≤ {_num(float(value))}"  # type: ignore[arg-type]
     elif op == "is_set":
         test = bool
@@ -146,8 +148,23 @@ def _regex(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     return lambda text: search(text) is not None
 
 
-def _between(low: float, high: float) -> Callable[[float], bool]:
-    return lambda number: low <= number <= high
+Span = tuple[float, float]  # (lowest, highest) a value stands for, both included
+
+
+def _between(low: float, high: float) -> Callable[[Span], bool]:
+    return lambda span: low <= span[0] and span[1] <= high
+
+
+def _span_at_least(bound: float) -> Callable[[Span], bool]:
+    return lambda span: span[0] >= bound
+
+
+def _span_at_most(bound: float) -> Callable[[Span], bool]:
+    return lambda span: span[1] <= bound
+
+
+def _span_equals(number: float) -> Callable[[Span], bool]:
+    return lambda span: span[0] == number and span[1] == number
 
 
 def _not(present: bool) -> bool:

@@ -2,44 +2,92 @@
 
 Pure and deterministic. Points are carried as integers in 1/10,000ths of a point (points.py):
 each event's decayed points are rounded to that unit once, then summed as integers (exact, in
-any order), and each score is rounded half up to a whole number once at the end. The only float
-function used is `**` for half-life decay, whose last-bit differences between platforms vanish
-in that rounding.
+any order), and each score is rounded half up to a whole number once at the end; the reasons'
+whole points are then allocated so they add up to it (caps.add_up). The only float function
+used is `**` for half-life decay, whose last-bit differences between platforms vanish in that
+rounding. The model's bounds (limits.py) keep every product finite: no NaN, no infinity.
 
 Speed: what a rule gives depends only on the value it reads, so the model's plans memoize it
 (a property value's fit points and reasons, an event's matching rules, an engagement reason's
 sentence) in small bounded caches. The caches hold results of pure functions: they change how
 fast a lead is scored, never what it scores.
+
+The records the engine passes around are named (Entry, Fired, Staged, ...) and results are built
+with ScoreResult's own constructor; bench/bench_scoring.py (200,000 leads, on the shared 2-core
+machine) measured 67,000 leads per CPU second with them and the reasons that add up, against
+91,000 before. Of that, the constructor costs about 8% (a bypass setting the slots directly made
+78,000-80,000): not worth its obscurity, since a CRM API delivers at most a few thousand leads a
+second. Only the per-event hit below stays a plain tuple (see Hit).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
 from datetime import datetime, timezone
 from math import floor
-from operator import itemgetter
+from operator import attrgetter
+from typing import NamedTuple
 
-from connector.scoring.caps import Entry, apply_group_caps, bound_score
+from connector.scoring.caps import Entry, Held, add_up, apply_group_caps, bound_score
 from connector.scoring.compiled import Bounds, EngagementRule, EventPlan, FitPlan, ScoringModel, StageRule
 from connector.scoring.conditions import Condition
 from connector.scoring.events import EVENT_TYPES, SCHEDULED_EVENTS
+from connector.scoring.limits import EVENT_COUNT
 from connector.scoring.points import UNIT, to_points, to_units
 from connector.scoring.reasons import engagement_text, fit_body, make_reason
-from connector.scoring.types import Event, Lead, Reason, ScoreResult
-from connector.scoring.values import as_number, as_text, email_domain, is_unusable, shown
+from connector.scoring.types import DataWarning, Event, Lead, Reason, ScoreResult
+from connector.scoring.values import as_interval, as_text, email_domain, is_unusable, shown
 
 CACHE_LIMIT = 4096  # entries per cache; a full cache is emptied, so memory stays flat
 CACHED_CHARS = 512  # longer values are scored without being remembered
 _DAY = 86_400.0
 _HALF_UNIT = UNIT // 2
-_index = itemgetter(0)
+_index = attrgetter("index")
 _UNSET = object()
 _KNOWN_TYPES = frozenset(EVENT_TYPES)
-_NOTHING = ((), None)  # a property value no rule fires on, that gave no warning
-_NO_ENTRY = ()  # a memoized hit that gives no points
 _NO_PROPERTIES: Mapping[str, object] = {}
-Staged = tuple  # (event type, age in days, attributes): an event a stage rule looks for
+
+
+class Fired(NamedTuple):
+    """What a property value gives (memoized by value): the entries of the rules that fire on
+    it, and a warning when the value could not be used."""
+
+    entries: tuple[Entry, ...]
+    warning: DataWarning | None
+
+
+# One event (or `count` counted ones) a rule matched: (age in days, count). A plain tuple on
+# purpose: it is built for every event and rule, and a NamedTuple here cost 12-15% of the
+# scoring throughput in bench/bench_scoring.py (about 66,000 against 77,000 leads per CPU second
+# on the shared 2-core machine); the records below are built once per fired rule or less.
+Hit = tuple[float, int]
+
+
+class Staged(NamedTuple):
+    """An event a stage rule looks for, with its age in days."""
+
+    event: str
+    age: float
+    attributes: Mapping[str, str]
+
+
+class Verdict(NamedTuple):
+    """What the two scores give (memoized by the pair)."""
+
+    label: str
+    grade: str
+
+
+class Sentence(NamedTuple):
+    """An engagement reason and the parts it is made of (memoized: see _finish)."""
+
+    reason: Reason
+    body: str
+    notes: str
+
+
+_NOTHING = Fired((), None)  # a property value no rule fires on, that gave no warning
+_NO_ENTRY = ()  # memoized for a hit that gives no points: falsy, and unlike a cache miss not None
 
 
 def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
@@ -49,7 +97,7 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
     """
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
-    warnings: list[str] = []
+    warnings: list[DataWarning] = []
     fit_entries = _fit_entries(lead.properties or _NO_PROPERTIES, model, warnings)
     engagement_entries, staged = _engagement_entries(lead.events or (), model, now, warnings)
     reasons: list[Reason] = []
@@ -57,14 +105,15 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
     engagement = _total(engagement_entries, model, model.engagement_bounds, "engagement", reasons)
     verdict = model.verdict_cache.get((fit, engagement))
     if verdict is None:
-        verdict = (_label(model, fit, engagement), _band(model.fit_bands, fit) + _band(model.engagement_bands, engagement))
+        verdict = Verdict(_label(model, fit, engagement),
+                          _band(model.fit_bands, fit) + _band(model.engagement_bands, engagement))
         _remember(model.verdict_cache, (fit, engagement), verdict)
-    return _result(
+    return ScoreResult(
         lead.id,
         fit,
         engagement,
-        verdict[0],
-        verdict[1],
+        verdict.label,
+        verdict.grade,
         _stage(lead, model, fit, engagement, staged, warnings) if model.stage_rules or lead.stage else None,
         tuple(reasons),
         tuple(warnings) if warnings else (),
@@ -73,66 +122,43 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
     )
 
 
-def _result(lead_id: str, fit: int, engagement: int, label: str, grade: str, stage: str | None,
-            reasons: tuple[Reason, ...], warnings: tuple[str, ...], model_name: str, model_version: str
-            ) -> ScoreResult:
-    """ScoreResult(...), built faster. A frozen dataclass's __init__ sets each field through
-    object.__setattr__, a tenth of the time a lead takes; setting its slots through their
-    descriptors builds the same object (a test compares the two)."""
-    result = _new_object(ScoreResult)
-    _set_lead_id(result, lead_id)
-    _set_fit(result, fit)
-    _set_engagement(result, engagement)
-    _set_label(result, label)
-    _set_grade(result, grade)
-    _set_stage(result, stage)
-    _set_reasons(result, reasons)
-    _set_warnings(result, warnings)
-    _set_model_name(result, model_name)
-    _set_model_version(result, model_version)
-    return result
-
-
-_RESULT_FIELDS = ("lead_id", "fit", "engagement", "label", "grade", "stage", "reasons", "warnings", "model_name",
-                  "model_version")
-if tuple(f.name for f in fields(ScoreResult)) != _RESULT_FIELDS:
-    raise RuntimeError("ScoreResult's fields changed: update engine._result to set each of them")
-_new_object = object.__new__
-(_set_lead_id, _set_fit, _set_engagement, _set_label, _set_grade, _set_stage, _set_reasons, _set_warnings,
- _set_model_name, _set_model_version) = (getattr(ScoreResult, name).__set__ for name in _RESULT_FIELDS)
-
-
 def _total(entries: list[Entry], model: ScoringModel, bounds: Bounds, score: str, reasons: list[Reason]) -> int:
     """The score from its fired rules (group caps, then bounds); their reasons, in file order,
-    are added to `reasons`."""
+    with points that add up to the score, then the bound line if any, are added to `reasons`."""
     units = 0
-    grouped = None
+    shown = 0
+    grouped: Entry | bool | None = None
     for entry in entries:
-        units += entry[1]
-        if entry[2] is not None:
+        units += entry.units
+        shown += entry.reason.points
+        if entry.group is not None:
             grouped = entry if grouped is None else True
-    if grouped is not None and (grouped is True or _outside_group(grouped, model)):
+    if grouped is not None and (grouped is True or _outside_group(grouped, model)):  # type: ignore[arg-type]
         entries = apply_group_caps(entries, model.groups, score)
-        units = 0
+        units = shown = 0
         for entry in entries:
-            units += entry[1]
-    for entry in entries:
-        reasons.append(entry[3])
+            units += entry.units
+            shown += entry.reason.points
     points = (units + _HALF_UNIT) // UNIT
+    if shown == points:
+        for entry in entries:
+            reasons.append(entry.reason)
+    else:
+        reasons += add_up(entries, points, score)
     if bounds.min <= points <= bounds.max:
         return points
     key = (score, points)
-    capped = model.reason_cache.get(key)
-    if capped is None:
-        capped = bound_score(units, bounds, score)
-        _remember(model.reason_cache, key, capped)
-    reasons.append(capped[1])
-    return capped[0]
+    held: Held | None = model.reason_cache.get(key)
+    if held is None:
+        held = bound_score(units, bounds, score)
+        _remember(model.reason_cache, key, held)
+    reasons.append(held.reason)  # type: ignore[arg-type]
+    return held.score
 
 
 def _outside_group(entry: Entry, model: ScoringModel) -> bool:
-    group = model.groups[entry[2]]
-    units = entry[1]
+    group = model.groups[entry.group]  # type: ignore[index]
+    units = entry.units
     return (group.max_units is not None and units > group.max_units) or (
         group.min_units is not None and units < group.min_units)
 
@@ -146,7 +172,7 @@ def _remember(cache: dict, key: object, value: object) -> None:
 # ---- fit ----------------------------------------------------------------------------------
 
 
-def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings: list[str]) -> list[Entry]:
+def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings: list[DataWarning]) -> list[Entry]:
     entries: list[Entry] = []
     get = properties.get
     for prop, by_domain, cache, plan in model.fit_steps:
@@ -179,7 +205,7 @@ def _fit_entries(properties: Mapping[str, object], model: ScoringModel, warnings
     return entries
 
 
-def _evaluate_fit(plan: FitPlan, raw: object, model: ScoringModel) -> tuple[tuple[Entry, ...], str | None]:
+def _evaluate_fit(plan: FitPlan, raw: object, model: ScoringModel) -> Fired:
     """The entries of the plan's rules that fire on this value, and a warning if the value
     could not be used. Groups local to the property are capped here already."""
     text = as_text(raw)
@@ -202,10 +228,10 @@ def _evaluate_fit(plan: FitPlan, raw: object, model: ScoringModel) -> tuple[tupl
             if text is None:
                 continue
             if number is _UNSET:
-                number = as_number(text)
+                number = as_interval(text)
                 if number is None:
-                    warning = (f"{plan.property}: {shown(text)!r} is not a number, so rules comparing it "
-                               "as a number did not apply")
+                    warning = DataWarning("not_a_number", f"{plan.property}: {shown(text)!r} is not a number, "
+                                          "so rules comparing it as a number did not apply")
             if number is None or not condition.test(number):
                 continue
         elif not condition.test(low is not None):
@@ -213,20 +239,21 @@ def _evaluate_fit(plan: FitPlan, raw: object, model: ScoringModel) -> tuple[tupl
         units = to_units(rule.points)
         body = fit_body(rule, text)
         reason = make_reason(rule.id, "fit", to_points(units), body, "")
-        entries.append((rule.index, units, rule.group, reason, body, "", rule.id))
-    if plan.local_groups and any(entry[2] in plan.local_groups for entry in entries):
-        entries = [entry[:2] + (None,) + entry[3:] if entry[2] in plan.local_groups else entry
+        entries.append(Entry(rule.index, units, rule.group, reason, body, "", rule.id))
+    if plan.local_groups and any(entry.group in plan.local_groups for entry in entries):
+        entries = [entry._replace(group=None) if entry.group in plan.local_groups else entry
                    for entry in apply_group_caps(entries, model.groups, "fit")]
-    return (tuple(entries), warning) if entries or warning else _NOTHING
+    return Fired(tuple(entries), warning) if entries or warning else _NOTHING
 
 
-def _unreadable(prop: str, raw: object) -> str | None:
+def _unreadable(prop: str, raw: object) -> DataWarning | None:
     if is_unusable(raw):
-        return f"{prop}: a {type(raw).__name__} value cannot be compared, so it was treated as empty"
+        return DataWarning("unreadable_value", f"{prop}: a {type(raw).__name__} value cannot be compared, "
+                           "so it was treated as empty")
     if isinstance(raw, str) and raw.strip():
-        return f"{prop}: {shown(raw)!r} was read as empty"
+        return DataWarning("unreadable_value", f"{prop}: {shown(raw)!r} was read as empty")
     if isinstance(raw, float):
-        return f"{prop}: {raw!r} is not a usable number, so it was treated as empty"
+        return DataWarning("unreadable_value", f"{prop}: {raw!r} is not a usable number, so it was treated as empty")
     return None
 
 
@@ -234,10 +261,10 @@ def _unreadable(prop: str, raw: object) -> str | None:
 
 
 def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: datetime,
-                        warnings: list[str]) -> tuple[list[Entry], list[Staged] | None]:
+                        warnings: list[DataWarning]) -> tuple[list[Entry], list[Staged] | None]:
     """The hit engagement rules' entries, and the events stage rules look for (with their age)."""
     plans = model.event_plans
-    hits: dict[int, list[tuple[float, int]]] = {}
+    hits: dict[int, Hit | list[Hit]] = {}
     staged: list[Staged] | None = None
     problems: dict[str, int] | None = None
     latest_future: datetime | None = None
@@ -260,9 +287,10 @@ def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: dat
                 continue
             timestamp = timestamp.replace(tzinfo=timezone.utc)
             age = (now - timestamp).total_seconds() / _DAY
-        if type(count) is not int or count < 1:
+        if type(count) is not int or count < 1 or count > EVENT_COUNT:
             problems = problems or {}
-            problems["bad_count"] = problems.get("bad_count", 0) + 1
+            key = "bad_count" if type(count) is not int or count < 1 else "huge_count"
+            problems[key] = problems.get(key, 0) + 1
             continue
         if age < 0:
             age = 0.0
@@ -273,7 +301,7 @@ def _engagement_entries(events: tuple[Event, ...], model: ScoringModel, now: dat
                     latest_future = timestamp
         if plan.staged:
             staged = staged or []
-            staged.append((event.type, age, event.attributes))
+            staged.append(Staged(event.type, age, event.attributes))
         single = plan.single
         if single is not None:  # rules reading one attribute: memoized by its value
             attributes = event.attributes
@@ -331,7 +359,7 @@ def _matches(where: tuple[Condition, ...], attributes: Mapping[str, object]) -> 
             if text is None or not condition.test(text.lower()):
                 return False
         elif kind == "number":
-            number = as_number(text) if text is not None else None
+            number = as_interval(text) if text is not None else None
             if number is None or not condition.test(number):
                 return False
         elif not condition.test(text is not None):
@@ -339,10 +367,10 @@ def _matches(where: tuple[Condition, ...], attributes: Mapping[str, object]) -> 
     return True
 
 
-def _rule_entries(hits: dict[int, tuple[float, int] | list[tuple[float, int]]], model: ScoringModel) -> list[Entry]:
+def _rule_entries(hits: dict[int, Hit | list[Hit]], model: ScoringModel) -> list[Entry]:
     """Each hit rule's points from its events, in file order: the most recent `max_events`
-    count, each decayed by its own age, then `max_points`. A rule's hits are one (age, count)
-    pair, or a list of them.
+    count, each decayed by its own age, then `max_points`. A rule's hits are one Hit, or a list
+    of them.
 
     One event of a rule whose decay takes few values (none, steps) gives one of few entries:
     those are memoized whole, by the decay factor and the count."""
@@ -395,12 +423,12 @@ def _finish(rule: EngagementRule, units: int, counted: int, seen: int, cache: di
     if cached is None:
         raw = (floor(rule.unit_points * counted + 0.5) + _HALF_UNIT) // UNIT
         body, notes = engagement_text(rule, counted, seen, raw, key[4], key[5])
-        cached = (make_reason(rule.id, "engagement", key[1], body, notes), body, notes)
+        cached = Sentence(make_reason(rule.id, "engagement", key[1], body, notes), body, notes)
         _remember(cache, key, cached)
-    return (rule.index, units, rule.group, cached[0], cached[1], cached[2], rule.id)
+    return Entry(rule.index, units, rule.group, cached.reason, cached.body, cached.notes, rule.id)
 
 
-def _count_recent(hits: list[tuple[float, int]], rule: EngagementRule) -> tuple[int, int, int]:
+def _count_recent(hits: list[Hit], rule: EngagementRule) -> tuple[int, int, int]:
     """Units, counted and seen events of several hits: the most recent first, up to max_events."""
     hits.sort()
     unit_points = rule.unit_points
@@ -421,19 +449,23 @@ def _count_recent(hits: list[tuple[float, int]], rule: EngagementRule) -> tuple[
     return units, counted, seen
 
 
-def _warn_events(problems: dict[str, int], latest_future: datetime | None, warnings: list[str]) -> None:
+def _warn_events(problems: dict[str, int], latest_future: datetime | None, warnings: list[DataWarning]) -> None:
     for key in sorted(problems):
         n = problems[key]
         events = "event" if n == 1 else "events"
         if key == "no_timestamp":
-            warnings.append(f"{n} {events} without a usable timestamp not counted")
+            warnings.append(DataWarning("no_timestamp", f"{n} {events} without a usable timestamp not counted"))
         elif key == "future":
             assert latest_future is not None
-            warnings.append(f"{n} {events} dated in the future (latest {latest_future.isoformat()}) counted as of now")
+            warnings.append(DataWarning("future_event", f"{n} {events} dated in the future "
+                                        f"(latest {latest_future.isoformat()}) counted as of now"))
         elif key == "bad_count":
-            warnings.append(f"{n} {events} with a count below 1 not counted")
+            warnings.append(DataWarning("bad_count", f"{n} {events} with a count below 1 not counted"))
+        elif key == "huge_count":
+            warnings.append(DataWarning("huge_count", f"{n} {events} with a count above {EVENT_COUNT:,} not counted"))
         else:
-            warnings.append(f"{n} {events} of unknown type {shown(key[len('unknown:'):])!r} not counted")
+            warnings.append(DataWarning("unknown_event", f"{n} {events} of unknown type "
+                                        f"{shown(key[len('unknown:'):])!r} not counted"))
 
 
 # ---- label, grade, stage ------------------------------------------------------------------
@@ -456,7 +488,7 @@ def _band(bands: tuple, score: int) -> str:
 
 
 def _stage(lead: Lead, model: ScoringModel, fit: int, engagement: int, staged: list[Staged] | None,
-           warnings: list[str]) -> str | None:
+           warnings: list[DataWarning]) -> str | None:
     """The furthest stage the lead qualifies for, never before its current one; None when the
     lead has no stage and qualifies for none, or its stage is not in the model's order."""
     current = lead.stage or None
@@ -465,7 +497,8 @@ def _stage(lead: Lead, model: ScoringModel, fit: int, engagement: int, staged: l
     if current is not None:
         found = rank.get(current) if type(current) is str else None
         if found is None:
-            warnings.append(f"stage {shown(str(current))!r} is not in the model's stages, so it is left as is")
+            warnings.append(DataWarning("unknown_stage", f"stage {shown(str(current))!r} is not in the model's "
+                                        "stages, so it is left as is"))
             return None
         best = found
     for rule in model.stage_rules:

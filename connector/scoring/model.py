@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 
 from connector.scoring.checker import ModelError, check
@@ -28,6 +29,7 @@ from connector.scoring.compiled import (
 )
 
 __all__ = [
+    "DEFAULT_MODEL",
     "HUBSPOT_STAGES",
     "Band",
     "Bounds",
@@ -45,17 +47,35 @@ __all__ = [
 ]
 
 
-def load_model(path: str | Path) -> ScoringModel:
-    """Read and validate a model file; ModelError (a UserError) says what to fix."""
+DEFAULT_MODEL = "scoring.toml"  # in the package connector.defaults (config/scoring.toml links to it)
+
+
+def load_model(path: str | Path | None = None, *, named_by: str | None = None) -> ScoringModel:
+    """Read and validate a model file; ModelError (a UserError) says what to fix.
+
+    `path` None: the default model shipped with leadscore, read as package data so an installed
+    wheel has it anywhere. A relative path is relative to the current directory, the one rule
+    every command follows; `named_by` says where the path came from (`--model`,
+    `LEADSCORE_MODEL_PATH`) so the error can name it."""
+    if path is None:
+        resource = files("connector.defaults").joinpath(DEFAULT_MODEL)
+        return parse_model(resource.read_text(encoding="utf-8"), str(resource))
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ModelError(str(path), [f"{path}: no such file; fix: pass the path of a scoring model "
-                                     "(the default is config/scoring.toml)."]) from None
+        raise ModelError(str(path), [_missing(path, named_by)]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ModelError(str(path), [f"{path}: cannot be read ({exc}); fix: save it as UTF-8 text."]) from None
     return parse_model(text, str(path))
+
+
+def _missing(path: Path, named_by: str | None) -> str:
+    setting = bool(named_by) and named_by.startswith("LEADSCORE_")
+    given = f"{named_by}{'=' if setting else ' '}{path}" if named_by else str(path)
+    unset = f", or leave {named_by} unset for the default model shipped with leadscore" if setting else ""
+    return (f"{given}: no such file; fix: pass the path of a scoring model, absolute or relative to "
+            f"the current directory (this looked for {path.absolute()}){unset}.")
 
 
 def parse_model(text: str, source: str) -> ScoringModel:

@@ -41,12 +41,48 @@ class Lead:
 
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """Why points were given: the rule, its points after caps and decay, a sentence for a rep."""
+    """Why points were given: the rule, its points after caps and decay, a sentence for a rep.
+
+    `bound` marks the line a score's bounds add ("-34 engagement score held at its maximum of
+    100"): it is listed after the rules' reasons and is not one of them, so a list of the
+    strongest reasons leaves it out. A score is the sum of its reasons' points, bound included.
+    """
 
     rule: str
     score: str  # "fit" or "engagement"
     points: int
     text: str
+    bound: bool = False
+
+
+class DataWarning(str):
+    """What the scorer could not use in a lead's data, as text a person reads, with its `kind`
+    so a caller can count warnings by kind (see WARNING_KINDS).
+
+    A str, so it prints, compares and serializes as its message.
+    """
+
+    kind: str
+
+    def __new__(cls, kind: str, message: str) -> DataWarning:
+        warning = super().__new__(cls, message)
+        warning.kind = kind
+        return warning
+
+    def __reduce__(self) -> tuple[type[DataWarning], tuple[str, str]]:
+        return DataWarning, (self.kind, str(self))
+
+
+WARNING_KINDS: dict[str, str] = {
+    "unreadable_value": "a property value that is set but was read as empty (a placeholder, a list, a non-finite number)",
+    "not_a_number": "a property a numeric rule compares that is not a number (numemployees = \"lots\")",
+    "no_timestamp": "events without a usable date (a meeting whose dates were cleared), not counted",
+    "future_event": "events dated in the future, counted as of now",
+    "bad_count": "events whose count is below 1 or not a whole number, not counted",
+    "huge_count": "events whose count is implausibly large, not counted",
+    "unknown_event": "events of a type the core does not know, not counted",
+    "unknown_stage": "a lifecycle stage the model's stages do not list, left as is",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +93,7 @@ class ScoreResult:
     label: str
     grade: str
     stage: str | None  # the stage to write: never earlier than Lead.stage; None = leave as is
-    reasons: tuple[Reason, ...]
-    warnings: tuple[str, ...]
+    reasons: tuple[Reason, ...]  # the rules' reasons in file order, then any bound lines
+    warnings: tuple[DataWarning, ...]  # what in the lead's data could not be used
     model_name: str
     model_version: str

@@ -23,8 +23,10 @@ _NUMBER = re.compile(
         \s*(?P<plus>\+)?\s*$""",
     re.VERBOSE | re.IGNORECASE,
 )
-# HubSpot's default `numemployees` is a dropdown of ranges ("25-50", "1000+"); a range counts
-# as its lower end [HubSpot default contact properties, knowledge.hubspot.com].
+# HubSpot's default `numemployees` is a dropdown of ranges ("25-50", "1000+"): see
+# docs/crm-api-facts.md, HubSpot › Default contact properties. Neighbouring ranges share their end
+# ("25-50", "50-100"), so a range holds the whole numbers from its lower end up to, not
+# including, its upper end.
 _RANGE = re.compile(r"^\s*(\d[\d,]*)\s*(?:-|–|to)\s*(\d[\d,]*)\s*$", re.IGNORECASE)
 _SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "billion": 1e9}
 
@@ -57,7 +59,8 @@ def is_unusable(raw: object) -> bool:
 def as_number(text: str) -> float | None:
     """A number read from text as CRMs and people write it, or None.
 
-    Accepts "1200", "1,200", "1200.5", "$2.5M", "10k", "1000+" and ranges ("50-100" → 50).
+    Accepts "1200", "1,200", "1200.5", "$2.5M", "10k", "1000+" and ranges ("50-100" → 50, its
+    lower end: what the backtest's candidate rules read; numeric rules compare as_interval).
     Rejects anything else and non-finite values, so a huge or garbled value never matches a
     numeric rule by accident.
     """
@@ -74,6 +77,30 @@ def as_number(text: str) -> float | None:
             return None
         value = float(ranged[1].replace(",", ""))
     return value if math.isfinite(value) else None
+
+
+def as_interval(text: str) -> tuple[float, float] | None:
+    """The whole span a value stands for, as (lowest, highest), both included, or None.
+
+    A number is its own span ("250" → (250, 250)); a range holds its lower end up to, not
+    including, its upper end ("50-100" → (50, 99), "1-5" → (1, 4)); an open range has no top
+    ("1000+" → (1000, inf)). A range whose ends are equal is that number; one whose ends are
+    reversed is not a number. The numeric operators compare the whole span (conditions.py).
+    """
+    ranged = _RANGE.match(text)
+    if ranged:
+        low = float(ranged[1].replace(",", ""))
+        high = float(ranged[2].replace(",", ""))
+        if not (math.isfinite(low) and math.isfinite(high)) or high < low:
+            return None
+        return (low, high - 1) if high > low else (low, low)
+    match = _NUMBER.match(text)
+    if not match:
+        return None
+    number = as_number(text)
+    if number is None:
+        return None
+    return (number, math.inf) if match["plus"] else (number, number)
 
 
 def email_domain(text: str) -> str:

@@ -8,6 +8,7 @@ To add one: write `def _vN(op: Operations) -> None` and append it to STEPS.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -81,7 +82,55 @@ def _v3(op: Operations) -> None:
     )
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3]
+# The tables whose rows v4 re-keys from "portal" to "crm:portal".
+_KEYED_TABLES = ("checkpoints", "failed_records", "own_writes", "runs")
+_SALESFORCE_CHECKPOINT_KEYS = {"since", "phase", "after", "mode", "start"}
+
+
+def checkpoint_crm(value: str | None) -> str:
+    """Which CRM wrote a checkpoint, from its shape: HubSpot's always has a "pass" key,
+    Salesforce's only its own keys (connector/crm/salesforce/reader.py, Checkpoint). A portal
+    with no checkpoint, or one of neither shape, is HubSpot's: Salesforce came later, and a
+    store from before it held only HubSpot portals."""
+    try:
+        data = json.loads(value) if value else None
+    except ValueError:
+        return "hubspot"
+    if isinstance(data, dict) and data and "pass" not in data and set(data) <= _SALESFORCE_CHECKPOINT_KEYS:
+        return "salesforce"
+    return "hubspot"
+
+
+def _v4(op: Operations) -> None:
+    """State keyed by CRM and portal: every `portal` value becomes "crm:portal", so that two
+    CRMs synced from one data directory (both with the portal name "default") never share a
+    checkpoint. Existing rows go to the CRM their portal's checkpoint was written by (see
+    `checkpoint_crm`). Runs gain `seen_at`, when their process was last seen working."""
+    conn = op.get_bind()
+    cps = sa.table("checkpoints", sa.column("portal", sa.String), sa.column("value", sa.Text))
+    crm_of = {row.portal: checkpoint_crm(row.value) for row in conn.execute(sa.select(cps))}
+    for name in _KEYED_TABLES:
+        table = sa.table(name, sa.column("portal", sa.String))
+        portals = conn.execute(sa.select(table.c.portal).distinct()).scalars().all()
+        for portal in portals:
+            conn.execute(table.update().where(table.c.portal == portal)
+                         .values(portal=f"{crm_of.get(portal, 'hubspot')}:{portal}"))
+    op.add_column("runs", sa.Column("seen_at", UTCDateTime, nullable=True))
+
+
+def _v5(op: Operations) -> None:
+    """Portal leases: worker replicas on one PostgreSQL store share the portals, each portal
+    synced by the one replica holding its row (`owner`, renewed by `heartbeat_at`)."""
+    op.create_table(
+        "leases",
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("owner", sa.String(200), nullable=True),
+        sa.Column("acquired_at", UTCDateTime, nullable=True),
+        sa.Column("heartbeat_at", UTCDateTime, nullable=True),
+    )
+
+
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5]
 LATEST = len(STEPS)
 
 
@@ -92,8 +141,19 @@ def current_version(conn: Connection) -> int:
     return conn.execute(sa.select(schema.schema_version.c.version)).scalar() or 0
 
 
+# The PostgreSQL advisory lock taken around a migration (any number unique to leadscore).
+MIGRATION_LOCK = 0x1EAD5C0E
+
+
 def upgrade(conn: Connection) -> int:
-    """Apply every step the database has not had yet, in one transaction; return the version."""
+    """Apply every step the database has not had yet, in one transaction; return the version.
+
+    On PostgreSQL, replicas started together on a fresh database would each create
+    `schema_version` and the tables (the losers dying on a UniqueViolation): a transaction-level
+    advisory lock lets one migrate while the others wait, then find the schema current. SQLite
+    serialises writers by itself, and several workers on one SQLite file are refused anyway."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     version = current_version(conn)
     if version > LATEST:
         raise RuntimeError(

@@ -1,7 +1,9 @@
 """The state store's tables (SQLAlchemy Core), as the newest migration leaves them.
 
-Everything is keyed by `portal`: the name of one CRM connection (a HubSpot portal, a Salesforce
-org), so that one state store can serve several. Times are stored as UTC.
+Everything is keyed by `portal`, which holds "crm:portal": the CRM (hubspot, salesforce) and the
+name of one connection to it (a HubSpot portal, a Salesforce org), so that one state store can
+serve several, of either CRM, without one CRM ever reading the other's checkpoint. The key is
+built in one place, `StateStore.key`. Times are stored as UTC.
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ runs = Table(
     Column("retries", Integer, nullable=False, default=0),
     Column("error", Text, nullable=True),
     Column("api_quota", Text, nullable=False, default="{}"),
+    Column("seen_at", UTCDateTime, nullable=True),  # the run's process last seen working
 )
 
 own_writes = Table(
@@ -94,4 +97,13 @@ locks = Table(
     Column("owner", String(200), nullable=False),
     Column("acquired_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("portal", String(100), primary_key=True),  # "crm:portal"
+    Column("owner", String(200), nullable=True),  # None: free
+    Column("acquired_at", UTCDateTime, nullable=True),
+    Column("heartbeat_at", UTCDateTime, nullable=True),
 )

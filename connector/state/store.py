@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from connector.state import migrations
-from connector.state.schema import checkpoints, failed_records, locks, own_writes, runs
+from connector.state.schema import checkpoints, failed_records, leases, locks, own_writes, runs
 
 STATE_FILE = "leadscore.sqlite"
+DEFAULT_CRM = "hubspot"  # LEADSCORE_CRM's default, and the CRM of rows from before v4
+INTERRUPTED = "interrupted"
 
 
 def default_url(data_dir: Path) -> str:
@@ -53,6 +56,7 @@ class RunRecord:
     duration_s: float | None
     stats: RunStats
     error: str | None
+    seen_at: datetime | None = None  # when its process was last seen working on it
 
 
 @dataclass(frozen=True)
@@ -83,18 +87,32 @@ class RecordOutcome:
 
 
 class StateStore:
-    def __init__(self, engine: Engine) -> None:
+    """The state of one CRM's portals: every method's `portal` is a portal of `crm`, stored
+    under the key "crm:portal" (`key`), so another CRM's portal of the same name is another row.
+    The worker lock is the only state shared by every CRM of the store."""
+
+    def __init__(self, engine: Engine, crm: str = DEFAULT_CRM,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.engine = engine
+        self.crm = crm
+        self.clock = clock  # wall time, for when a run's process was last seen
 
     @classmethod
-    def open(cls, url: str) -> StateStore:
+    def open(cls, url: str, crm: str = DEFAULT_CRM) -> StateStore:
         """Connect, creating the SQLite file's directory, and migrate to the newest schema."""
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(url)
         with engine.begin() as conn:
             migrations.upgrade(conn)
-        return cls(engine)
+        return cls(engine, crm)
+
+    def key(self, portal: str) -> str:
+        """The stored key of `portal`: the one place "crm:portal" is built."""
+        return f"{self.crm}:{portal}"
+
+    def _portal(self, key: str) -> str:
+        return key.split(":", 1)[1] if ":" in key else key
 
     def close(self) -> None:
         self.engine.dispose()
@@ -109,18 +127,25 @@ class StateStore:
     def checkpoint(self, portal: str) -> str | None:
         with self.engine.connect() as conn:
             return conn.execute(
-                sa.select(checkpoints.c.value).where(checkpoints.c.portal == portal)
+                sa.select(checkpoints.c.value).where(checkpoints.c.portal == self.key(portal))
             ).scalar()
 
     def save_checkpoint(self, portal: str, value: str | None, now: datetime) -> None:
+        """Save the checkpoint; the portal's run in progress is seen working (see `interrupt_runs`)."""
+        key = self.key(portal)
         with self.engine.begin() as conn:
             done = conn.execute(
                 checkpoints.update()
-                .where(checkpoints.c.portal == portal)
+                .where(checkpoints.c.portal == key)
                 .values(value=value, updated_at=now)
             )
             if done.rowcount == 0:
-                conn.execute(checkpoints.insert().values(portal=portal, value=value, updated_at=now))
+                conn.execute(checkpoints.insert().values(portal=key, value=value, updated_at=now))
+            self._seen(conn, key)
+
+    def _seen(self, conn: sa.Connection, key: str) -> None:
+        conn.execute(runs.update().where((runs.c.portal == key) & (runs.c.outcome == "running"))
+                     .values(seen_at=self.clock()))
 
     # Per-record results ------------------------------------------------------------------
     def record_outcomes(
@@ -128,6 +153,7 @@ class StateStore:
     ) -> None:
         """Keep failures (attempts counted), clear successes from the failed list, and store
         the own-write markers of successes, all in one transaction."""
+        portal = self.key(portal)
         with self.engine.begin() as conn:
             for item in outcomes:
                 key = (failed_records.c.portal == portal) & (failed_records.c.lead_id == item.lead_id)
@@ -153,18 +179,19 @@ class StateStore:
                             first_failed_at=now, last_failed_at=now,
                         )
                     )
+            self._seen(conn, portal)
 
     @staticmethod
-    def _set_marker(conn: sa.Connection, portal: str, lead_id: str, marker: str) -> None:
-        key = (own_writes.c.portal == portal) & (own_writes.c.lead_id == lead_id)
-        if conn.execute(own_writes.update().where(key).values(marker=marker)).rowcount == 0:
-            conn.execute(own_writes.insert().values(portal=portal, lead_id=lead_id, marker=marker))
+    def _set_marker(conn: sa.Connection, key: str, lead_id: str, marker: str) -> None:
+        where = (own_writes.c.portal == key) & (own_writes.c.lead_id == lead_id)
+        if conn.execute(own_writes.update().where(where).values(marker=marker)).rowcount == 0:
+            conn.execute(own_writes.insert().values(portal=key, lead_id=lead_id, marker=marker))
 
     def failed(self, portal: str) -> list[FailedRecord]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 sa.select(failed_records)
-                .where(failed_records.c.portal == portal)
+                .where(failed_records.c.portal == self.key(portal))
                 .order_by(failed_records.c.first_failed_at, failed_records.c.lead_id)
             )
             return [
@@ -175,12 +202,13 @@ class StateStore:
     def markers(self, portal: str, lead_ids: Sequence[str]) -> dict[str, str]:
         """The own-write markers stored for these leads (absent when we never wrote them)."""
         found: dict[str, str] = {}
+        key = self.key(portal)
         with self.engine.connect() as conn:
             for start in range(0, len(lead_ids), 500):
                 chunk = list(lead_ids[start : start + 500])
                 rows = conn.execute(
                     sa.select(own_writes.c.lead_id, own_writes.c.marker).where(
-                        (own_writes.c.portal == portal) & own_writes.c.lead_id.in_(chunk)
+                        (own_writes.c.portal == key) & own_writes.c.lead_id.in_(chunk)
                     )
                 )
                 found.update({r.lead_id: r.marker for r in rows})
@@ -228,14 +256,64 @@ class StateStore:
         with self.engine.begin() as conn:
             conn.execute(locks.delete().where((locks.c.name == name) & (locks.c.owner == owner)))
 
+    def live_owners(self, prefix: str, now: datetime, stale_after: timedelta) -> list[str]:
+        """The owners of locks named `prefix`... whose heartbeat is fresh (live replicas)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(locks.c.owner).where(
+                locks.c.name.startswith(prefix, autoescape=True)
+                & (locks.c.heartbeat_at >= now - stale_after)))
+            return sorted(r.owner for r in rows)
+
+    # Portal leases ---------------------------------------------------------------------
+    def take_lease(self, portal: str, owner: str, now: datetime, stale_after: timedelta
+                   ) -> LockHolder | None:
+        """Take (or renew) the lease of `portal` for `owner`: free, already ours, or its holder's
+        heartbeat older than `stale_after`. None when taken, else the holder. On PostgreSQL the
+        row is locked with FOR UPDATE SKIP LOCKED, so replicas racing for it never wait on each
+        other: the loser sees the winner as the holder."""
+        key = self.key(portal)
+        self._lease_row(key)
+        takeable = (leases.c.owner.is_(None) | (leases.c.owner == owner)
+                    | (leases.c.heartbeat_at <= now - stale_after))
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(leases).where((leases.c.portal == key) & takeable)
+                               .with_for_update(skip_locked=True)).first()
+            if row is not None:
+                acquired = row.acquired_at if row.owner == owner else now
+                done = conn.execute(leases.update().where((leases.c.portal == key) & takeable)
+                                    .values(owner=owner, acquired_at=acquired, heartbeat_at=now))
+                if done.rowcount == 1:
+                    return None
+        with self.engine.connect() as conn:
+            held = conn.execute(sa.select(leases).where(leases.c.portal == key)).first()
+        if held is None or held.owner is None:  # released between the two reads: try later
+            return LockHolder("nobody (just released)", now, now)
+        return LockHolder(held.owner, held.acquired_at, held.heartbeat_at)
+
+    def _lease_row(self, key: str) -> None:
+        with self.engine.connect() as conn:
+            if conn.execute(sa.select(leases.c.portal).where(leases.c.portal == key)).first():
+                return
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(leases.insert().values(portal=key))
+        except sa.exc.IntegrityError:  # another replica inserted it first
+            pass
+
+    def release_lease(self, portal: str, owner: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(leases.update()
+                         .where((leases.c.portal == self.key(portal)) & (leases.c.owner == owner))
+                         .values(owner=None, acquired_at=None, heartbeat_at=None))
+
     # Run history -------------------------------------------------------------------------
     def start_run(self, portal: str, mode: str, started_at: datetime) -> int:
         with self.engine.begin() as conn:
             result = conn.execute(
                 runs.insert().values(
-                    portal=portal, mode=mode, outcome="running", started_at=started_at,
+                    portal=self.key(portal), mode=mode, outcome="running", started_at=started_at,
                     read=0, scored=0, changed=0, written=0, failed=0, skipped=0,
-                    api_calls="{}", rate_limited=0, retries=0,
+                    api_calls="{}", rate_limited=0, retries=0, seen_at=self.clock(),
                 )
             )
             return int(result.inserted_primary_key[0])
@@ -255,38 +333,65 @@ class StateStore:
                     api_calls=json.dumps(stats.api_calls, sort_keys=True),
                     rate_limited=stats.rate_limited, retries=stats.retries,
                     api_quota=json.dumps(stats.api_quota, sort_keys=True),
+                    seen_at=self.clock(),
                 )
             )
 
+    def interrupt_runs(self, portal: str | None, *, idle_for: timedelta | None = None) -> int:
+        """Mark runs still "running" as interrupted: their process died (SIGKILL, a lost node)
+        without finishing them. The caller knows no live process runs them: it holds the lease
+        of `portal`, or (None) the worker lock of the whole store, every CRM's runs. Dry runs
+        take no lock, so a live one may be going: they are interrupted only once not seen for
+        `idle_for` (never when None). Returns how many were marked."""
+        where = runs.c.outcome == "running"
+        if portal is not None:
+            where &= runs.c.portal == self.key(portal)
+        live_dry_run = runs.c.mode == "dry-run"
+        if idle_for is not None:
+            seen = sa.func.coalesce(runs.c.seen_at, runs.c.started_at, type_=runs.c.seen_at.type)
+            live_dry_run &= seen >= self.clock() - idle_for
+        with self.engine.begin() as conn:
+            found = conn.execute(sa.select(runs.c.id, runs.c.seen_at)
+                                 .where(where & ~live_dry_run)).all()
+            for row in found:
+                seen = f"{row.seen_at:%Y-%m-%d %H:%M:%S} UTC" if row.seen_at else "never"
+                conn.execute(runs.update().where((runs.c.id == row.id) & (runs.c.outcome == "running"))
+                             .values(outcome=INTERRUPTED, error=(
+                                 "interrupted: its process stopped without finishing it (killed "
+                                 f"or crashed), last seen working {seen}; the next run resumed "
+                                 "from the checkpoint")))
+        return len(found)
+
     def runs(self, portal: str | None = None, limit: int = 10) -> list[RunRecord]:
-        """The last runs, newest first (of one portal, or of all)."""
+        """The last runs, newest first (of one portal, or of all this CRM's)."""
         query = sa.select(runs).order_by(runs.c.id.desc()).limit(limit)
         if portal is not None:
-            query = query.where(runs.c.portal == portal)
+            query = query.where(runs.c.portal == self.key(portal))
+        else:
+            query = query.where(runs.c.portal.startswith(self.key(""), autoescape=True))
         with self.engine.connect() as conn:
-            return [_run_record(r) for r in conn.execute(query)]
+            return [self._run_record(r) for r in conn.execute(query)]
 
     def last_success(self, portal: str, modes: Sequence[str]) -> RunRecord | None:
         query = (
             sa.select(runs)
-            .where((runs.c.portal == portal) & (runs.c.outcome == "ok") & runs.c.mode.in_(modes))
+            .where((runs.c.portal == self.key(portal)) & (runs.c.outcome == "ok")
+                   & runs.c.mode.in_(modes))
             .order_by(runs.c.id.desc())
             .limit(1)
         )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
-        return None if row is None else _run_record(row)
+        return None if row is None else self._run_record(row)
 
-
-def _run_record(row: sa.Row) -> RunRecord:
-    stats = RunStats(
-        read=row.read, scored=row.scored, changed=row.changed, written=row.written,
-        failed=row.failed, skipped=row.skipped, api_calls=json.loads(row.api_calls),
-        rate_limited=row.rate_limited, retries=row.retries, api_quota=json.loads(row.api_quota),
-    )
-    return RunRecord(
-        id=row.id, portal=row.portal, mode=row.mode, outcome=row.outcome,
-        started_at=row.started_at, finished_at=row.finished_at, duration_s=row.duration_s,
-        stats=stats, error=row.error,
-    )
-
+    def _run_record(self, row: sa.Row) -> RunRecord:
+        stats = RunStats(
+            read=row.read, scored=row.scored, changed=row.changed, written=row.written,
+            failed=row.failed, skipped=row.skipped, api_calls=json.loads(row.api_calls),
+            rate_limited=row.rate_limited, retries=row.retries, api_quota=json.loads(row.api_quota),
+        )
+        return RunRecord(
+            id=row.id, portal=self._portal(row.portal), mode=row.mode, outcome=row.outcome,
+            started_at=row.started_at, finished_at=row.finished_at, duration_s=row.duration_s,
+            stats=stats, error=row.error, seen_at=row.seen_at,
+        )

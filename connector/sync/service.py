@@ -19,12 +19,13 @@ from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
     from connector.crm.base import CrmAdapter
+    from connector.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings) -> StateStore:
-    return StateStore.open(settings.state_url or default_url(settings.data_dir))
+    return StateStore.open(settings.state_url or default_url(settings.data_dir), crm=settings.crm)
 
 
 def run_times(settings: Settings, as_of: datetime | None = None) -> RunTimes:
@@ -51,13 +52,15 @@ def sync_once(
     as_of: datetime | None = None,
     hooks: RunHooks | None = None,
     adapter: CrmAdapter | None = None,
+    model: ScoringModel | None = None,
 ) -> SyncReport:
     """One pass against the CRM in `settings`, scored as of `as_of` (default LEADSCORE_AS_OF or
     now); raises CrmError/UserError when it cannot finish. An adapter passed in is the caller's
-    to close; one made here is closed here."""
+    to close; one made here is closed here. `model`: the one the caller loaded (and built `adapter`
+    with), else LEADSCORE_MODEL_PATH's."""
     from connector.scoring import load_model, score_lead
 
-    model = load_model(settings.model_path)
+    model = model or load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
     with open_store(settings) as store:
         times = run_times(settings, as_of)
         if not full and full_rescore_due(store, settings, times.started):

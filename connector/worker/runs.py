@@ -51,8 +51,11 @@ class Runs:
         stop: threading.Event | None = None,
         *,
         listed: bool = False,
+        owns: Callable[[str], bool] | None = None,
     ) -> None:
         self.portals = dict(portals)
+        # Whether this worker syncs the portal now (replicas sharing portals: its lease).
+        self.owns = owns or (lambda name: True)
         self.sync = sync
         self.tracker = tracker
         self.stop = stop or threading.Event()
@@ -88,6 +91,10 @@ class Runs:
                 if self.stop.is_set():
                     log.info("stopping: %s sync of the remaining portals not started", kind)
                     break
+                held = self.owns(name)
+                self.tracker.hold(name, held)
+                if not held:
+                    continue
                 reports.append(self._run_portal(name, settings, kind))
             return all(r.outcome == "success" for r in reports)
         finally:

@@ -18,7 +18,7 @@ def test_validate_prints_a_summary_of_the_default_model():
     assert result.exit_code == 0
     assert "OK — model b2b-saas-default 1.0.0" in result.output
     assert "senior_title" in result.output
-    assert "to salesqualifiedlead when a meeting_booked within 90 days" in result.output
+    assert "to salesqualifiedlead when fit ≥ 30 and engagement ≥ 20 and a meeting_booked within 90 days" in result.output
 
 
 def _main(monkeypatch, *args: str) -> int:

@@ -56,10 +56,42 @@ def test_between_is_inclusive_at_both_ends():
     assert not fires(condition, {"numemployees": "1001"})
 
 
-def test_between_reads_hubspot_size_ranges_by_their_lower_end():
+def test_between_holds_for_a_hubspot_size_range_that_lies_within_it():
     condition = 'property = "numemployees"\nop = "between"\nmin = 50\nmax = 1000'
     assert fires(condition, {"numemployees": "100-500"})
     assert not fires(condition, {"numemployees": "25-50"})
+
+
+def test_a_range_stops_before_its_upper_end_as_hubspots_neighbouring_ranges_share_it():
+    condition = 'property = "numemployees"\nop = "between"\nmin = 50\nmax = 999'
+    assert fires(condition, {"numemployees": "500-1000"})
+    assert fires(condition, {"numemployees": "50-100"})
+    assert not fires(condition, {"numemployees": "1000+"})
+
+
+def test_a_range_straddling_the_condition_does_not_meet_it():
+    condition = 'property = "numemployees"\nop = "between"\nmin = 50\nmax = 999'
+    assert not fires(condition, {"numemployees": "25-100"})
+    assert not fires('property = "numemployees"\nop = "gte"\nvalue = 1000', {"numemployees": "500-2000"})
+
+
+def test_lte_holds_for_a_range_below_it_but_never_for_an_open_range():
+    assert fires('property = "numemployees"\nop = "lte"\nvalue = 49', {"numemployees": "25-50"})
+    assert not fires('property = "numemployees"\nop = "lte"\nvalue = 1000000', {"numemployees": "1000+"})
+
+
+def test_a_reversed_range_is_not_a_number_and_says_so():
+    model = make_model(fit_rule('property = "numemployees"\nop = "gte"\nvalue = 1'))
+    result = score_lead(Lead("1", {"numemployees": "50-5"}), model, NOW)
+    assert result.fit == 0
+    assert [w.kind for w in result.warnings] == ["not_a_number"]
+
+
+def test_plain_numbers_compare_as_themselves():
+    condition = 'property = "numemployees"\nop = "between"\nmin = 50\nmax = 999'
+    assert fires(condition, {"numemployees": 250})
+    assert fires(condition, {"numemployees": "999"})
+    assert not fires(condition, {"numemployees": 1000.0})
 
 
 def test_gte_reads_formatted_numbers():

@@ -1,7 +1,4 @@
-import dataclasses
 from datetime import timedelta
-
-import pytest
 
 from connector.scoring import Event, Lead, load_model, score_lead
 
@@ -325,13 +322,41 @@ def test_memo_caches_stay_bounded_and_never_change_results(now):
     assert score_lead(probe, model, now) == score_lead(probe, fresh, now)
 
 
-def test_results_are_built_exactly_as_the_dataclass_builds_them(now):
-    from connector.scoring.engine import _result
-    from connector.scoring.types import Reason, ScoreResult
+def test_data_warnings_carry_their_kind_for_counting():
+    model = make_model('[[fit]]\nid = "size"\nproperty = "numemployees"\nop = "gte"\nvalue = 50\npoints = 10\n'
+                       '[[engagement]]\nid = "met"\nevent = "meeting_held"\npoints = 20\n')
+    lead = Lead("1", {"numemployees": "lots"}, (Event("meeting_held", None), Event("tweet", now_minus(1))), "other")
+    result = score_lead(lead, model, NOW)
+    assert sorted(w.kind for w in result.warnings) == ["no_timestamp", "not_a_number", "unknown_event", "unknown_stage"]
+    assert "numemployees: 'lots' is not a number, so rules comparing it as a number did not apply" in result.warnings
 
-    values = ("7", 55, 41, "warm", "B3", "lead", (Reason("r", "fit", 5, "+5 r"),), ("w",), "m", "1.0")
-    built = _result(*values)
-    assert built == ScoreResult(*values)
-    assert type(built) is ScoreResult and hash(built) == hash(ScoreResult(*values))
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        built.fit = 99  # type: ignore[misc]
+
+def now_minus(days: float):
+    return NOW - timedelta(days=days)
+
+
+def test_the_default_model_does_not_make_a_cold_lead_sales_qualified_on_one_meeting():
+    model = load_model(DEFAULT_MODEL)
+    student = Lead("1", {"jobtitle": "Student", "email": "kim@gmail.com"}, (Event("meeting_booked", now_minus(2)),), "lead")
+    result = score_lead(student, model, NOW)
+    assert result.label == "cold"
+    assert result.stage == "lead"
+
+
+def test_the_default_model_makes_a_fitting_lead_with_a_booked_meeting_sales_qualified():
+    model = load_model(DEFAULT_MODEL)
+    buyer = Lead("2", {"jobtitle": "VP Sales", "numemployees": "100-500", "email": "ann@acme.io", "country": "United States"},
+                 (Event("meeting_booked", now_minus(2)),), "lead")
+    result = score_lead(buyer, model, NOW)
+    assert result.label != "cold"
+    assert result.stage == "salesqualifiedlead"
+
+
+def test_the_default_model_scores_every_hubspot_size_range_as_intended():
+    model = load_model(DEFAULT_MODEL)
+    expected = {"1-5": "company_size_small", "5-25": "company_size_small", "25-50": "company_size_small",
+                "50-100": "company_size_mid", "100-500": "company_size_mid", "500-1000": "company_size_mid",
+                "1000+": "company_size_enterprise", "250": "company_size_mid", "12000": "company_size_enterprise"}
+    for size, rule in expected.items():
+        fired = [r.rule for r in score_lead(Lead("1", {"numemployees": size}), model, NOW).reasons]
+        assert fired == [rule], size

@@ -72,3 +72,34 @@ def test_event_counts_written_as_text_or_whole_floats_are_read_as_numbers(tmp_pa
             '{"type": "email_open", "timestamp": "2026-11-01T00:00:00Z", "count": 2.0}]}')
     (lead,) = read_leads(write(tmp_path, line))
     assert [event.count for event in lead.events] == [4, 2]
+
+
+def test_a_bad_utf8_byte_is_reported_on_its_own_line(tmp_path):
+    path = tmp_path / "leads.jsonl"
+    filler = "\n".join(LINE.replace('"1001"', f'"{i}"') for i in range(300))  # past the first read buffer
+    path.write_bytes(filler.encode() + b'\n{"id": "x", "properties": {"jobtitle": "Caf\xe9"}}\n')
+    with pytest.raises(UserError, match=r"leads\.jsonl:301: not UTF-8 text \(byte 0xe9 at column 44\); fix: save"):
+        list(read_leads(path))
+
+
+def test_a_lone_surrogate_escape_is_a_line_numbered_error(tmp_path):
+    path = write(tmp_path, LINE, '{"id": "2", "properties": {"jobtitle": "VP \\ud800 Sales"}}')
+    with pytest.raises(UserError, match=r"leads\.jsonl:2: holds a lone UTF-16 surrogate escape"):
+        list(read_leads(path))
+
+
+def test_a_surrogate_pair_escape_is_an_ordinary_character(tmp_path):
+    (lead,) = read_leads(write(tmp_path, '{"id": "3", "properties": {"jobtitle": "VP \\ud83d\\ude80 Sales"}}'))
+    assert lead.properties["jobtitle"] == "VP \U0001f680 Sales"
+
+
+def test_very_deeply_nested_json_is_a_line_numbered_error(tmp_path):
+    path = write(tmp_path, '{"id": "4", "properties": {"x": ' + "[" * 100_000 + "]" * 100_000 + "}}")
+    with pytest.raises(UserError, match=r"leads\.jsonl:1: the JSON is nested too deeply to read; fix:"):
+        list(read_leads(path))
+
+
+def test_a_number_with_too_many_digits_is_a_line_numbered_error(tmp_path):
+    path = write(tmp_path, '{"id": "5", "properties": {"numemployees": ' + "9" * 5000 + "}}")
+    with pytest.raises(UserError, match=r"leads\.jsonl:1: not valid JSON .*fix: write one JSON object per line"):
+        list(read_leads(path))

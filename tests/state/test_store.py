@@ -10,8 +10,8 @@ T0 = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = StateStore.open(default_url(tmp_path / "data"))
+def store(state_url):
+    s = StateStore.open(state_url)
     yield s
     s.close()
 
@@ -30,8 +30,8 @@ def test_checkpoint_is_kept_per_portal(store):
     assert store.checkpoint("initech") is None
 
 
-def test_checkpoint_survives_reopening(tmp_path):
-    url = default_url(tmp_path)
+def test_checkpoint_survives_reopening(state_url):
+    url = state_url
     first = StateStore.open(url)
     first.save_checkpoint("acme", "cp-1", T0)
     first.close()
@@ -91,8 +91,8 @@ def test_naive_times_are_refused(store):
         store.save_checkpoint("acme", "cp", datetime(2026, 1, 1))
 
 
-def test_schema_is_at_the_latest_version_and_reopening_does_not_migrate_again(tmp_path):
-    url = default_url(tmp_path)
+def test_schema_is_at_the_latest_version_and_reopening_does_not_migrate_again(state_url):
+    url = state_url
     StateStore.open(url).close()
     store = StateStore.open(url)
     with store.engine.connect() as conn:
@@ -128,3 +128,38 @@ def test_a_version_1_store_gains_the_runs_api_quota_and_keeps_its_runs(tmp_path,
     store.finish_run(run, RunStats(api_quota={"daily_used": 5, "daily_max": 100}), outcome="ok",
                      finished_at=datetime(2026, 3, 1, 0, 1, tzinfo=timezone.utc), duration_s=60.0)
     assert store.runs("p")[0].stats.api_quota == {"daily_used": 5, "daily_max": 100}
+
+
+def _store_at(url, *clock):
+    """A store whose wall clock reads `clock` in turn (when a run's process is seen)."""
+    times = iter(clock)
+    store = StateStore.open(url)
+    store.clock = lambda: next(times)
+    return store
+
+
+def test_a_run_left_running_is_marked_interrupted_with_when_its_process_was_last_seen(state_url):
+    seen = T0 + timedelta(minutes=3)
+    store = _store_at(state_url, T0, seen)
+    run = store.start_run("acme", "full", T0)
+    store.save_checkpoint("acme", "cp-1", T0)  # a page done: seen at T0 + 3 min
+    assert store.interrupt_runs(None) == 1
+    [record] = store.runs("acme")
+    assert (record.id, record.outcome, record.seen_at) == (run, "interrupted", seen)
+    assert "last seen working 2026-03-02 09:33:00 UTC" in record.error
+
+
+def test_finished_runs_and_other_portals_runs_are_not_interrupted(state_url):
+    store = _store_at(state_url, T0, T0, T0, T0)
+    done = store.start_run("acme", "full", T0)
+    store.finish_run(done, RunStats(), outcome="ok", finished_at=T0, duration_s=1)
+    other = store.start_run("globex", "full", T0)
+    assert store.interrupt_runs("acme") == 0
+    assert [r.outcome for r in store.runs()] == ["running", "ok"] and store.runs()[0].id == other
+
+
+def test_a_dry_run_is_interrupted_only_once_not_seen_for_the_stale_time(state_url):
+    store = _store_at(state_url, T0, T0 + timedelta(seconds=30), T0 + timedelta(seconds=200))
+    store.start_run("acme", "dry-run", T0)
+    assert store.interrupt_runs(None, idle_for=timedelta(seconds=120)) == 0
+    assert store.interrupt_runs(None, idle_for=timedelta(seconds=120)) == 1

@@ -88,14 +88,14 @@ def test_failed_records_are_retried_on_the_next_run(sb, cfg, tmp_path):
     sb.reject_writes(refused)
     first = sync_once(cfg, full=True, as_of=NOW)
     assert first.stats.failed == 3
-    store = StateStore.open(default_url(cfg.data_dir))
+    store = StateStore.open(default_url(cfg.data_dir), crm="salesforce")
     assert sorted(f.lead_id for f in store.failed("test")) == sorted(refused)
     assert "FIELD_CUSTOM_VALIDATION_EXCEPTION" in store.failed("test")[0].reason
     sb.accept_writes()
     second = sync_once(cfg, as_of=NOW)
     assert second.stats.written == 3
     assert all(len(api_writes(sb, i)) == 1 for i in refused)
-    assert StateStore.open(default_url(cfg.data_dir)).failed("test") == []
+    assert StateStore.open(default_url(cfg.data_dir), crm="salesforce").failed("test") == []
 
 
 def test_faults_end_in_the_same_state_as_a_clean_run(tmp_path):
@@ -107,7 +107,7 @@ def test_faults_end_in_the_same_state_as_a_clean_run(tmp_path):
         cfg = settings_for(sb, tmp_path / "faulty", retry_attempts=8)
         sync_once(cfg, full=True, as_of=NOW)
         for _ in range(3):
-            if not StateStore.open(default_url(cfg.data_dir)).failed("test"):
+            if not StateStore.open(default_url(cfg.data_dir), crm="salesforce").failed("test"):
                 break
             sync_once(cfg, as_of=NOW)
         statuses = {status for _, _, status in sb.requests()}
@@ -154,7 +154,7 @@ def test_the_allocation_guard_stops_cleanly_before_the_share(sb, cfg):
     with pytest.raises(CrmError, match="daily API usage is 80,000 of 100,000.*stops at 80%"):
         sync_once(cfg, full=True, as_of=NOW)
     assert sb.org.used == 80_000
-    store = StateStore.open(default_url(cfg.data_dir))
+    store = StateStore.open(default_url(cfg.data_dir), crm="salesforce")
     assert store.checkpoint("test") is None  # no page was fully written: nothing to skip next time
     [run] = store.runs("test", 1)
     assert run.outcome == "failed" and "80,000 of 100,000" in run.error
@@ -195,7 +195,7 @@ def test_contacts_are_scored_with_their_accounts_firmographics(sb, tmp_path):
 def test_the_run_record_keeps_the_orgs_daily_api_usage(sb, cfg):
     sb.set_usage(41_000, 100_000)
     report = sync_once(cfg, full=True, as_of=NOW)
-    [run] = StateStore.open(default_url(cfg.data_dir)).runs("test", 1)
+    [run] = StateStore.open(default_url(cfg.data_dir), crm="salesforce").runs("test", 1)
     assert run.stats.api_quota == {"daily_used": sb.org.used, "daily_max": 100_000}
     assert 41_000 < sb.org.used < 41_100
     assert report.stats.api_quota == run.stats.api_quota

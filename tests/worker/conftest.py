@@ -46,3 +46,6 @@ def make_runs(settings):
         return Runs({p: settings for p in portals}, sync, RunTracker(600))
 
     return make
+
+
+from tests.state.postgres import postgres_server, postgres_url  # noqa: E402,F401 (fixtures)

@@ -28,6 +28,7 @@ from connector.crm.hubspot.floor import floor_calls
 from connector.crm.hubspot.history import HubSpotHistory
 from connector.crm.hubspot.properties import STAGE_PROPERTY, HubSpotFields, ensure_properties
 from connector.scoring.types import Lead
+from connector.state import checkpoint
 
 if TYPE_CHECKING:
     from connector.crm.hubspot.client import HubSpotClient
@@ -51,6 +52,18 @@ class Pass:
     def to_json(self) -> dict:
         return {"full": self.full, "lo": self.lo, "hi": self.hi, "phase": self.phase,
                 "after": self.after}
+
+
+_PASS_SHAPE = {"full": (bool,), "lo": (int, None), "hi": (int, None), "phase": (str,),
+               "after": (int,)}
+
+
+def _parse_checkpoint(text: str | None) -> dict:
+    """The saved checkpoint, checked: CheckpointError (a UserError) when it is of another shape."""
+    saved = checkpoint.parse(text, {"since": (int, None), "pass": (dict, None)})
+    if saved.get("pass") is not None:
+        checkpoint.parse(saved["pass"], _PASS_SHAPE, required=True)
+    return saved
 
 
 def _views(props: Mapping[str, str | None]) -> bool:
@@ -136,7 +149,7 @@ class HubSpotAdapter(CrmAdapter):
         return records
 
     def _start(self, checkpoint: str | None, full: bool) -> Pass:
-        saved = json.loads(checkpoint) if checkpoint else {}
+        saved = _parse_checkpoint(checkpoint)
         current = saved.get("pass")
         if current and (current["full"] or not full):
             log.info("resuming the %s pass at %s after id %s",
@@ -156,7 +169,7 @@ class HubSpotAdapter(CrmAdapter):
 
     def iter_pages(self, checkpoint: str | None, *, full: bool,
                    own_writes: OwnWriteCheck | None = None) -> Iterator[LeadPage]:
-        since = json.loads(checkpoint).get("since") if checkpoint else None
+        since = _parse_checkpoint(checkpoint).get("since")
         current = self._start(checkpoint, full)
         phases = ["contacts"] if current.full else ["contacts", "engagement"]
         done: set[str] = set()  # contacts scored in this pass (this process)

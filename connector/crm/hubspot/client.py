@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hubspot import HubSpot
+from hubspot.discovery.discovery_base import DiscoveryBase
 from urllib3.util.retry import Retry
 
 from connector.crm.base import ApiUsage, Headroom
@@ -46,6 +47,24 @@ class ClientOptions:
     search_counts_toward_window: bool = False  # HubSpot documents search as a separate limit
 
 
+def _keeping_log_levels(package: Any, api_name: str, config: dict[str, Any]) -> Any:
+    """hubspot-api-client's own API factory, leaving the log levels as they were: its
+    `Configuration()` sets its package logger and urllib3's to WARNING (the `debug` setter), which
+    silenced their DEBUG lines after leadscore's logging set the levels
+    (docs/crm-api-facts.md, HubSpot › The official client)."""
+    before = _library_levels()
+    api = DiscoveryBase._default_api_factory(package, api_name, config)
+    for name in _library_levels():
+        logging.getLogger(name).setLevel(before.get(name, logging.NOTSET))
+    return api
+
+
+def _library_levels() -> dict[str, int]:
+    loggers = logging.root.manager.loggerDict.items()
+    return {name: logger.level for name, logger in loggers
+            if isinstance(logger, logging.Logger) and name.split(".")[0] in ("hubspot", "urllib3")}
+
+
 class HubSpotClient:
     def __init__(
         self,
@@ -56,7 +75,8 @@ class HubSpotClient:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.options = options
-        hs = HubSpot(access_token=token, host=base_url.rstrip("/"), retry=Retry(0))
+        hs = HubSpot(access_token=token, host=base_url.rstrip("/"), retry=Retry(0),
+                     api_factory=_keeping_log_levels)
         self.contacts_search = hs.crm.contacts.search_api
         self.contacts_batch = hs.crm.contacts.batch_api
         self.objects_batch = hs.crm.objects.batch_api

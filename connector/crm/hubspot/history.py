@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from connector.crm.base import StagedLead
 from connector.crm.hubspot import reader
@@ -22,7 +22,18 @@ from connector.scoring.leadfile import parse_timestamp
 from connector.scoring.types import Event, Lead
 
 if TYPE_CHECKING:
-    from connector.crm.hubspot.adapter import HubSpotAdapter
+    from connector.crm.base import LeadPage
+    from connector.crm.hubspot.client import HubSpotClient
+
+
+class _Contacts(Protocol):
+    """What the history needs of the HubSpot adapter (named here, not imported, so the adapter
+    and its capability do not import each other)."""
+
+    client: HubSpotClient
+    read_properties: list[str]
+
+    def iter_pages(self, checkpoint: str | None, *, full: bool) -> Iterator[LeadPage]: ...
 
 STAGE_DATE_PREFIX = "hs_lifecyclestage_"
 WEB_TYPES = tuple(kind for kind, _ in WEB_EVENTS.values())
@@ -61,7 +72,7 @@ class HubSpotHistory:
     history, so nothing is untracked; the marketing counters (page views, forms, email opens)
     are properties too, so a lead's totals as of a moment come from their history."""
 
-    def __init__(self, adapter: HubSpotAdapter) -> None:
+    def __init__(self, adapter: _Contacts) -> None:
         self.adapter = adapter
 
     def staged_leads(self, stages: Sequence[str], properties: Sequence[str] = ()) -> Iterator[StagedLead]:

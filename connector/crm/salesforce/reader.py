@@ -27,6 +27,7 @@ from connector.crm.salesforce.mapping import (
     to_lead,
 )
 from connector.scoring.types import Event
+from connector.state import checkpoint
 
 # A GET's request line and headers together must stay under 16,384 bytes (help article 000386264;
 # Airbyte's REQUEST_SIZE_LIMITS); 2 KB is left for the headers (a bearer token is ~112 bytes).
@@ -74,8 +75,9 @@ class Checkpoint:
     def parse(cls, text: str | None) -> Checkpoint:
         if not text:
             return cls()
-        data = json.loads(text)
-        return cls(*(data.get(name) for name in ("since", "phase", "after", "mode", "start")))
+        names = ("since", "phase", "after", "mode", "start")
+        data = checkpoint.parse(text, {name: (str, None) for name in names})
+        return cls(*(data.get(name) for name in names))
 
     def dump(self) -> str:
         return json.dumps({k: v for k, v in vars(self).items() if v is not None}, sort_keys=True)

@@ -63,21 +63,11 @@ def _top_reasons(result, n: int = 5) -> str:
     return "\n".join(line for _, line in ranked[:n])
 
 
-def _model_file(path: Path) -> Path:
-    """The configured model, or the one shipped beside the package when the demo runs from
-    another directory (the default path is relative to the project)."""
-    if path.is_absolute() or path.exists():
-        return path
-    shipped = Path(__file__).resolve().parents[3] / path
-    return shipped if shipped.exists() else path
-
-
 def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, crm: str = "hubspot") -> None:
     open_org = ORGS.get(crm)
     if open_org is None:
         raise UserError(f"--crm {crm}: no sandbox for that CRM; fix: use {' or '.join(ORGS)}.")
-    settings = settings.model_copy(update={"model_path": _model_file(settings.model_path)})
-    model = load_model(settings.model_path)
+    model = load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
     rank = {name: i for i, name in enumerate(model.label_names)}
     hottest: list[tuple] = []
     console.print(f"starting the {crm} sandbox with {contacts} seeded people (seed {seed}) ...")
@@ -104,7 +94,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
                                 f"{s.written} written, {sum(adapter.api_usage().calls.values())} API calls")
 
             try:
-                report = sync_once(cfg, full=True, as_of=now, adapter=adapter,
+                report = sync_once(cfg, full=True, as_of=now, adapter=adapter, model=model,
                                    hooks=RunHooks(on_result=keep, on_page=on_page))
                 floor = adapter.fewest_calls()
             finally:
