@@ -175,10 +175,8 @@ def fit(
         if leads is not None or mapping is not None:
             raise UserError("fit needs exactly one source; fix: pass --leads FILE --mapping FILE (an export) or --from-crm (the CRM itself).")
         from connector.backtest.crm import require_conversions
-        from connector.cli import settings
-        from connector.scoring import load_model
 
-        current = load_model(model or settings().model_path)
+        current = chosen_model(model, "--model")
         cutoff = _cutoff(as_of) or datetime.now(UTC)
         history, calls = _crm_history(current, _stages(outcome_stages), cutoff, _names(properties), _names(exclude))
         require_conversions(history)
