@@ -100,9 +100,11 @@ def history_from_crm(adapter: CrmAdapter, properties: Sequence[str], outcome_sta
     uncreated = sum(1 for r in reads if r.converted_at is None and r.staged.created is None)
     if uncreated:
         warnings.append(f"{uncreated} leads that did not convert have no creation date: scored as of now")
-    for name in source.untracked(names):
-        warnings.append(f"{name!r} keeps no history in {adapter.title}: its value now was used, possibly set after"
-                        f" converting (a leak); fix: track its history, or leave it out with --exclude {name}")
+    untracked = list(source.untracked(names))
+    if untracked:
+        warnings.append(f"{', '.join(untracked)}: no past values in {adapter.title} (history not tracked?), so their"
+                        " values now were used, possibly set after converting (a leak); fix: track their history,"
+                        f" or leave them out with --exclude {','.join(untracked)}")
     return LeadHistory(f"{adapter.title} (converted: reached {'/'.join(outcome_stages)})", "stage", leads, warnings,
                        frozenset())
 

@@ -140,20 +140,3 @@ def test_a_property_changed_after_converting_is_read_as_it_was(tmp_path):
         history = history_from_crm(open_adapter(cfg, model), ["jobtitle"], now=NOW)
     (item,) = [x for x in history.leads if x.lead.id == converted]
     assert item.lead.properties["jobtitle"] == before != "Chief Revenue Officer"
-
-
-def test_backtest_from_a_crm_lacking_property_history_stops_with_one_clear_line(tmp_path):
-    from connector.sandbox.salesforce import SalesforceSandbox
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_")}
-    env["COLUMNS"] = "500"  # rich wraps at the terminal width; keep the message on one line
-    with SalesforceSandbox.start(people=20) as org:
-        env.update({"LEADSCORE_" + k.upper(): str(v) for k, v in org.settings().items()})
-        env.update(LEADSCORE_CRM="salesforce", LEADSCORE_DATA_DIR=str(tmp_path))
-        run = subprocess.run([sys.executable, "-m", "connector", "backtest", "--from-crm", "--model", str(MODEL)],
-                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
-    assert run.returncode == 1
-    assert "Traceback" not in run.stderr
-    [line] = run.stderr.strip().splitlines()
-    assert line.startswith("error: Salesforce: ")
-    assert "read property values as of a moment" in line and "fix: " in line

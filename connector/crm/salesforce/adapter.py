@@ -20,6 +20,7 @@ from connector.crm.base import (
 )
 from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
 from connector.crm.salesforce.floor import floor_calls
+from connector.crm.salesforce.history import SalesforceHistory
 from connector.crm.salesforce.errors import error_items, error_message
 from connector.crm.salesforce.mapping import (
     EventMapper,
@@ -75,6 +76,10 @@ class SalesforceAdapter(CrmAdapter):
 
     def field_setup(self, model: object = None) -> SalesforceFields:
         return SalesforceFields(FieldCheck(self.client, self.config, self.reader.objects))
+
+    def property_history(self) -> SalesforceHistory:
+        """Converted and unconverted Leads with their LeadHistory (connector.crm.salesforce.history)."""
+        return SalesforceHistory(self)
 
     def ensure_fields(self, model: object = None, *, create: bool = True) -> None:
         """Check that every field leadscore reads and writes exists and is updateable: a clear
