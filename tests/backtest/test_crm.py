@@ -11,7 +11,6 @@ import pytest
 from hubspot import HubSpot
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimplePublicObjectBatchInput
 
-from connector.backtest.asof import as_of
 from connector.backtest.crm import OUTCOME_STAGES, history_from_crm
 from connector.crm.hubspot.history import value_as_of
 from connector.backtest.runner import run_backtest

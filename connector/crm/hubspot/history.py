@@ -35,6 +35,7 @@ class _Contacts(Protocol):
 
     def iter_pages(self, checkpoint: str | None, *, full: bool) -> Iterator[LeadPage]: ...
 
+
 STAGE_DATE_PREFIX = "hs_lifecyclestage_"
 WEB_TYPES = tuple(kind for kind, _ in WEB_EVENTS.values())
 

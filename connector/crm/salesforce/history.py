@@ -20,15 +20,22 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from connector.crm.base import StagedLead
-from connector.crm.salesforce.mapping import as_text, field_value, parse_datetime
-from connector.crm.salesforce.reader import EVENT_FIELDS, TASK_FIELDS, id_batches, in_list
+from connector.crm.salesforce.client import SalesforceClient
+from connector.crm.salesforce.mapping import MappingConfig, as_text, field_value, parse_datetime
+from connector.crm.salesforce.reader import EVENT_FIELDS, TASK_FIELDS, LeadReader, id_batches, in_list
 from connector.scoring.types import Event, Lead
 
-if TYPE_CHECKING:
-    from connector.crm.salesforce.adapter import SalesforceAdapter
+
+class _Org(Protocol):
+    """What the history needs of the Salesforce adapter (named here, not imported, so the adapter
+    and its capability do not import each other)."""
+
+    client: SalesforceClient
+    config: MappingConfig
+    reader: LeadReader
 
 CONVERTED = "customer"  # the stage a converted Lead reached
 HISTORY_FIELDS = "LeadId, Field, OldValue, NewValue, CreatedDate"
@@ -38,7 +45,7 @@ Change = tuple[datetime, str | None]  # when a field changed, and its value befo
 class SalesforceHistory:
     """The `PropertyHistory` capability of a Salesforce adapter."""
 
-    def __init__(self, adapter: SalesforceAdapter) -> None:
+    def __init__(self, adapter: _Org) -> None:
         self.adapter = adapter
         self.fields: dict[str, str] = {}  # property name -> Lead field, of the pass read last
         self.changes: dict[str, dict[str, list[Change]]] = {}  # lead -> field -> changes, oldest first
@@ -56,7 +63,7 @@ class SalesforceHistory:
     def _page(self, rows: list[dict]) -> Iterator[StagedLead]:
         ids = [row["Id"] for row in rows]
         events: dict[str, list[Event]] = defaultdict(list)
-        self.adapter.reader._collect_range(ids, events)
+        self.adapter.reader.collect_range(ids, events)
         contacts = {row["ConvertedContactId"]: row["Id"] for row in rows
                     if row.get("IsConverted") and row.get("ConvertedContactId")}
         for contact, moved in self._contact_activity(list(contacts)).items():
