@@ -54,13 +54,25 @@ class TextGroup:
 
 @dataclass(frozen=True, slots=True)
 class NumberGroup:
+    """Bins between ascending `edges`. The first `closed` edges close their bin from above (a
+    value equal to the edge falls below it: `lte` rules), the others open a bin (a value equal
+    to the edge falls in it: `gte` rules). Bin `closed` is the anchor the rules count from, where a
+    value that is not a number falls too (no number rule fires on it); see `anchored`."""
+
     property: str
-    edges: tuple[float, ...]  # ascending; case 1 + j: j edges are <= the value
+    edges: tuple[float, ...]
+    closed: int = 0
 
     @property
     def cases(self) -> tuple[str, ...]:
-        bounds = ("below", *(show_number(e) for e in self.edges))
-        return ("missing", *(f">= {b}" if b != "below" else f"< {show_number(self.edges[0])}" for b in bounds))
+        bins = [f"<= {show_number(e)}" for e in self.edges[: self.closed]]
+        first = self.edges[self.closed - 1] if self.closed else None
+        anchor_top = self.edges[self.closed] if self.closed < len(self.edges) else None
+        anchor = " and ".join(filter(None, (f"> {show_number(first)}" if first is not None else None,
+                                           f"< {show_number(anchor_top)}" if anchor_top is not None else None)))
+        bins.append(anchor or "any number")
+        bins += [f">= {show_number(e)}" for e in self.edges[self.closed :]]
+        return ("missing", *bins)
 
     def case_of(self, lead: Lead, now: datetime) -> int:
         text = as_text(lead.properties.get(self.property))
@@ -68,8 +80,17 @@ class NumberGroup:
             return 0
         number = as_number(text)
         if number is None:
-            return 1
-        return 1 + sum(1 for e in self.edges if number >= e)
+            return 1 + self.closed
+        below = sum(1 for e in self.edges[: self.closed] if number > e)
+        return 1 + below + sum(1 for e in self.edges[self.closed :] if number >= e)
+
+    def anchored(self, anchor: int, numbers: Sequence[float]) -> NumberGroup:
+        """The same bins counted from bin `anchor` (0 = the lowest): each edge below it becomes
+        the highest of `numbers` under it, closing its bin from above, so that every one of
+        `numbers` stays in its bin."""
+        values = np.asarray(sorted(numbers), dtype=float)
+        lows = tuple(float(values[values < e].max()) for e in self.edges[:anchor])
+        return NumberGroup(self.property, lows + self.edges[anchor:], anchor)
 
 
 def show_number(number: float) -> str:

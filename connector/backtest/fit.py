@@ -22,9 +22,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
 from connector.backtest import metrics
-from connector.backtest.candidates import Candidates, EventCount, Group, derive
+from connector.backtest.candidates import MIN_SUPPORT, Candidates, EventCount, Group, NumberGroup, derive
 from connector.errors import UserError
 from connector.scoring.types import Lead
+from connector.scoring.values import as_number, as_text
 
 C_GRID = np.logspace(-2.5, 0.5, 7)  # inverse regularisation strengths tried by inner CV (weakest last)
 TOL = 1e-3  # liblinear stopping tolerance: 5-10x faster than 1e-4, the same held-out AUC
@@ -34,6 +35,7 @@ MIN_BAND = 0.01  # a label band must hold at least this share of the leads (and 
 @dataclass(frozen=True, slots=True)
 class FitOptions:
     hot_target: float = 0.8  # "hot" = the largest band converting at least this
+    hot_share: float | None = None  # or: the band of at most this share of leads holding the most conversions
     warm_target: float | None = None  # "warm" band's conversion; default: the overall rate
     max_points: int = 100  # the best possible lead scores about this (fit + engagement)
     folds: int = 5
@@ -53,7 +55,9 @@ class PointsTable:
         return sum(p[g.case_of(lead, now)] for g, p in zip(self.candidates.groups, self.group_points))
 
     def engagement_score(self, lead: Lead, now: datetime) -> int:
-        return sum(p * c.value(lead, now) for c, p in zip(self.candidates.counts, self.count_points))
+        """The events' points, never below 0 (the model file's engagement minimum): a lead whose
+        negative events outweigh the rest scores 0, as one with no event does."""
+        return max(0, sum(p * c.value(lead, now) for c, p in zip(self.candidates.counts, self.count_points)))
 
     @property
     def fit_range(self) -> tuple[int, int]:
@@ -61,9 +65,7 @@ class PointsTable:
 
     @property
     def engagement_range(self) -> tuple[int, int]:
-        low = sum(min(0, p * c.cap) for c, p in zip(self.candidates.counts, self.count_points))
-        high = sum(max(0, p * c.cap) for c, p in zip(self.candidates.counts, self.count_points))
-        return low, high
+        return 0, sum(max(0, p * c.cap) for c, p in zip(self.candidates.counts, self.count_points))
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +174,9 @@ def choose_labels(fit: np.ndarray, engagement: np.ndarray, y: np.ndarray, option
     # The band must reach the target with 95% confidence (Wilson lower bound), not just on
     # this sample: a band picked at exactly 80% here converts a little less on new leads.
     ok = big & (_wilson_low(wins, leads) >= options.hot_target)
-    if ok.any():
+    if options.hot_share is not None:
+        i, j = _within_capacity(leads, wins, options.hot_share)
+    elif ok.any():
         i, j = np.unravel_index(np.argmax(np.where(ok, leads, -1)), leads.shape)
     else:
         i, j = np.unravel_index(np.argmax(np.where(big, conversion, -1)), leads.shape)
@@ -193,6 +197,19 @@ def choose_labels(fit: np.ndarray, engagement: np.ndarray, y: np.ndarray, option
     return (hot, warm), notes
 
 
+def _within_capacity(leads: np.ndarray, wins: np.ndarray, share: float) -> tuple[int, int]:
+    """The band of at most `share` of the leads (sales' capacity) holding the most conversions;
+    of equals, the smaller band (the better converting)."""
+    capacity = max(1, math.floor(share * leads[0, 0] + 0.5))
+    fits = leads <= capacity
+    if not fits.any():
+        i, j = np.unravel_index(np.argmin(leads), leads.shape)
+        return int(i), int(j)
+    key = np.where(fits, wins * (leads[0, 0] + 1) - leads, -np.inf)
+    i, j = np.unravel_index(np.argmax(key), leads.shape)
+    return int(i), int(j)
+
+
 def choose_bands(scores: np.ndarray, low: int) -> tuple[int, ...]:
     """Grade band minimums at the quartiles of the scores (A = the top quarter), distinct, the last
     at the lowest possible score."""
@@ -205,6 +222,30 @@ def _windowed_penalties(candidates: Candidates, weights: np.ndarray) -> set[Even
     return {k for k, w in zip(candidates.counts, per_event) if k.window_days is not None and w < 0}
 
 
+def _rare_cases(candidates: Candidates, x: np.ndarray) -> np.ndarray:
+    """The columns of group cases fewer than MIN_SUPPORT leads (or 0.5% of them) had."""
+    support = max(MIN_SUPPORT, math.ceil(0.005 * len(x)))
+    rare = x.sum(0) < support
+    rare[sum(len(g.cases) for g in candidates.groups) :] = False  # event counts were chosen with support
+    return rare
+
+
+def _anchor_numbers(candidates: Candidates, weights: np.ndarray, x: np.ndarray, leads: Sequence[Lead]) -> Candidates:
+    """Count each number group's rules from its weakest bin, so no rule fires on every lead that
+    has a number (the lowest bin's points would otherwise go to every such lead: an intercept)."""
+    groups, column = [], 0
+    for group in candidates.groups:
+        if isinstance(group, NumberGroup):
+            bins = weights[column + 1 : column + len(group.cases)]
+            seen = x[:, column + 1 : column + len(group.cases)].sum(0) > 0
+            anchor = int(np.argmin(np.where(seen, bins, np.inf)))
+            numbers = [n for n in (as_number(t) for t in (as_text(lead.properties.get(group.property)) for lead in leads) if t) if n is not None]
+            group = group.anchored(anchor, numbers)
+        groups.append(group)
+        column += len(group.cases)
+    return Candidates(tuple(groups), candidates.counts)
+
+
 def fit_model(leads: Sequence[Lead], nows: Sequence[datetime], outcomes: Sequence[int], options: FitOptions, c: float | None = None) -> FittedModel:
     """Derive candidates, learn weights, round to points, choose labels and grade bands."""
     y = np.asarray(outcomes, dtype=int)
@@ -212,14 +253,16 @@ def fit_model(leads: Sequence[Lead], nows: Sequence[datetime], outcomes: Sequenc
     if candidates.width == 0:
         raise UserError("fit: no property or event varies between the leads; fix: map more columns in the mapping file.")
     x = candidates.matrix(leads, nows)
-    weights, c = learn_weights(x, y, options.seed, c)
+    # A case of a few leads learns nothing: its weight stays 0, the group's usual level.
+    weights, c = learn_weights(np.where(_rare_cases(candidates, x), 0.0, x), y, options.seed, c)
     while penalties := _windowed_penalties(candidates, weights):
         # The core cannot write "minus points for events in the last N days" (a penalty that
         # fades would raise the score as time passes): such counts leave, and the rest is refit.
         candidates = Candidates(candidates.groups, tuple(k for k in candidates.counts if k not in penalties))
         x = candidates.matrix(leads, nows)
-        weights, c = learn_weights(x, y, options.seed, c)
-    points = to_points(candidates, weights, options.max_points, x.sum(0))
+        weights, c = learn_weights(np.where(_rare_cases(candidates, x), 0.0, x), y, options.seed, c)
+    candidates = _anchor_numbers(candidates, weights, x, leads)
+    points = to_points(candidates, weights, options.max_points, candidates.matrix(leads, nows).sum(0))
     fit = np.array([points.fit_score(lead, now) for lead, now in zip(leads, nows)])
     engagement = np.array([points.engagement_score(lead, now) for lead, now in zip(leads, nows)])
     labels, notes = choose_labels(fit, engagement, y, options)

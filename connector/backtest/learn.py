@@ -61,7 +61,8 @@ def learn(history: LeadHistory, cutoff: datetime, options: FitOptions, name: str
     scorers = {CURRENT: _current_scorer(current)} if current is not None else None
     validation = cross_validate(leads, nows, y, options, scorers=scorers) if validate else None
     lines = validation.summary_lines() if validation else ["Not validated on held-out folds (--folds 0)."]
-    context = FitContext(name, history.source, len(y), int(y.sum()), sorted(history.left_out), "\n".join(lines), fitted.c)
+    events = frozenset(event.type for lead in leads for event in lead.events)
+    context = FitContext(name, history.source, len(y), int(y.sum()), sorted(history.left_out), "\n".join(lines), fitted.c, events)
     text = write_model(fitted, context, fitted.points.candidates.matrix(leads, nows), y)
     model = parse_model(text, f"fitted model {name!r}")
     wrong = _disagreements(model, fitted, leads, nows)

@@ -13,7 +13,7 @@ import csv
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,18 @@ def load_history(path: Path | str, outcome: str | None, mapping: LeadMapping = D
     return LeadHistory(str(path), outcome, leads, reader.warnings(), mapping.post_contact)
 
 
+def read_csv_leads(path: Path | str, mapping: LeadMapping = DEFAULT) -> Iterator[Lead]:
+    """The leads of a CSV export, read by the mapping as the backtest reads a history, for
+    `leadscore score`: no outcome and no cutoff column needed; a "stage" column is the lead's
+    lifecycle stage. Rows are read one at a time."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: no such leads file; fix: pass an existing CSV file with --leads.")
+    reader = _RowReader(replace(mapping, outcome=None, as_of=None), None, str(path), strict_columns=True, read_stage=True)
+    for number, columns, events in _csv_rows(path):
+        yield reader.lead(number, columns, events)
+
+
 Row = tuple[int, Mapping[str, Any], list[Event]]
 
 
@@ -98,10 +110,11 @@ def _jsonl_rows(path: Path) -> Iterator[Row]:
 class _RowReader:
     """Turns one row's columns into a `LabeledLead` by the mapping, counting what it cannot use."""
 
-    def __init__(self, mapping: LeadMapping, outcome: str, source: str, strict_columns: bool) -> None:
+    def __init__(self, mapping: LeadMapping, outcome: str | None, source: str, strict_columns: bool, read_stage: bool | None = None) -> None:
         self.mapping, self.outcome, self.source = mapping, outcome, source
         self.strict_columns = strict_columns  # a CSV header must hold every mapped column
-        self.jsonl = not strict_columns  # a JSONL lead may carry its lifecycle "stage"
+        # A JSONL lead may carry its lifecycle "stage"; so may a CSV row being scored (not a history's).
+        self.read_stage = not strict_columns if read_stage is None else read_stage
         self.checked = False
         self.problems: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
@@ -114,7 +127,7 @@ class _RowReader:
         return [f"{count} {problem} (first: {self.examples[problem]})" for problem, count in self.problems.items()]
 
     def _check(self, columns: Mapping[str, Any]) -> None:
-        if self.outcome not in columns:
+        if self.outcome is not None and self.outcome not in columns:
             raise UserError(f"{self.source}: no outcome column {self.outcome!r}; fix: {nearest(self.outcome, columns)}")
         if self.strict_columns and self.mapping is not DEFAULT:
             check_columns(self.mapping, columns, self.source)
@@ -138,16 +151,24 @@ class _RowReader:
         else:
             self._note("rows without a known outcome were left out", f"line {number}: {raw_outcome!r}")
             return None
-        lead_id = self._value(columns.get(m.id or "id")) or f"line {number}"
+        lead = self.lead(number, columns, events)
         as_of = self._time(number, columns.get(m.as_of)) if m.as_of else None
+        return LabeledLead(lead, outcome, as_of)
+
+    def lead(self, number: int, columns: Mapping[str, Any], events: list[Event]) -> Lead:
+        """The row as a neutral lead: its id, mapped properties, events and (JSONL) stage."""
+        if not self.checked:
+            self._check(columns)
+        m = self.mapping
+        lead_id = self._value(columns.get(m.id or "id")) or f"line {number}"
         if m.explicit:
             properties = {name: self._value(columns.get(column)) for column, name in m.properties.items()}
         else:
-            skip = m.columns() | {self.outcome, "id", "stage"}
+            skip = m.columns() | {c for c in (self.outcome,) if c} | {"id", "stage"}
             properties = {k: self._value(v) for k, v in columns.items() if k not in skip}
         events = events + [e for spec in m.events for e in self._events(number, spec, columns)]
-        stage = self._value(columns.get("stage")) if self.jsonl else None
-        return LabeledLead(Lead(lead_id, properties, tuple(events), stage), outcome, as_of)
+        stage = self._value(columns.get("stage")) if self.read_stage else None
+        return Lead(lead_id, properties, tuple(events), stage)
 
     def _time(self, number: int, raw: Any) -> datetime | None:
         value = self._value(raw)
@@ -176,4 +197,4 @@ class _RowReader:
         return [Event(spec.type, timestamp, {}, int(count))] if count else []
 
 
-__all__ = ["LabeledLead", "LeadHistory", "MappingError", "load_history"]
+__all__ = ["LabeledLead", "LeadHistory", "MappingError", "load_history", "read_csv_leads"]

@@ -71,6 +71,10 @@ class RuleStat:
     def difference(self) -> float:
         return self.with_rule.rate - self.without_rule.rate
 
+    @property
+    def difference_interval(self) -> tuple[float, float]:
+        return difference_interval(self.with_rule, self.without_rule)
+
 
 def _arrays(scores: Sequence[float], outcomes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
     s = np.asarray(scores, dtype=float)
@@ -96,6 +100,32 @@ def wilson(successes: int, n: int, z: float = Z_95) -> tuple[float, float]:
 def rate(conversions: int, leads: int) -> Rate:
     low, high = wilson(conversions, leads)
     return Rate(leads, conversions, conversions / leads if leads else 0.0, low, high)
+
+
+def difference_interval(a: Rate, b: Rate) -> tuple[float, float]:
+    """A 95% interval for a.rate - b.rate from the two Wilson intervals (Newcombe's hybrid score
+    method, "method 10" of Newcombe 1998, Statistics in Medicine 17:873): sound for small groups
+    and rates near 0 or 1, where the plain normal interval is not."""
+    d = a.rate - b.rate
+    below = math.sqrt((a.rate - a.low) ** 2 + (b.high - b.rate) ** 2)
+    above = math.sqrt((a.high - a.rate) ** 2 + (b.rate - b.low) ** 2)
+    return (max(-1.0, d - below), min(1.0, d + above))
+
+
+def auc_interval(scores: Sequence[float], outcomes: Sequence[int]) -> tuple[float, float]:
+    """A 95% interval for the ROC AUC by DeLong's method (DeLong, DeLong and Clarke-Pearson 1988,
+    Biometrics 44:837): the variance from each lead's share of pairs won, ties counting one half."""
+    s, y = _arrays(scores, outcomes)
+    pos, neg = np.sort(s[y == 1]), np.sort(s[y == 0])
+    if len(pos) == 0 or len(neg) == 0:
+        raise ValueError("ROC AUC needs both converted and unconverted leads")
+    # A converter's share of non-converters below it, and a non-converter's of converters above.
+    v10 = (np.searchsorted(neg, pos, "left") + np.searchsorted(neg, pos, "right")) / (2 * len(neg))
+    v01 = 1 - (np.searchsorted(pos, neg, "left") + np.searchsorted(pos, neg, "right")) / (2 * len(pos))
+    auc = float(v10.mean())
+    variance = (v10.var(ddof=1) if len(pos) > 1 else 0.0) / len(pos) + (v01.var(ddof=1) if len(neg) > 1 else 0.0) / len(neg)
+    half = Z_95 * math.sqrt(variance)
+    return (max(0.0, auc - half), min(1.0, auc + half))
 
 
 def roc_auc(scores: Sequence[float], outcomes: Sequence[int]) -> float:

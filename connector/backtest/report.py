@@ -56,9 +56,15 @@ def _gains(summary: dict, scored: Sequence[ScoredLead], facts: ModelFacts) -> Fi
     return fig
 
 
+def _errors(rates: Sequence[dict]) -> list[list[float]]:
+    """Error bar lengths (points of %) below and above each rate; never negative, though a Wilson
+    bound at a rate of 0 or 1 can miss it by a rounding error."""
+    return [[max(0.0, r["rate"] - r["low"]) * 100 for r in rates], [max(0.0, r["high"] - r["rate"]) * 100 for r in rates]]
+
+
 def _bars_with_interval(ax: Any, names: list[str], rates: list[dict], color: str) -> None:
     values = [r["rate"] * 100 for r in rates]
-    errors = [[(r["rate"] - r["low"]) * 100 for r in rates], [(r["high"] - r["rate"]) * 100 for r in rates]]
+    errors = _errors(rates)
     ax.bar(names, values, yerr=errors, color=color, capsize=4)
     for i, r in enumerate(rates):
         ax.annotate(f"{r['rate']:.0%}\nn={r['leads']}", (i, values[i]), ha="center", va="bottom", fontsize=8, xytext=(0, 6), textcoords="offset points")
@@ -108,13 +114,19 @@ def _distribution(summary: dict, scored: Sequence[ScoredLead], facts: ModelFacts
     return fig
 
 
+def charted_rules(summary: dict) -> list[dict]:
+    """The rules the chart shows: every rule that fired on some leads but not all (the others have
+    no two groups to compare; `rule_notes` names them)."""
+    return [r for r in summary["rules"] if r["status"] == "fires"]
+
+
 def _rules(summary: dict, scored: Sequence[ScoredLead], facts: ModelFacts) -> Figure:
-    rules = [r for r in summary["rules"] if r["fired"]][:25]
+    rules = charted_rules(summary)
     fig, ax = _figure(6.4, max(2.4, 0.32 * len(rules) + 1.2))
-    names = [r["rule"] for r in rules][::-1]
+    names = [r["rule"] + (" (wrong way round)" if r["wrong_way"] else "") for r in rules][::-1]
     for offset, key, color, label in ((-0.2, "with", CONVERTED, "fired"), (0.2, "without", OTHER, "did not fire")):
         values = [r[key]["rate"] * 100 for r in rules][::-1]
-        errors = [[(r[key]["rate"] - r[key]["low"]) * 100 for r in rules][::-1], [(r[key]["high"] - r[key]["rate"]) * 100 for r in rules][::-1]]
+        errors = _errors([r[key] for r in rules][::-1])
         ax.barh([i + offset for i in range(len(names))], values, height=0.4, xerr=errors, color=color, label=label, capsize=2)
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set(xlabel="conversion % (95% interval)", title="Conversion with and without each rule", xlim=(0, 100))
@@ -161,13 +173,52 @@ def headline_rows(summary: dict) -> list[tuple[str, str]]:
     return rows
 
 
+def _points(value: float | None) -> str:
+    return "-" if value is None else f"{value:+g}"
+
+
+def rule_notes(summary: dict) -> list[str]:
+    """Plain sentences on the rules: which are left out of the chart and why, which point the
+    wrong way round (beyond noise)."""
+    notes = []
+    for status, why in (("never fires", "never fired on these leads"), ("fires on every lead", "fired on every lead")):
+        names = [r["rule"] for r in summary["rules"] if r["status"] == status]
+        if names:
+            notes.append(f"{len(names)} of {len(summary['rules'])} rules {why}, so there is nothing to compare them with "
+                         f"and the chart leaves them out: {', '.join(names)}.")
+    for r in summary["rules"]:
+        if r["wrong_way"]:
+            better = "better" if r["difference"] > 0 else "worse"
+            notes.append(f"wrong way round: {r['rule']} gives {_points(r['points'])} points, yet its leads convert {better} "
+                         f"({r['with']['rate']:.1%} against {r['without']['rate']:.1%}; difference {_difference(r)}).")
+    return notes
+
+
+def _difference(r: dict) -> str:
+    if r["difference"] is None:
+        return r["status"]
+    low, high = r["difference_interval"]
+    return f"{r['difference'] * 100:+.1f} pts ({low * 100:+.1f} to {high * 100:+.1f})"
+
+
+def _clear(r: dict) -> str:
+    if r["difference"] is None:
+        return "-"
+    return "wrong way round" if r["wrong_way"] else "yes" if r["significant"] else "noise?"
+
+
 def _rate_text(r: dict) -> str:
     return f"{r['rate']:.1%} ({r['low']:.1%}-{r['high']:.1%}, n={r['leads']})"
 
 
 def _html(summary: dict, images: dict[str, bytes], title: str) -> str:
+    charted, total = len(charted_rules(summary)), len(summary["rules"])
+    captions = {"rules": f"{charted} of {total} rules: the others never fired or fired on every lead (see Rules)" if charted < total else ""}
     figures = "".join(
-        f'<figure><img alt="{name}" src="data:image/png;base64,{base64.b64encode(data).decode()}"></figure>' for name, data in images.items()
+        f'<figure><img alt="{name}" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
+        + (f"<figcaption>{html.escape(captions[name])}</figcaption>" if captions.get(name) else "")
+        + "</figure>"
+        for name, data in images.items()
     )
     deciles = _table(
         ["decile", "leads", "conversions", "conversion", "lift", "cumulative gain (recall)", "top-so-far conversion (precision)"],
@@ -176,30 +227,35 @@ def _html(summary: dict, images: dict[str, bytes], title: str) -> str:
     )
     calibration = _table(
         ["score band", "mean score", "leads", "conversion (95%)"],
-        [(f"{b['low']:.0f}-{b['high']:.0f}", f"{b['mean_score']:.1f}", b["leads"], _rate_text(b)) for b in summary["calibration"]],
+        [(b["band"], f"{b['mean_score']:.1f}", b["leads"], _rate_text(b)) for b in summary["calibration"]],
     )
     rules = _table(
-        ["rule", "checks", "fired", "converts when fired (95%)", "converts otherwise (95%)", "difference", "clear?"],
-        [(r["rule"], r["checks"], f"{r['fired']} ({r['fire_rate']:.1%})", _rate_text(r["with"]), _rate_text(r["without"]),
-          f"{r['difference'] * 100:+.1f} pts", "yes" if r["significant"] else "noise?") for r in summary["rules"]],
+        ["rule", "checks", "points", "fired", "converts when fired (95%)", "converts otherwise (95%)", "difference (95%)", "clear?"],
+        [(r["rule"], r["checks"], _points(r["points"]), f"{r['fired']} ({r['fire_rate']:.1%})", _rate_text(r["with"]) if r["fired"] else "-",
+          _rate_text(r["without"]) if r["without"]["leads"] else "-", _difference(r), _clear(r)) for r in summary["rules"]],
     )
     grades = _table(["grade", "conversion (95%)"], [(cell, _rate_text(r)) for cell, r in summary["conversion_by_grade"].items()])
     warnings = "".join(f"<li>{html.escape(w)}</li>" for w in summary["warnings"])
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in rule_notes(summary))
     style = (
         "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222}"
         "table{border-collapse:collapse;margin:1em 0;font-size:14px}td,th{border:1px solid #ccc;padding:4px 8px;text-align:left}"
-        "th{background:#f2f4f7}figure{display:inline-block;margin:0.5em}img{max-width:100%}"
+        "th{background:#f2f4f7}figure{display:inline-block;margin:0.5em}img{max-width:100%}.verdict{font-size:1.15em}"
     )
     return (
         f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title><style>{style}</style></head><body>"
-        f"<h1>{html.escape(title)}</h1>"
+        f"<h1>{html.escape(title)}</h1><p class=\"verdict\"><strong>Verdict:</strong> {html.escape(summary['verdict'])}</p>"
         + _table(["figure", "value"], headline_rows(summary))
         + (f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else "")
         + f"<h2>Charts</h2>{figures}"
         + f"<h2>Lift, gains and precision-recall by decile</h2>{deciles}<h2>Calibration</h2>{calibration}"
         + f"<h2>Conversion by grade</h2>{grades}"
         + "<h2>Rules</h2><p>How often each rule fired, and the conversion rate of the leads it fired on against the rest "
-        "(Wilson 95% intervals). \"noise?\" means the intervals overlap: the data cannot tell the rule helps.</p>"
+        "(Wilson 95% intervals; the difference's interval by Newcombe's method). \"noise?\" means the difference's interval "
+        "holds zero: the data cannot tell the rule matters. \"wrong way round\": a rule taking points away whose leads convert "
+        "better, or one giving points whose leads convert worse. It asks for a look, not a fix: the comparison is with all "
+        "the other leads, so a rule that adds a little to leads another rule favours much more can look wrong way round.</p>"
+        + (f"<ul>{notes}</ul>" if notes else "")
         + rules
         + "</body></html>"
     )

@@ -9,12 +9,13 @@ from datetime import datetime
 
 from connector.backtest.asof import as_of, cutoff_of
 from connector.backtest.loader import LeadHistory
-from connector.backtest.summary import ModelFacts, ScoredLead, summarize
+from connector.backtest.summary import MissingInputs, ModelFacts, ScoredLead, summarize
 from connector.scoring import ScoringModel, score_lead
 
 
 def model_facts(model: ScoringModel) -> ModelFacts:
     texts = {rule.id: rule.condition.summary for rule in model.fit_rules}
+    points = {rule.id: rule.points for rule in (*model.fit_rules, *model.engagement_rules)}
     for rule in model.engagement_rules:
         where = ", ".join(c.summary for c in rule.where)
         texts[rule.id] = f"{rule.event} event" + (f" where {where}" if where else "")
@@ -26,7 +27,18 @@ def model_facts(model: ScoringModel) -> ModelFacts:
         engagement_bands=tuple(b.name for b in model.engagement_bands),
         rules=tuple(texts),
         rule_texts=texts,
+        rule_points=points,
     )
+
+
+def missing_inputs(model: ScoringModel, history: LeadHistory) -> MissingInputs:
+    """The properties the model's fit rules read and the event types its engagement and stage
+    rules count that no lead of the history has: the rules on them cannot fire in the backtest."""
+    read = {rule.condition.target for rule in model.fit_rules}
+    counted = {rule.event for rule in model.engagement_rules} | {r.event for r in model.stage_rules if r.event}
+    held = {name for item in history.leads for name, value in item.lead.properties.items() if value is not None}
+    seen = {event.type for item in history.leads for event in item.lead.events}
+    return MissingInputs(tuple(sorted(read - held)), tuple(sorted(counted - seen)), len(read), len(counted))
 
 
 def leaked_properties(model: ScoringModel, history: LeadHistory) -> list[str]:
@@ -73,4 +85,4 @@ def run_backtest(history: LeadHistory, model: ScoringModel, cutoff: datetime, ex
     facts = model_facts(model)
     per_lead = any(item.as_of for item in history.leads)
     warnings = [*history.warnings, *leaked_properties(model, history), *_note_events(dropped, undated, explicit_cutoff or per_lead)]
-    return Backtest(scored, facts, summarize(scored, facts, warnings), cutoff)
+    return Backtest(scored, facts, summarize(scored, facts, warnings, missing_inputs(model, history)), cutoff)

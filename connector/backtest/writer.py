@@ -1,13 +1,15 @@
 """Write a fitted points table as a normal, commented scoring model file.
 
-Every group of cases becomes rules the core evaluates exactly as the fit did:
-- text: `is_empty` (missing), `is_set` (any value: the "other values" points), then `equals`
-  per frequent value with the difference to "other values";
-- number: `is_empty`, `is_set` (the lowest bin), then `gte` per bin edge with the step to the
-  bin below;
+Every group of cases becomes rules the core evaluates exactly as the fit did, none of which fires
+on every lead (the weakest case of a group gets 0 points, so every score starts at 0):
+- text: `is_empty` (missing), `not_one_of` the listed values (the "other values" points), then
+  `equals` per frequent value, each with its case's own points;
+- number: `is_empty`, `is_set` (the anchor bin, the weakest: usually 0 points), then the steps
+  from the anchor: `lte` per edge below it, `gte` per edge above it;
 - capped event counts: an engagement rule with points per event and `max_events`, no decay (or a
   step window of N days for a recency count).
-A rule worth 0 points is left out. Each rule's comment says how its case converted in the data.
+A rule worth 0 points is left out. Each rule's comment says how its case converted in the data
+("78 of 130 leads converted").
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class FitContext:
     left_out: Sequence[str]
     validation: str  # held-out figures, one line each
     c: float
+    events: frozenset[str] = frozenset()  # the event types the history holds
 
 
 def _q(text: str) -> str:
@@ -56,41 +59,67 @@ class _Ids:
 
 
 def _case_note(case_leads: np.ndarray, case_wins: np.ndarray, index: int) -> str:
-    n = int(case_leads[index])
-    return f"{case_wins[index] / n:.0%} of {n} leads converted" if n else "no lead in the data"
+    n, wins = int(case_leads[index]), int(case_wins[index])
+    return f"{wins:,} of {n:,} leads converted ({wins / n:.0%})" if n else "no lead in the data"
 
 
 def _rule(ids: _Ids, comment: str, prop: str, op: str, points: int, reason: str, extra: str = "") -> str:
+    presence = op in ("is_empty", "is_set")
+    id_part = "" if presence else "other" if op == "not_one_of" else extra
     return (
-        f"# {comment}\n[[fit]]\nid = {_q(ids.make(prop, op if op in ('is_empty', 'is_set') else '', extra))}\n"
-        f"property = {_q(prop)}\nop = \"{op}\"\n{'' if not extra or op in ('is_empty', 'is_set') else extra + chr(10)}"
+        f"# {comment}\n[[fit]]\nid = {_q(ids.make(prop, op if presence else '', id_part))}\n"
+        f"property = {_q(prop)}\nop = \"{op}\"\n{'' if not extra or presence else extra + chr(10)}"
         f"points = {points}\nreason = {_q(reason)}\n"
     )
 
 
-def _group_rules(ids: _Ids, group: TextGroup | NumberGroup, points: Sequence[int], leads: np.ndarray, wins: np.ndarray) -> list[str]:
-    prop = group.property
-    words = prop.replace("_", " ")
+def _text_rules(ids: _Ids, group: TextGroup, points: Sequence[int], leads: np.ndarray, wins: np.ndarray) -> list[str]:
+    """`is_set` with the points every given value gets (only when some lead has none, so it never
+    fires on every lead), then each case's difference to that."""
+    prop, words = group.property, group.property.replace("_", " ")
+    base = min(points[1:]) if leads[0] else 0
     rules = []
     if points[0]:
         rules.append(_rule(ids, f"{words} missing: {_case_note(leads, wins, 0)}", prop, "is_empty", points[0], f"no {words}"))
-    if points[1]:
-        what = "a value not listed below" if isinstance(group, TextGroup) else f"below {show_number(group.edges[0])} (or not a number)"
-        note = f"{words} given; {what}: {_case_note(leads, wins, 1)}"
-        rules.append(_rule(ids, note, prop, "is_set", points[1], f"{words}: {{value}}"))
-    if isinstance(group, TextGroup):
-        for i, level in enumerate(group.levels):
-            step = points[2 + i] - points[1]
-            if step:
-                note = f"{words} = {level}: {_case_note(leads, wins, 2 + i)}; {points[2 + i]} points in all"
-                rules.append(_rule(ids, note, prop, "equals", step, f"{words}: {{value}}", f"value = {_q(level)}"))
-    else:
-        for j, edge in enumerate(group.edges):
-            step = points[2 + j] - points[1 + j]
-            if step:
-                note = f"{words} >= {show_number(edge)}: {_case_note(leads, wins, 2 + j)} in this bin; {points[2 + j]} points in all"
-                rules.append(_rule(ids, note, prop, "gte", step, f"{words} {{value}}", f"value = {show_number(edge)}"))
+    if base:
+        given = int(leads[1:].sum())
+        rules.append(_rule(ids, f"{words} given: {int(wins[1:].sum()):,} of {given:,} leads converted ({wins[1:].sum() / given:.0%})",
+                           prop, "is_set", base, f"{words}: {{value}}"))
+    if points[1] - base:
+        listed = "value = [" + ", ".join(_q(level) for level in group.levels) + "]"
+        note = f"{words} given, none of the values below: {_case_note(leads, wins, 1)}; {points[1]} points in all"
+        rules.append(_rule(ids, note, prop, "not_one_of", points[1] - base, f"{words}: {{value}}", listed))
+    for i, level in enumerate(group.levels):
+        if points[2 + i] - base:
+            note = f"{words} = {level}: {_case_note(leads, wins, 2 + i)}; {points[2 + i]} points in all"
+            rules.append(_rule(ids, note, prop, "equals", points[2 + i] - base, f"{words}: {{value}}", f"value = {_q(level)}"))
     return rules
+
+
+def _number_rules(ids: _Ids, group: NumberGroup, points: Sequence[int], leads: np.ndarray, wins: np.ndarray) -> list[str]:
+    """Steps counted from the anchor bin (see NumberGroup): `lte` below it, `gte` above it."""
+    prop, words = group.property, group.property.replace("_", " ")
+    anchor = 1 + group.closed
+    rules = []
+    if points[0]:
+        rules.append(_rule(ids, f"{words} missing: {_case_note(leads, wins, 0)}", prop, "is_empty", points[0], f"no {words}"))
+    if points[anchor]:
+        note = f"{words} given; {group.cases[anchor]} (or not a number): {_case_note(leads, wins, anchor)}"
+        rules.append(_rule(ids, note, prop, "is_set", points[anchor], f"{words}: {{value}}"))
+    for j, edge in enumerate(group.edges):
+        below, above = 1 + j, 2 + j
+        op, case, step = ("lte", below, points[below] - points[above]) if j < group.closed else ("gte", above, points[above] - points[below])
+        if step:
+            sign = "<=" if op == "lte" else ">="
+            note = f"{words} {sign} {show_number(edge)}: {_case_note(leads, wins, case)} in the bin {group.cases[case]}; {points[case]} points in all"
+            rules.append(_rule(ids, note, prop, op, step, f"{words} {sign} {show_number(edge)}: {{value}}", f"value = {show_number(edge)}"))
+    return rules
+
+
+def _group_rules(ids: _Ids, group: TextGroup | NumberGroup, points: Sequence[int], leads: np.ndarray, wins: np.ndarray) -> list[str]:
+    if isinstance(group, TextGroup):
+        return _text_rules(ids, group, points, leads, wins)
+    return _number_rules(ids, group, points, leads, wins)
 
 
 def _engagement_rules(ids: _Ids, fitted: FittedModel) -> list[str]:
@@ -121,6 +150,19 @@ def _bands(names: Sequence[str], minimums: Sequence[int]) -> str:
     return "[" + ", ".join(f'{{ band = "{n}", min = {m} }}' for n, m in zip(names, minimums)) + "]"
 
 
+def _stage_rules(hot, events: frozenset[str]) -> list[str]:
+    """A lead in the hot band is marketing-qualified; a booked meeting makes it sales-qualified,
+    but only when the history holds meetings (a rule on an event never seen was never tested)."""
+    booked = "meeting_booked" in events
+    return [
+        "# Lifecycle: a lead in the hot band is marketing-qualified"
+        + ("; a booked meeting makes it sales-qualified." if booked else ". No sales-qualified rule: the history has no meeting_booked event."),
+        "[stages]\norder = [" + ", ".join(_q(s) for s in STAGE_ORDER) + "]",
+        f'[[stages.rules]]\nstage = "marketingqualifiedlead"\nmin_fit = {hot.min_fit}\nmin_engagement = {hot.min_engagement}',
+        *(['[[stages.rules]]\nstage = "salesqualifiedlead"\nevent = "meeting_booked"\n'] if booked else [""]),
+    ]
+
+
 def write_model(fitted: FittedModel, context: FitContext, x: np.ndarray, y: np.ndarray) -> str:
     """The model file's text; `x`, `y` are the training matrix and outcomes (for the comments)."""
     points = fitted.points
@@ -143,7 +185,8 @@ def write_model(fitted: FittedModel, context: FitContext, x: np.ndarray, y: np.n
         f"name = {_q(context.name)}",
         'version = "1.0.0"',
         "",
-        "# The bounds are the lowest and highest sums the rules can give, so no score is ever clipped.",
+        "# Both scores start at 0. Fit: 0 to the highest sum its rules can give. Engagement: up to the highest sum;",
+        "# a lead whose negative events outweigh the rest scores 0, as one with no event does.",
         f"[scores.fit]\nmin = {fit_low}\nmax = {max(fit_high, fit_low + 1)}",
         f"[scores.engagement]\nmin = {eng_low}\nmax = {max(eng_high, eng_low + 1)}",
         "",
@@ -166,9 +209,6 @@ def write_model(fitted: FittedModel, context: FitContext, x: np.ndarray, y: np.n
         "# Grade bands at the quartiles of the scores in the training data (A and 1: the top quarter).",
         f"[grade]\nfit = {_bands(fit_names, fitted.fit_bands)}\nengagement = {_bands(eng_names, fitted.engagement_bands)}",
         "",
-        "# Lifecycle: a lead in the hot band is marketing-qualified; a booked meeting makes it sales-qualified.",
-        "[stages]\norder = [" + ", ".join(_q(s) for s in STAGE_ORDER) + "]",
-        f'[[stages.rules]]\nstage = "marketingqualifiedlead"\nmin_fit = {hot.min_fit}\nmin_engagement = {hot.min_engagement}',
-        '[[stages.rules]]\nstage = "salesqualifiedlead"\nevent = "meeting_booked"\n',
+        *_stage_rules(hot, context.events),
     ]
     return "\n".join(head) + "\n" + "\n".join(body) + "\n" + "\n\n".join(tail)

@@ -93,7 +93,7 @@ def _default_cutoff(history, as_of: Optional[str]) -> tuple[datetime, bool]:
 
 
 def _print_headline(summary: dict) -> None:
-    from connector.backtest.report import headline_rows
+    from connector.backtest.report import headline_rows, rule_notes
 
     table = Table(title=f"Backtest of {summary['model']['name']} {summary['model']['version']}", show_header=False)
     table.add_column("figure", style="bold")
@@ -101,6 +101,9 @@ def _print_headline(summary: dict) -> None:
     for name, value in headline_rows(summary):
         table.add_row(escape(name), escape(value))
     console.print(table)
+    console.print(f"[bold]verdict:[/bold] {escape(summary['verdict'])}")
+    for note in rule_notes(summary):
+        console.print(f"rules: {escape(note)}")
     for warning in summary["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
@@ -155,7 +158,8 @@ def fit(
     properties: Optional[str] = typer.Option(None, "--properties", help="With --from-crm: more CRM properties to learn from, comma-separated."),
     exclude: Optional[str] = typer.Option(None, "--exclude", help="With --from-crm: properties to leave out (e.g. one whose history is not kept), comma-separated."),
     out: Path = typer.Option(..., "--out", help="Where to write the learned model file."),
-    hot_target: float = typer.Option(0.8, "--hot-target", min=0.0, max=1.0, help="Conversion the hot band must reach (95% sure)."),
+    hot_target: Optional[float] = typer.Option(None, "--hot-target", min=0.0, max=1.0, help="Conversion the hot band must reach, 95% sure (default: 0.8)."),
+    hot_share: Optional[float] = typer.Option(None, "--hot-share", min=0.0, max=1.0, help="Or: size the hot band to sales capacity, at most this share of the leads."),
     warm_target: Optional[float] = typer.Option(None, "--warm-target", min=0.0, max=1.0, help="Conversion of warm leads (default: the overall rate)."),
     max_points: int = typer.Option(100, "--max-points", min=10, help="Points of the best possible lead (fit + engagement)."),
     folds: int = typer.Option(5, "--folds", min=0, help="Held-out folds for validation (0: skip it)."),
@@ -169,7 +173,10 @@ def fit(
 
     if folds == 1:
         raise UserError("--folds 1 cannot hold anything out; fix: use 0 (no validation) or 2 and more (5 is usual).")
-    options = FitOptions(hot_target=hot_target, warm_target=warm_target, max_points=max_points, folds=max(folds, 2))
+    if hot_target is not None and hot_share is not None:
+        raise UserError("--hot-target and --hot-share both size the hot band; fix: pass one of them.")
+    options = FitOptions(hot_target=0.8 if hot_target is None else hot_target, hot_share=hot_share, warm_target=warm_target,
+                         max_points=max_points, folds=max(folds, 2))
     current, calls = None, None
     if from_crm:
         if leads is not None or mapping is not None:
@@ -197,7 +204,8 @@ def _print_fit(learned, out: Path, source: str) -> None:
     model = learned.model
     console.print(f"wrote {out}: {len(model.fit_rules)} fit rules, {len(model.engagement_rules)} engagement rules")
     for band in learned.fitted.labels:
-        console.print(f"  {band.name}: fit >= {band.min_fit} and engagement >= {band.min_engagement}, {band.leads:,} leads converting {band.conversion:.1%} (training data)")
+        minimums = " and ".join(f"{score} >= {low}" for score, low in (("fit", band.min_fit), ("engagement", band.min_engagement)) if low > 0)
+        console.print(f"  {band.name}: {minimums or 'every lead'}, {band.leads:,} leads converting {band.conversion:.1%} (training data)")
     for line in learned.validation.summary_lines() if learned.validation else []:
         console.print(f"  {escape(line)}")
     for warning in learned.warnings:

@@ -6,6 +6,7 @@ leads. The clock is read here (the default `--now`), never in the core.
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from collections.abc import Iterable, Iterator
@@ -21,6 +22,7 @@ from connector.commands.invocation import settings
 from connector.errors import UserError
 from connector.scoring import ScoreResult, ScoringModel, load_model, score_lead
 from connector.scoring.leadfile import read_leads
+from connector.scoring.types import Lead
 
 
 def register(app: typer.Typer) -> None:
@@ -38,21 +40,53 @@ def validate(
 
 
 def score(
-    leads: Path = typer.Option(..., "--leads", help="JSON Lines file, one lead per line."),
+    leads: Path = typer.Option(..., "--leads", help="Leads file: JSON Lines (.jsonl, one lead per line) or a CSV export (.csv)."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="With a CSV: mapping file naming the id, property and event columns, as for backtest (default: every column is a property)."),
     model_path: Optional[Path] = typer.Option(None, "--model", help="Model file (default: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
     now: Optional[str] = typer.Option(None, "--now", help="Score as of this ISO 8601 time (default: now, UTC)."),
-    output: str = typer.Option("table", "--format", help="table or json."),
+    output: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
     """Score the leads in a file and print the scores with their reasons."""
-    if output not in ("table", "json"):
-        raise UserError(f"--format {output!r} is not known; fix: use --format table or --format json.")
+    if output not in ("table", "json", "csv"):
+        raise UserError(f"--format {output!r} is not known; fix: use --format table, json or csv.")
     model = chosen_model(model_path, "--model")
     as_of = parse_now(now) if now else datetime.now(timezone.utc)
-    results = (score_lead(lead, model, as_of) for lead in read_leads(leads))
+    results = (score_lead(lead, model, as_of) for lead in _leads(leads, mapping, as_of))
     if output == "json":
         write_json(results, sys.stdout)
+    elif output == "csv":
+        write_csv(results, sys.stdout)
     else:
         print_table(results, model, as_of)
+
+
+def _leads(path: Path, mapping: Path | None, as_of: datetime) -> Iterator[Lead]:
+    """JSON Lines as the scoring core reads them; a CSV as the backtest reads an export (its
+    undated events, the export's counts, dated at `as_of`)."""
+    if path.suffix.lower() != ".csv":
+        if mapping is not None:
+            raise UserError(f"--mapping {mapping}: a mapping reads a CSV export, not {path.name}; fix: drop --mapping or pass a .csv file.")
+        yield from read_leads(path)
+        return
+    from connector.backtest.asof import as_of as dated_at
+    from connector.backtest.loader import read_csv_leads
+    from connector.backtest.mapping import DEFAULT, load_mapping
+
+    for lead in read_csv_leads(path, load_mapping(mapping) if mapping else DEFAULT):
+        yield dated_at(lead, as_of)[0]
+
+
+CSV_FIELDS = ("id", "fit", "engagement", "label", "grade", "stage", "reasons", "warnings", "model")
+
+
+def write_csv(results: Iterable[ScoreResult], out) -> None:  # type: ignore[no-untyped-def]
+    """One row per lead, reasons and warnings each joined by "; "; written as it goes."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for result in results:
+        row = as_json(result)
+        writer.writerow([row["id"], row["fit"], row["engagement"], row["label"], row["grade"], row["stage"] or "",
+                         "; ".join(row["reasons"]), "; ".join(row["warnings"]), row["model"]])
 
 
 def chosen_model(path: Path | None, option: str | None) -> ScoringModel:

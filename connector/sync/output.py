@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -121,16 +122,22 @@ def print_dry_run(console: Console, report: SyncReport, sink: ChangeSink) -> Non
 
 
 def runs_table(runs: Iterable[RunRecord]) -> Table:
-    table = Table(title="Last runs")
-    for col in ("run", "portal", "started (UTC)", "mode", "outcome", "read", "scored", "changed",
-                "written", "failed", "calls", "429s", "retries", "seconds"):
-        table.add_column(col, justify="right" if col not in ("portal", "mode", "outcome") else "left")
+    """The last runs, readable at 80 columns: a cell holds the figures its heading names, one
+    above the other ("read" over "scored" over "changed"); the portal, one for all the runs a
+    status shows, is in the title."""
+    runs = list(runs)
+    portals = sorted({run.portal for run in runs})
+    table = Table(title=f"Last runs of {', '.join(portals)}" if portals else "Last runs", box=box.SIMPLE_HEAD, show_lines=True)
+    for heading, justify in (("run", "right"), ("started (UTC)\ntook", "left"), ("mode\noutcome", "left"),
+                             ("read\nscored\nchanged", "right"), ("written\nfailed", "right"), ("API calls\n429s\nretries", "right")):
+        # Headings are top-aligned with the figures: each padded to three lines.
+        table.add_column(heading + "\n " * (2 - heading.count("\n")), justify=justify, no_wrap=True)
     for run in runs:
         s = run.stats
+        took = f"{run.duration_s:.1f} s" if run.duration_s is not None else ""
         table.add_row(
-            str(run.id), run.portal, run.started_at.strftime("%Y-%m-%d %H:%M:%S"), run.mode,
-            run.outcome, str(s.read), str(s.scored), str(s.changed), str(s.written),
-            str(s.failed), str(sum(s.api_calls.values())), str(s.rate_limited), str(s.retries),
-            f"{run.duration_s:.1f}" if run.duration_s is not None else "",
+            str(run.id), f"{run.started_at:%Y-%m-%d %H:%M}\n{took}", f"{run.mode}\n{run.outcome}",
+            f"{s.read:,}\n{s.scored:,}\n{s.changed:,}", f"{s.written:,}\n{s.failed:,}",
+            f"{sum(s.api_calls.values()):,}\n{s.rate_limited:,}\n{s.retries:,}",
         )
     return table

@@ -62,3 +62,14 @@ def test_dated_events_get_recency_windows_and_undated_ones_do_not():
     leads, _ = history(dated=False)
     undated = [Lead(x.id, x.properties, tuple(Event(e.type, NOW) for e in x.events)) for x in leads]
     assert {c.window_days for c in derive(undated, [NOW] * len(leads)).counts} == {None}
+
+
+def test_an_anchored_number_group_keeps_every_value_in_its_bin():
+    group = NumberGroup("time_on_website", (1.0, 57.0, 146.0))
+    numbers = [0, 0, 3, 56, 57, 100, 146, 900]
+    anchored = group.anchored(2, numbers)
+    assert (anchored.edges, anchored.closed) == ((0.0, 56.0, 146.0), 2)
+    for n in numbers:
+        lead = _lead(time_on_website=str(n))
+        assert anchored.case_of(lead, NOW) == group.case_of(lead, NOW)
+    assert anchored.case_of(_lead(time_on_website="lots"), NOW) == 3  # text that is no number: the anchor bin

@@ -5,6 +5,9 @@ import pytest
 
 from connector.backtest.candidates import Candidates, EventCount, TextGroup
 from connector.backtest.fit import FitOptions, choose_bands, choose_labels, fit_model, to_points
+from connector.backtest.learn import learn
+from connector.backtest.loader import LabeledLead, LeadHistory
+from connector.scoring import score_lead
 from connector.scoring.types import Event, Lead
 from tests.backtest.synthetic import NOW, history
 
@@ -67,6 +70,38 @@ def test_fit_learns_the_signal_of_the_data():
     assert cases["reference"] > cases["google"] > cases["chat"]
     assert fitted.points.fit_range[0] == 0
     assert fitted.points.fit_range[1] + fitted.points.engagement_range[1] == pytest.approx(100, abs=5)
+
+
+def test_engagement_never_drops_below_zero():
+    candidates = Candidates((), (EventCount("visit", 3, None), EventCount("unsubscribe", 1, None)))
+    table = to_points(candidates, np.array([0.5, -2.0]), 30)
+    lead = Lead("x", {}, (Event("visit", NOW), Event("unsubscribe", NOW)))
+    assert table.count_points[1] < 0
+    assert table.engagement_score(lead, NOW) == 0
+    assert table.engagement_range[0] == 0
+
+
+def test_hot_share_sizes_the_hot_band_to_sales_capacity():
+    fit = np.repeat([90, 50, 10], 100)
+    y = np.concatenate([np.arange(100) < 95, np.arange(100) < 70, np.arange(100) < 10]).astype(int)
+    (hot, *_), _ = choose_labels(fit, np.zeros(300, int), y, FitOptions(hot_share=0.7))
+    assert (hot.min_fit, hot.leads) == (50, 200)  # the most conversions within 210 leads
+    (hot, *_), _ = choose_labels(fit, np.zeros(300, int), y, FitOptions(hot_share=0.2))
+    assert (hot.min_fit, hot.leads) == (90, 100)
+
+
+def test_a_fitted_model_has_no_rule_that_fires_on_every_lead_and_no_negative_threshold():
+    leads, outcomes = history(n=600)
+    learned = learn(LeadHistory("s", "won", [LabeledLead(lead, o) for lead, o in zip(leads, outcomes)]), NOW, FitOptions(), "s", validate=False)
+    fitted = learned.fitted
+    fired = {rule.id: 0 for rule in learned.model.fit_rules}
+    for lead in leads:
+        for reason in score_lead(lead, learned.model, NOW).reasons:
+            if reason.rule in fired:
+                fired[reason.rule] += 1
+    assert fired and max(fired.values()) < len(leads)
+    assert all(band.min_fit >= 0 and band.min_engagement >= 0 for band in fitted.labels)
+    assert min(fitted.fit_bands) >= 0 and min(fitted.engagement_bands) >= 0
 
 
 def test_a_recent_event_that_lowers_the_odds_is_not_written_as_a_fading_penalty():

@@ -106,3 +106,24 @@ def test_rule_stats_compare_conversion_with_and_without_the_rule():
     assert stat.without_rule.rate == pytest.approx(1 / 3)
     assert stat.difference == pytest.approx(0.5 - 1 / 3)
     assert stat.with_rule.low == pytest.approx(metrics.wilson(1, 2)[0])
+
+
+def test_difference_interval_matches_newcombes_worked_example():
+    # Newcombe (1998), Statistics in Medicine 17:873, table II: 56/70 against 48/80, method 10.
+    low, high = metrics.difference_interval(metrics.rate(56, 70), metrics.rate(48, 80))
+    assert (round(low, 4), round(high, 4)) == (0.0524, 0.3339)
+
+
+def test_auc_interval_is_delongs_from_each_leads_share_of_pairs_won():
+    scores, outcomes = [5, 4, 4, 2, 3, 1, 4], [1, 1, 0, 1, 0, 0, 1]
+    pos = [s for s, y in zip(scores, outcomes) if y]
+    neg = [s for s, y in zip(scores, outcomes) if not y]
+    won = lambda a, b: 1.0 if a > b else 0.5 if a == b else 0.0  # noqa: E731
+    v10 = [sum(won(p, n) for n in neg) / len(neg) for p in pos]
+    v01 = [sum(won(p, n) for p in pos) / len(pos) for n in neg]
+    auc = sum(v10) / len(v10)
+    var = lambda v: sum((x - sum(v) / len(v)) ** 2 for x in v) / (len(v) - 1)  # noqa: E731
+    half = metrics.Z_95 * (var(v10) / len(pos) + var(v01) / len(neg)) ** 0.5
+    low, high = metrics.auc_interval(scores, outcomes)
+    assert low == pytest.approx(max(0.0, auc - half)) and high == pytest.approx(min(1.0, auc + half))
+    assert low < metrics.roc_auc(scores, outcomes) < high

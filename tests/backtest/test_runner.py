@@ -50,3 +50,13 @@ def test_a_rule_reading_a_post_contact_column_is_named():
     history = LeadHistory("h", "won", [LabeledLead(Lead("a", {}), 1), LabeledLead(Lead("b", {}), 0)], left_out=frozenset({"Lead Quality"}))
     result = run_backtest(history, parse_model(MODEL, "m.toml"), NOW, explicit_cutoff=False)
     assert any(w.startswith("rule quality reads 'lead_quality', which the mapping marks post-contact") for w in result.summary["warnings"])
+
+
+def test_the_properties_and_events_the_history_never_holds_are_named():
+    history = LeadHistory("h", "won", [
+        LabeledLead(Lead("a", {"lead_quality": None, "city": "Pune"}, (Event("visit", NOW),)), 1),
+        LabeledLead(Lead("b", {"lead_quality": None}, ()), 0),
+    ])
+    summary = run_backtest(history, parse_model(MODEL, "m"), NOW, False).summary
+    assert summary["missing_inputs"] == {"properties": ["lead_quality"], "events": ["meeting_booked"], "read_properties": 1, "read_events": 1}
+    assert summary["verdict"].endswith("the history lacks all 1 of the model's properties and all 1 of the model's event types.")

@@ -2,6 +2,7 @@
 X Education export when it is beside the clone."""
 
 import json
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -169,3 +170,28 @@ def test_fit_warns_about_a_column_that_tells_the_outcome(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "warning: property 'tags' is too good to be true" in run.stdout
     assert "list its column under [post_contact] in the mapping file" in run.stdout
+
+
+def _fit_files(tmp_path):
+    leads, outcomes = history(n=400)
+    rows = [{"id": lead.id, "won": str(y), "properties": dict(lead.properties)} for lead, y in zip(leads, outcomes)]
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[source]\noutcome = "won"\n')
+    return _jsonl(tmp_path / "history.jsonl", rows), mapping
+
+
+def test_fit_hot_share_sizes_the_hot_band_to_sales_capacity(tmp_path):
+    path, mapping = _fit_files(tmp_path)
+    out = tmp_path / "m.toml"
+    run = _leadscore("fit", "--leads", str(path), "--mapping", str(mapping), "--out", str(out), "--folds", "0", "--hot-share", "0.1")
+    assert run.returncode == 0, run.stderr
+    hot = re.search(r"hot: fit >= \d+(?: and engagement >= \d+)?, (\d+) leads", run.stdout)
+    assert hot and int(hot[1]) <= 40  # at most 10% of 400 leads
+
+
+def test_fit_refuses_both_hot_target_and_hot_share(tmp_path):
+    path, mapping = _fit_files(tmp_path)
+    run = _leadscore("fit", "--leads", str(path), "--mapping", str(mapping), "--out", str(tmp_path / "m.toml"),
+                     "--hot-target", "0.8", "--hot-share", "0.1")
+    assert run.returncode != 0
+    assert "--hot-target and --hot-share both size the hot band; fix: pass one of them." in run.stderr
