@@ -29,7 +29,7 @@ from datetime import datetime
 
 from connector.backtest.asof import as_of
 from connector.backtest.loader import LabeledLead, LeadHistory
-from connector.crm.base import CrmAdapter, StagedLead
+from connector.crm.base import CrmAdapter, PropertyHistory, StagedLead
 from connector.errors import UserError
 
 OUTCOME_STAGES = ("opportunity", "customer", "evangelist")
@@ -109,7 +109,8 @@ def history_from_crm(adapter: CrmAdapter, properties: Sequence[str], outcome_sta
                        frozenset())
 
 
-def _leads_then(source, reads: Sequence[_Read], moments: Sequence[datetime], names: Sequence[str]) -> list[LabeledLead]:  # noqa: ANN001
+def _leads_then(source: PropertyHistory, reads: Sequence[_Read], moments: Sequence[datetime], names: Sequence[str]
+                ) -> list[LabeledLead]:
     """The leads as they were at their moments, each with only the activity up to it (dropped as
     it streams, so a lead's later activity is never held)."""
     pairs = ((r.staged.lead, m) for r, m in zip(reads, moments))

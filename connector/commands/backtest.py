@@ -149,17 +149,17 @@ def backtest(
 
 
 def fit(
-    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL."),
+    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL.", show_default="none: --from-crm"),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file; its post-contact columns are left out of the fit."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file; its post-contact columns are left out of the fit.", show_default="none: --from-crm"),
     from_crm: bool = typer.Option(False, "--from-crm", help="Learn from the CRM (LEADSCORE_CRM): converted = reached an outcome stage."),
     outcome_stages: str = typer.Option("opportunity,customer,evangelist", "--outcome-stages", help="With --from-crm: lifecycle stages that count as converted."),
-    model: Optional[Path] = typer.Option(None, "--model", help="With --from-crm: the model in use (its properties are read; it is compared on the held-out folds). Default: LEADSCORE_MODEL_PATH."),
-    properties: Optional[str] = typer.Option(None, "--properties", help="With --from-crm: more CRM properties to learn from, comma-separated."),
-    exclude: Optional[str] = typer.Option(None, "--exclude", help="With --from-crm: properties to leave out (e.g. one whose history is not kept), comma-separated."),
+    model: Optional[Path] = typer.Option(None, "--model", help="With --from-crm: the model in use (its properties are read; it is compared on the held-out folds).", show_default="LEADSCORE_MODEL_PATH, else the model shipped with leadscore"),
+    properties: Optional[str] = typer.Option(None, "--properties", help="With --from-crm: more CRM properties to learn from, comma-separated.", show_default="only those the model in use reads"),
+    exclude: Optional[str] = typer.Option(None, "--exclude", help="With --from-crm: properties to leave out (e.g. one whose history is not kept), comma-separated.", show_default="none"),
     out: Path = typer.Option(..., "--out", help="Where to write the learned model file."),
     hot_target: Optional[float] = typer.Option(None, "--hot-target", min=0.0, max=1.0, help="Conversion the hot band must reach, 95% sure (default: 0.8)."),
-    hot_share: Optional[float] = typer.Option(None, "--hot-share", min=0.0, max=1.0, help="Or: size the hot band to sales capacity, at most this share of the leads."),
+    hot_share: Optional[float] = typer.Option(None, "--hot-share", min=0.0, max=1.0, help="Or: size the hot band to sales capacity, at most this share of the leads.", show_default="none: --hot-target"),
     warm_target: Optional[float] = typer.Option(None, "--warm-target", min=0.0, max=1.0, help="Conversion of warm leads (default: the overall rate)."),
     max_points: int = typer.Option(100, "--max-points", min=10, help="Points of the best possible lead (fit + engagement)."),
     folds: int = typer.Option(5, "--folds", min=0, help="Held-out folds for validation (0: skip it)."),

@@ -149,6 +149,7 @@ def _counter_changes(activities: Iterable[gen.Activity]) -> list[tuple[str, str,
     rows: list[tuple[str, str, int, str]] = []
     counts: dict[str, int] = {}
     last_view = None
+    opted_out = False
 
     def bump(name: str, at: int, source: str) -> None:
         counts[name] = counts.get(name, 0) + 1
@@ -170,8 +171,8 @@ def _counter_changes(activities: Iterable[gen.Activity]) -> list[tuple[str, str,
             bump(_EMAIL_COUNTERS[a.kind], at, "EMAIL")
             if a.kind in _LAST_DATES:
                 rows.append((_LAST_DATES[a.kind], iso(at), at, "EMAIL"))
-        elif a.kind == "unsubscribe" and "hs_email_optout" not in counts:
-            counts["hs_email_optout"] = 1
+        elif a.kind == "unsubscribe" and not opted_out:
+            opted_out = True
             rows.append(("hs_email_optout", "true", at, "EMAIL"))
     return rows
 
