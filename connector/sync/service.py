@@ -15,6 +15,7 @@ from connector.crm.registry import open_adapter
 from connector.errors import UserError
 from connector.settings import Settings
 from connector.state import StateStore, default_url
+from connector.sync.fingerprint import stamp_of
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
@@ -36,12 +37,20 @@ def run_times(settings: Settings, as_of: datetime | None = None) -> RunTimes:
     return RunTimes.begin(moment)
 
 
-def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> bool:
-    """True when no full pass ever succeeded, or the last is older than full_rescore_hours."""
+def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> str | None:
+    """Why this run must rescore every lead (one log line's words), or None when it need not:
+    no full pass ever succeeded, or the last is older than full_rescore_hours."""
     if settings.full_rescore_hours <= 0:
-        return False
+        return None
     last = store.last_success(settings.portal, ["full"])
-    return last is None or now - last.started_at >= timedelta(hours=settings.full_rescore_hours)
+    if last is None:
+        return (f"no full rescore of portal {settings.portal!r} has finished yet: rescoring "
+                "every lead")
+    age = now - last.started_at
+    if age < timedelta(hours=settings.full_rescore_hours):
+        return None
+    return (f"the last full rescore started {age.total_seconds() / 3600:.1f}h ago "
+            f"(LEADSCORE_FULL_RESCORE_HOURS={settings.full_rescore_hours:g}): rescoring every lead")
 
 
 def sync_once(
@@ -61,16 +70,21 @@ def sync_once(
     from connector.scoring import load_model, score_lead
 
     model = model or load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    model_stamp = stamp_of(model)
     with open_store(settings) as store:
         times = run_times(settings, as_of)
-        if not full and full_rescore_due(store, settings, times.started):
-            log.info("the last full rescore is older than %sh: rescoring every lead",
-                     settings.full_rescore_hours)
+        why = None if full else full_rescore_due(store, settings, times.started)
+        if why is not None:
+            log.info(why)
             full = True
         crm = adapter or open_adapter(settings, model)
+        if hooks is not None and hooks.abort is not None:
+            hooks.abort.watch(crm)
         try:
             return SyncRun(crm, store, model, score_lead, portal=settings.portal, times=times,
-                           full=full, dry_run=dry_run, hooks=hooks).run()
+                           full=full, dry_run=dry_run, hooks=hooks, stamp=model_stamp).run()
         finally:
+            if hooks is not None and hooks.abort is not None:
+                hooks.abort.forget(crm)
             if adapter is None:
                 crm.close()
