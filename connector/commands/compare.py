@@ -52,7 +52,7 @@ def _baseline(path: Optional[Path], cfg):
 
 
 def _history(leads: Optional[Path], outcome: Optional[str], mapping: Optional[Path], from_crm: bool,
-             stages: str, adapter):
+             stages: str, adapter, as_of: Optional[str]):
     from connector.backtest.loader import load_history
     from connector.backtest.mapping import DEFAULT, load_mapping
 
@@ -64,7 +64,8 @@ def _history(leads: Optional[Path], outcome: Optional[str], mapping: Optional[Pa
         if not wanted or unknown:
             raise UserError(f"--outcome-stages: unknown stage {', '.join(unknown) or '(none given)'}; fix: use stages "
                             f"of the new model's [stages] order: {', '.join(adapter.stages)}.")
-        return history_from_crm(adapter.crm, adapter.properties, wanted)
+        # Each lead is read as of its own moment (connector.backtest.crm); `now` bounds them.
+        return history_from_crm(adapter.crm, adapter.properties, wanted, now=_cutoff(None, as_of, True)[0])
     return load_history(leads, outcome, load_mapping(mapping) if mapping else DEFAULT)
 
 
@@ -137,7 +138,7 @@ def compare(
     try:
         history = None
         if history_given:
-            lead_history = _history(leads, outcome, mapping, from_crm, outcome_stages, crm)
+            lead_history = _history(leads, outcome, mapping, from_crm, outcome_stages, crm, as_of)
             cutoff, explicit = _cutoff(lead_history, as_of, from_crm)
             history = compare_history(lead_history, baseline_model, candidate_model, cutoff=cutoff,
                                       explicit_cutoff=explicit, resamples=resamples, seed=seed)

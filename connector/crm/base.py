@@ -21,7 +21,7 @@ one it lacks answers with a UserError naming the CRM and what it lacks (`lacks`)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
@@ -186,22 +186,32 @@ class FieldSetup(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StagedLead:
-    """A lead as it is now, with when it first entered each outcome stage it reached. The
-    stage (in `lead.stage`) and its dates are not among `lead.properties`."""
+    """A lead as it is now, with when it first entered each outcome stage it reached and when
+    the CRM created it. The stage (in `lead.stage`) and its dates are not among
+    `lead.properties`."""
 
     lead: Lead
     entered: Mapping[str, datetime]
+    created: datetime | None = None
 
 
 class PropertyHistory(Protocol):
-    """Leads' past: when each entered a stage, and property values as they were at a moment."""
+    """Leads' past, for learning and backtesting from the CRM: when each entered a stage, and
+    each lead as it was at a moment (its property values then, its activity counters then)."""
 
-    def staged_leads(self, stages: Sequence[str]) -> Iterator[StagedLead]:
-        """Every lead (one full read), with when it entered each of `stages`."""
+    def staged_leads(self, stages: Sequence[str], properties: Sequence[str] = ()) -> Iterator[StagedLead]:
+        """Every lead (one full read, streamed), with when it entered each of `stages`; its
+        properties include `properties` besides those the model reads."""
 
-    def values_as_of(self, cutoffs: Mapping[str, datetime], names: Sequence[str]
-                     ) -> Mapping[str, Mapping[str, str | None]]:
-        """By lead id, properties `names` as they were at that lead's cutoff (None: not set yet)."""
+    def leads_as_of(self, leads: Iterable[tuple[Lead, datetime]], names: Sequence[str]) -> Iterator[Lead]:
+        """Each lead as it was at its moment, in the order given (streamed in the CRM's batch
+        size): properties `names` as they were then (None: not set yet), and the activity the CRM
+        keeps as totals on the record as it stood then. Dated activity is left as it is: the
+        caller keeps only what happened by the moment."""
+
+    def untracked(self, names: Sequence[str]) -> Sequence[str]:
+        """Those of `names` whose past values the CRM does not keep (their current value is all
+        there is: possibly set after the moment, a leak)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,7 +110,7 @@ def batch_read(client: HubSpotClient, object_type: str, ids: Sequence[str],
     those properties' past values too (`propertiesWithHistory`), 50 per call (crm-api-facts.md)."""
     found: list[dict] = []
     size = BATCH_READ_WITH_HISTORY if with_history else BATCH_READ
-    endpoint = response_endpoint(object_type)
+    endpoint = response_endpoint(object_type) + (HISTORY_SUFFIX if with_history else "")
     if object_type == "contacts":
         method, args = client.contacts_batch.read_with_http_info, ()
     else:
@@ -127,6 +127,9 @@ def batch_read(client: HubSpotClient, object_type: str, ids: Sequence[str],
         client.count_items(endpoint, len(results))
         found += results
     return found
+
+
+HISTORY_SUFFIX = " (with history)"  # counted apart: a call with histories carries half as many ids
 
 
 def response_endpoint(object_type: str) -> str:

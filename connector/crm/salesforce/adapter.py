@@ -22,6 +22,7 @@ from connector.crm.base import (
 from connector.crm.salesforce.accounts import SalesforceAccounts
 from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
 from connector.crm.salesforce.floor import floor_calls
+from connector.crm.salesforce.history import SalesforceHistory
 from connector.crm.salesforce.errors import error_items, error_message
 from connector.crm.salesforce.mapping import (
     EventMapper,
@@ -92,6 +93,10 @@ class SalesforceAdapter(CrmAdapter):
         if not self._user_known:
             self._user_id, self._user_known = self.client.user_id(), True
         return self._user_id
+
+    def property_history(self) -> SalesforceHistory:
+        """Converted and unconverted Leads with their LeadHistory (connector.crm.salesforce.history)."""
+        return SalesforceHistory(self)
 
     def ensure_fields(self, model: object = None, *, create: bool = True) -> None:
         """Check that every field leadscore reads and writes exists and is updateable: a clear

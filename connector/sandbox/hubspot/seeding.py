@@ -5,6 +5,12 @@ contact (page views, sessions, forms, marketing email counters and dates, unsubs
 sales emails, replies, meetings, calls and notes become engagement objects associated with the
 contact; page views and form submissions are also kept as web analytics events for the events API.
 Rows stream into SQLite in batches, so a million contacts never sit in memory.
+
+Property history is what the portal would have recorded (`history_rows`): the lifecycle stage as
+the contact moved through it, the lead status a customer had before converting (cleared then),
+and each marketing counter and date as it changed. So values read "as of" a moment through
+`propertiesWithHistory` are the values the contact had then. Other properties were set when the
+contact was created.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from datetime import datetime, timedelta
 from connector.sandbox import seed as gen
 from connector.sandbox.hubspot import catalog
 from connector.sandbox.hubspot.store import Store, q
-from connector.sandbox.hubspot.values import to_ms
+from connector.sandbox.hubspot.values import iso, to_ms
 
 STAGE_MAP = {
     "subscriber": "subscriber", "lead": "lead", "marketing_qualified": "marketingqualifiedlead",
@@ -54,8 +60,7 @@ def contact_values(p: gen.Person) -> dict[str, object]:
         "annualrevenue": revenue_text(c.annual_revenue, p.index), "country": country_text(p.country, p.index), "city": p.city,
         "lifecyclestage": stage,
         "hs_analytics_source": SOURCE_MAP[p.source],
-        "hs_lead_status": None if stage == "customer" else ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT",
-                                                             "CONNECTED", "UNQUALIFIED")[p.index % 6],
+        "hs_lead_status": None if stage == "customer" else LEAD_STATUSES[p.index % 6],
     }
     # The stage's entry date, and creation as the entry date of the early stages passed through.
     passed = catalog.LIFECYCLE_STAGES[: catalog.LIFECYCLE_STAGES.index(stage)]
@@ -83,6 +88,9 @@ def has_company(p: gen.Person) -> bool:
     """Whether the person's contact is associated with their company (not when its company name
     reads "n/a": nobody linked it)."""
     return bool(p.index % 37)
+
+
+LEAD_STATUSES = ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED", "UNQUALIFIED")
 
 
 def employee_range(employees: int | None) -> str | None:
@@ -127,8 +135,14 @@ def country_text(country: str | None, index: int) -> str | None:
 
 
 def _stage_date(p: gen.Person) -> int:
+    """When the contact entered its stage: on converting; a day after the meeting that qualified
+    it for a sales stage; else at its latest activity."""
     if p.converted_at is not None:
         return to_ms(p.converted_at)
+    if p.stage in ("sales_qualified", "opportunity"):
+        met = [a.at for a in p.activities if a.kind == "meeting" and a.attributes["outcome"] == "completed"]
+        if met:
+            return to_ms(min(met[0] + timedelta(days=1), p.activities[-1].at))
     return to_ms(max([p.created_at] + [a.at for a in p.activities][-1:]))
 
 
@@ -171,6 +185,59 @@ def _marketing_counters(activities: Iterable[gen.Activity]) -> dict[str, object]
     if sales:
         out["hs_last_sales_activity_timestamp"] = to_ms(sales[-1])
     return out
+
+
+def history_rows(p: gen.Person) -> list[tuple[str, str, int, str]]:
+    """(property, value as HubSpot sends it, epoch ms, source type) in the order they were set:
+    the lifecycle stages passed, the lead status cleared at conversion, the counters' changes."""
+    created = to_ms(p.created_at)
+    stage = STAGE_MAP[p.stage]
+    passed = catalog.LIFECYCLE_STAGES[: catalog.LIFECYCLE_STAGES.index(stage)]
+    rows = [("lifecyclestage", step, created, "AUTOMATION_PLATFORM") for step in passed[:2]]
+    rows.append(("lifecyclestage", stage, _stage_date(p), "AUTOMATION_PLATFORM"))
+    if stage == "customer":
+        rows += [("hs_lead_status", LEAD_STATUSES[p.index % 6], created, "CRM_UI"),
+                 ("hs_lead_status", "", _stage_date(p), "AUTOMATION_PLATFORM")]
+    return rows + _counter_changes(p.activities)
+
+
+_EMAIL_COUNTERS = {"marketing_email_delivered": "hs_email_delivered", "marketing_email_open": "hs_email_open",
+                   "marketing_email_click": "hs_email_click", "marketing_email_bounce": "hs_email_bounce"}
+_LAST_DATES = {"marketing_email_open": "hs_email_last_open_date", "marketing_email_click": "hs_email_last_click_date"}
+
+
+def _counter_changes(activities: Iterable[gen.Activity]) -> list[tuple[str, str, int, str]]:
+    """Each marketing counter and date as it moved, activity by activity (the same values
+    `_marketing_counters` gives for all of them)."""
+    rows: list[tuple[str, str, int, str]] = []
+    counts: dict[str, int] = {}
+    last_view = None
+    opted_out = False
+
+    def bump(name: str, at: int, source: str) -> None:
+        counts[name] = counts.get(name, 0) + 1
+        rows.append((name, str(counts[name]), at, source))
+
+    for a in activities:
+        at = to_ms(a.at)
+        if a.kind == "page_view":
+            bump("hs_analytics_num_page_views", at, "ANALYTICS")
+            if last_view is None or a.at - last_view > SESSION_GAP:
+                bump("hs_analytics_num_visits", at, "ANALYTICS")
+            rows.append(("hs_analytics_last_visit_timestamp", iso(at), at, "ANALYTICS"))
+            last_view = a.at
+        elif a.kind == "form_submission":
+            bump("num_conversion_events", at, "ANALYTICS")
+            rows += [("recent_conversion_event_name", a.attributes["form"], at, "ANALYTICS"),
+                     ("recent_conversion_date", iso(at), at, "ANALYTICS")]
+        elif a.kind in _EMAIL_COUNTERS:
+            bump(_EMAIL_COUNTERS[a.kind], at, "EMAIL")
+            if a.kind in _LAST_DATES:
+                rows.append((_LAST_DATES[a.kind], iso(at), at, "EMAIL"))
+        elif a.kind == "unsubscribe" and not opted_out:
+            opted_out = True
+            rows.append(("hs_email_optout", "true", at, "EMAIL"))
+    return rows
 
 
 def engagement(activity: gen.Activity) -> tuple[str, dict[str, object]] | None:
@@ -227,7 +294,7 @@ def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
             for start in range(0, count, BATCH)]
     done = 0
     with store.bulk_load(), _mapper(len(jobs)) as mapper:
-        for contacts, activities, events, companies in mapper(_batch_rows, jobs):
+        for contacts, activities, events, companies, history in mapper(_batch_rows, jobs):
             engagements: dict[str, list[tuple]] = {k: [] for k in eng_sql}
             assoc = [(cid, "companies", row[0]) for cid, row in companies]
             for kind, cid, row in activities:
@@ -242,18 +309,19 @@ def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
                 db.executemany("INSERT INTO associations VALUES (?, ?, ?)", assoc)
                 db.executemany("INSERT INTO web_events(contact_id, event_type, occurred, properties) VALUES (?, ?, ?, ?)",
                                events)
+                db.executemany("INSERT INTO history VALUES ('contacts', ?, ?, ?, ?, ?)", history)
                 store.set_meta(db, "next_engagement_id", str(next_id))
             done += len(contacts)
             if progress:
                 progress(done)
 
 
-def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple]]:
+def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple], list[tuple]]:
     """The rows of people start..stop: contacts, engagements (kind, contact id, row without its id,
-    in activity order), web events and (contact id, the row of its company: created with its first
-    contact; inserted once)."""
+    in activity order), web events, (contact id, the row of its company: created with its first
+    contact; inserted once) and property history."""
     seed, start, stop, anchor, contact_cols, eng_cols, company_cols = job
-    contacts, activities, events, companies = [], [], [], []
+    contacts, activities, events, companies, history = [], [], [], [], []
     for p in gen.generate_people_range(seed, start, stop, anchor):
         cid = p.index + 1
         values = contact_values(p)
@@ -263,6 +331,7 @@ def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple], list
         if has_company(p):
             company = company_values(p.company)
             companies.append((cid, (company_id(p.company), created, created, *(company.get(c) for c in company_cols))))
+        history += [(cid, *row) for row in history_rows(p)]
         if p.index == gen.HEAVY_INDEX:
             activities += _sequence_emails(cid, to_ms(anchor), eng_cols["emails"])
         for a in p.activities:
@@ -275,7 +344,7 @@ def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple], list
             event = web_event(a)
             if event is not None:
                 events.append((cid, event[0], to_ms(a.at), _event_json(tuple(event[1].items()))))
-    return contacts, activities, events, companies
+    return contacts, activities, events, companies, history
 
 
 def _sequence_emails(cid: int, anchor_ms: int, cols: list[str]) -> list[tuple]:
