@@ -57,6 +57,10 @@ def _grade_matrix(grades: Counter, model) -> Table:
     return table
 
 
+# Lifecycle stages past the sale: such a record is a customer, not a lead for sales to call.
+CUSTOMER_STAGES = frozenset({"customer", "evangelist"})
+
+
 def _top_reasons(result, n: int = 5) -> str:
     """The reasons that weigh most, largest first; a bound line ("held at its maximum") is no
     reason and is left out."""
@@ -73,6 +77,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
     model = load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
     rank = {name: i for i, name in enumerate(model.label_names)}
     hottest: list[tuple] = []
+    customers = [0]
     console.print(f"starting the {crm} sandbox with {contacts} seeded people (seed {seed}) ...")
     with tempfile.TemporaryDirectory() as tmp, open_org(settings, Path(tmp), people=contacts, seed=seed) as org:
         cfg = org.settings
@@ -80,6 +85,9 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
         adapter = open_adapter(cfg, model)
 
         def keep(record, result) -> None:
+            if record.lead.stage in CUSTOMER_STAGES:  # already bought: no lead for sales to call
+                customers[0] += 1
+                return
             key = (-rank.get(result.label, len(rank)), result.fit + result.engagement, record.lead.id)
             item = (key, record, result)
             if len(hottest) < TOP:
@@ -112,7 +120,8 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
         console.print(_grade_matrix(report.grades, model))
 
         top = sorted(hottest, reverse=True)
-        table = Table(title=f"The {len(top)} hottest leads", show_lines=True)
+        left_out = f" ({customers[0]} customers left out)" if customers[0] else ""
+        table = Table(title=f"The {len(top)} hottest leads{left_out}", show_lines=True)
         for col in ("lead", "label", "grade", "fit", "engagement", "why"):
             table.add_column(col)
         for _, record, result in top:
