@@ -4,7 +4,10 @@ CRM-neutral: it drives a `CrmAdapter` and a `StateStore` and knows nothing of Hu
 checkpoint discipline: a page's checkpoint is saved only after every record of the page was
 written or recorded as failed, so a crash anywhere loses nothing; records written before a crash
 compare equal on the rerun (and carry our own-write marker), so nothing is written twice.
-Records that failed on an earlier run are retried first.
+Records that failed on an earlier run are retried first. Every scored lead's scoring inputs are
+kept in the state store once its outcome is known (connector/sync/inputs.py); a run started
+`from_inputs` (the nightly rescore, when they are complete) is an incremental pass followed by a
+rescore of every other lead from its kept inputs, which reads nothing from the CRM.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING
 from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate
 from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import changed_values, desired_values
+from connector.sync.inputs import InputKeeper
 
 if TYPE_CHECKING:
     from connector.scoring.model import ScoringModel
@@ -95,6 +99,8 @@ class SyncRun:
         full: bool = False,
         dry_run: bool = False,
         hooks: RunHooks | None = None,
+        inputs: InputKeeper | None = None,
+        from_inputs: bool = False,
     ) -> None:
         self.adapter = adapter
         self.store = store
@@ -107,7 +113,11 @@ class SyncRun:
         self.hooks = hooks = hooks or RunHooks()
         self.cancel = hooks.cancel
         self.clock = hooks.clock
-        mode = "dry-run" if dry_run else ("full" if full else "incremental")
+        # Scoring inputs are kept only with a keeper (sync_once passes one; tests' fakes need not).
+        self.inputs = inputs or InputKeeper(store, portal, model, keep=False)
+        self.from_inputs = from_inputs  # rescore every lead, those unchanged from kept inputs
+        self._touched: set[str] = set()  # leads scored from the CRM this run (when from_inputs)
+        mode = "dry-run" if dry_run else ("full" if full or from_inputs else "incremental")
         self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0)
         self._pending: list[ScoreUpdate] = []
         self._queued = 0  # updates queued so far
@@ -123,8 +133,12 @@ class SyncRun:
         outcome, error = "ok", None
         try:
             self.adapter.ensure_fields(self.model, create=not self.dry_run)
+            self.inputs.begin()
             self._retry_failed()
             self._pages()
+            self._rescore_kept()
+            if self.full:
+                self.inputs.read_all(self.times.started)
         except Cancelled:
             self.report.cancelled = True
             outcome, error = "cancelled", "stopped on request; the checkpoint is saved"
@@ -156,11 +170,14 @@ class SyncRun:
         if not ids:
             return
         log.info("retrying %d records that failed earlier", len(ids))
+        if self.from_inputs:
+            self._touched.update(ids)
         records = list(self.adapter.read_leads(ids))
         found = {r.lead.id for r in records}
         gone = [RecordOutcome(i, ok=True) for i in ids if i not in found]
         if gone and not self.dry_run:
             self.store.record_outcomes(self.portal, gone, self.times.started)
+            self.inputs.forget([g.lead_id for g in gone])
         self._process(records, clear_unchanged=True)
         self._flush(full_batches_only=True)
 
@@ -169,11 +186,31 @@ class SyncRun:
         own = None if self.full else self._own_writes
         for page in self.adapter.iter_pages(checkpoint, full=self.full, own_writes=own):
             self.report.stats.skipped += page.skipped
+            if self.from_inputs:
+                self._touched.update(r.lead.id for r in page.records)
             self._process(page.records, clear_unchanged=False)
             if page.checkpoint is not None:
                 self._marks.append((self._queued, page.checkpoint))
             self._flush(full_batches_only=True)
             if page.records or page.skipped:
+                self._log_progress()
+            if self.hooks.on_page:
+                self.hooks.on_page(self.report)
+            if self.cancel.is_set():
+                self._flush(full_batches_only=False)
+                raise Cancelled
+        self._flush(full_batches_only=False)
+
+    def _rescore_kept(self) -> None:
+        """After the incremental pass (its writes all made, so its leads' kept values are the
+        CRM's): every other lead, scored from its kept inputs; only changed values are written."""
+        if not self.from_inputs or self.full:
+            return
+        log.info("rescoring every other lead from its kept scoring inputs (no reads)")
+        for page in self.inputs.pages(exclude=self._touched):
+            self._process(page.records, clear_unchanged=False)
+            self._flush(full_batches_only=True)
+            if page.records:
                 self._log_progress()
             if self.hooks.on_page:
                 self.hooks.on_page(self.report)
@@ -227,6 +264,7 @@ class SyncRun:
             stats.scored += 1
             self._tally(record, result)
             values = changed_values(result, record.written, self.times.scoring)
+            self.inputs.scored(record, values)
             if not values:
                 unchanged.append(record.lead.id)
                 continue
@@ -240,6 +278,7 @@ class SyncRun:
             self.store.record_outcomes(
                 self.portal, [RecordOutcome(i, ok=True) for i in unchanged], self.times.started
             )
+        self.inputs.flush()
         self._pending.extend(updates)
         self._queued += len(updates)
 
@@ -251,6 +290,8 @@ class SyncRun:
         missing = {u.lead_id for u in batch} - {r.lead_id for r in results}
         outcomes += [RecordOutcome(i, ok=False, reason="no result from the CRM") for i in missing]
         self.store.record_outcomes(self.portal, outcomes, self.times.started)
+        self.inputs.outcomes(outcomes)
+        self.inputs.flush()
         for item in outcomes:
             if item.ok:
                 self.report.stats.written += 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connector.crm.base import RunTimes
@@ -15,6 +16,7 @@ from connector.crm.registry import open_adapter
 from connector.errors import UserError
 from connector.settings import Settings
 from connector.state import StateStore, default_url
+from connector.sync.inputs import InputKeeper
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
@@ -44,6 +46,33 @@ def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> bo
     return last is None or now - last.started_at >= timedelta(hours=settings.full_rescore_hours)
 
 
+def model_text(settings: Settings) -> str:
+    """The model file's text (LEADSCORE_MODEL_PATH, or the packaged default), for telling one
+    model from another; empty when it cannot be read again (the model was loaded already)."""
+    from importlib.resources import files
+
+    from connector.scoring.model import DEFAULT_MODEL
+
+    try:
+        if settings.model_path is None:
+            return files("connector.defaults").joinpath(DEFAULT_MODEL).read_text(encoding="utf-8")
+        return Path(settings.model_path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def rescore_from_inputs(keeper: InputKeeper, settings: Settings, now: datetime) -> bool:
+    """Whether a full rescore may score from the kept inputs instead of reading every lead again:
+    they hold this model's inputs, and a full read kept them all within
+    LEADSCORE_FULL_REREAD_DAYS (0: every full rescore reads the CRM)."""
+    days = settings.full_reread_days
+    if days <= 0 or not keeper.usable(now, timedelta(days=days)):
+        return False
+    log.info("full rescore from the kept scoring inputs: an incremental pass, then every other "
+             "lead rescored without reading it (the last full read is under %s days old)", days)
+    return True
+
+
 def sync_once(
     settings: Settings,
     *,
@@ -67,10 +96,14 @@ def sync_once(
             log.info("the last full rescore is older than %sh: rescoring every lead",
                      settings.full_rescore_hours)
             full = True
+        keeper = InputKeeper(store, settings.portal, model, text=model_text(settings),
+                             keep=not dry_run)
+        from_inputs = full and rescore_from_inputs(keeper, settings, times.started)
         crm = adapter or open_adapter(settings, model)
         try:
             return SyncRun(crm, store, model, score_lead, portal=settings.portal, times=times,
-                           full=full, dry_run=dry_run, hooks=hooks).run()
+                           full=full and not from_inputs, dry_run=dry_run, hooks=hooks,
+                           inputs=keeper, from_inputs=from_inputs).run()
         finally:
             if adapter is None:
                 crm.close()
