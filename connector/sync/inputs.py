@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence, Set
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -84,7 +85,7 @@ class InputKeeper:
         self.text = text  # the model file's text
         self.keep = keep
         self._ready: list[KeptInputs] = []
-        self._pending: dict[str, tuple[str, Mapping[str, str | None], Mapping[str, str]]] = {}
+        self._pending: dict[str, tuple[Lead, Mapping[str, str | None], Mapping[str, str]]] = {}
 
     @cached_property
     def signature(self) -> str:
@@ -114,21 +115,25 @@ class InputKeeper:
         """A lead scored; `values`: what will be written (empty: nothing changed)."""
         if not self.keep:
             return
-        inputs = self.codec.encode(record.lead)
         if values:
-            self._pending[record.lead.id] = (inputs, record.written, values)
+            self._pending[record.lead.id] = (record.lead, record.written, values)
         else:
-            self._ready.append(KeptInputs(record.lead.id, inputs, _dump(record.written)))
+            self._ready.append(KeptInputs(record.lead.id, self.codec.encode(record.lead),
+                                          _dump(record.written)))
 
     def outcomes(self, outcomes: Sequence[RecordOutcome]) -> None:
-        """A batch's results: a written lead's values are now the CRM's."""
+        """A batch's results: a written lead's values are now the CRM's, its stage among them
+        (the lead's own stage, which the forward-only rule starts from)."""
         for item in outcomes:
             pending = self._pending.pop(item.lead_id, None)
             if pending is None:
                 continue
-            inputs, before, values = pending
-            written = {**before, **values} if item.ok else before
-            self._ready.append(KeptInputs(item.lead_id, inputs, _dump(written)))
+            lead, written, values = pending
+            if item.ok:
+                written = {**written, **values}
+                if "stage" in values:
+                    lead = replace(lead, stage=values["stage"])
+            self._ready.append(KeptInputs(item.lead_id, self.codec.encode(lead), _dump(written)))
 
     def flush(self) -> None:
         if self._ready:

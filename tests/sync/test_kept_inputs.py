@@ -1,0 +1,113 @@
+"""The nightly rescore from kept scoring inputs, against the HubSpot sandbox: the same scores on
+every contact as a full re-read, no reads when only decay changed, a re-read when the model
+changes or the kept inputs are too old."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from connector.sandbox.hubspot import HubSpotSandbox
+from connector.scoring import load_model
+from connector.state import StateStore, default_url
+from connector.sync.loop import RunHooks
+from connector.sync.service import sync_once
+from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, batch_updates, contact_ids, settings_for
+
+LATER = NOW + timedelta(days=21)  # three weeks of decay
+
+
+@pytest.fixture
+def sb():
+    with HubSpotSandbox.start(contacts=300, seed=23, anchor=ANCHOR, rate_limit_per_10s=5000,
+                              search_per_second=500) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def cfg(sb, tmp_path):
+    return settings_for(sb, tmp_path)
+
+
+def scores_of(cfg, **kwargs) -> tuple[dict, object]:
+    """Every scored lead's written-facing result, by id, and the run's report."""
+    seen: dict[str, tuple] = {}
+
+    def keep(record, result):
+        seen[record.lead.id] = (result.fit, result.engagement, result.label, result.grade,
+                                result.stage, tuple((r.rule, r.points, r.text) for r in result.reasons))
+
+    report = sync_once(cfg, hooks=RunHooks(on_result=keep), **kwargs)
+    return seen, report
+
+
+def reads(report) -> dict[str, int]:
+    """The run's calls that read contacts or engagement (not searches, not writes)."""
+    return {k: v for k, v in report.usage.calls.items()
+            if "batch/read" in k or "associations" in k}
+
+
+def test_a_rescore_from_kept_inputs_gives_every_contact_the_scores_a_full_re_read_gives(sb, cfg, tmp_path):
+    sync_once(cfg, full=True, as_of=NOW)
+    ids = contact_ids(sb)
+    sb.set_contact(ids[0], {"jobtitle": "VP Sales"})
+    sb.add_engagement(ids[1], kind="meeting", at=NOW - timedelta(hours=3), outcome="completed")
+    kept, report = scores_of(cfg, full=True, as_of=LATER)
+    assert report.mode == "full" and report.stats.written > 0
+    reread_cfg = settings_for(sb, tmp_path, full_reread_days=0)
+    fresh, check = scores_of(reread_cfg, full=True, dry_run=True, as_of=LATER)
+    assert set(kept) == set(fresh) == set(ids)
+    assert kept == fresh
+    assert check.stats.changed == 0, "the CRM holds what a full re-read would write"
+    assert reads(check), "the check itself read every contact from the CRM"
+
+
+def test_a_decay_only_rescore_reads_nothing_and_writes_only_the_changed_contacts(sb, cfg):
+    sync_once(cfg, full=True, as_of=NOW)
+    updates = batch_updates(sb)
+    report = sync_once(cfg, full=True, as_of=LATER)
+    assert reads(report) == {}
+    assert report.stats.scored == 300
+    assert 0 < report.stats.changed < 300
+    assert report.stats.written == report.stats.changed
+    assert batch_updates(sb) - updates == -(-report.stats.changed // 100)
+
+
+def test_kept_inputs_hold_only_what_the_model_reads(sb, cfg):
+    sync_once(cfg, full=True, as_of=NOW)
+    model = load_model(MODEL)
+    fit_reads = {plan.property for plan in model.fit_plan}
+    with StateStore.open(default_url(cfg.data_dir)) as store:
+        [page] = list(store.iter_inputs("test", page=300))
+    assert len(page) == 300
+    for row in page:
+        data = json.loads(row.inputs)
+        assert set(data["p"]) <= fit_reads
+        for kind, _at, attributes, _count in data["e"]:
+            assert set(attributes) <= set(model.event_plans[kind].attributes)
+    assert not {"firstname", "lastname", "phone"} & fit_reads, "the default model reads no names"
+
+
+def test_a_changed_model_reads_every_contact_again(sb, cfg, tmp_path):
+    sync_once(cfg, full=True, as_of=NOW)
+    other = tmp_path / "scoring.toml"
+    other.write_text(MODEL.read_text().replace("\n", "\n# a comment revops added\n", 1))
+    report = sync_once(settings_for(sb, tmp_path, model_path=other), full=True, as_of=LATER)
+    assert reads(report)
+    again = sync_once(settings_for(sb, tmp_path, model_path=other), full=True, as_of=LATER)
+    assert reads(again) == {}, "the re-read kept the new model's inputs"
+
+
+def test_kept_inputs_older_than_the_reread_days_are_read_again(sb, cfg, tmp_path):
+    sync_once(cfg, full=True, as_of=NOW)
+    report = sync_once(settings_for(sb, tmp_path, full_reread_days=0), full=True, as_of=LATER)
+    assert reads(report)
+
+
+def test_a_lead_written_from_kept_inputs_keeps_its_new_values_for_the_next_night(sb, cfg):
+    sync_once(cfg, full=True, as_of=NOW)
+    sync_once(cfg, full=True, as_of=LATER)
+    again = sync_once(cfg, full=True, as_of=LATER)
+    assert reads(again) == {} and again.stats.written == 0
