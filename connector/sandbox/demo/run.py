@@ -57,9 +57,11 @@ def _grade_matrix(grades: Counter, model) -> Table:
 
 
 def _top_reasons(result, n: int = 5) -> str:
-    """The reasons that weigh most, largest first."""
+    """The reasons that weigh most, largest first; a bound line ("held at its maximum") is no
+    reason and is left out."""
     lines = format_reasons(result).splitlines()
-    ranked = sorted(zip(result.reasons, lines), key=lambda pair: -abs(pair[0].points))
+    ranked = sorted(((r, line) for r, line in zip(result.reasons, lines) if not r.bound),
+                    key=lambda pair: -abs(pair[0].points))
     return "\n".join(line for _, line in ranked[:n])
 
 
