@@ -85,6 +85,7 @@ class InputKeeper:
         self.text = text  # the model file's text
         self.keep = keep
         self._ready: list[KeptInputs] = []
+        self._serving = False  # the records scored now came from `pages`: kept already
         self._pending: dict[str, tuple[Lead, Mapping[str, str | None], Mapping[str, str]]] = {}
 
     @cached_property
@@ -117,7 +118,7 @@ class InputKeeper:
             return
         if values:
             self._pending[record.lead.id] = (record.lead, record.written, values)
-        else:
+        elif not self._serving:
             self._ready.append(KeptInputs(record.lead.id, self.codec.encode(record.lead),
                                           _dump(record.written)))
 
@@ -153,10 +154,14 @@ class InputKeeper:
     def pages(self, exclude: Set[str]) -> Iterator[LeadPage]:
         """Every kept lead but `exclude` (scored from the CRM earlier in the run), as pages of
         records; no checkpoint (the position in the CRM is not moved by a rescore)."""
-        for rows in self.store.iter_inputs(self.portal):
-            records = [LeadRecord(self.codec.decode(r.lead_id, r.inputs), json.loads(r.written))
-                       for r in rows if r.lead_id not in exclude]
-            yield LeadPage(records, None)
+        self._serving = True
+        try:
+            for rows in self.store.iter_inputs(self.portal):
+                records = [LeadRecord(self.codec.decode(r.lead_id, r.inputs), json.loads(r.written))
+                           for r in rows if r.lead_id not in exclude]
+                yield LeadPage(records, None)
+        finally:
+            self._serving = False
 
 
 def _dump(written: Mapping[str, str | None]) -> str:
