@@ -50,10 +50,13 @@ class InputCodec:
 
     def __init__(self, model: ScoringModel) -> None:
         self.properties = sorted({plan.property for plan in model.fit_plan})
+        # Properties every rule reads by email domain only: an address is kept from its "@" on,
+        # which the engine scores as the whole address (what follows the @ decides its rules).
+        self.by_domain = {plan.property for plan in model.fit_plan if plan.by_domain}
         self.attributes = {event: tuple(plan.attributes) for event, plan in model.event_plans.items()}
 
     def encode(self, lead: Lead) -> str:
-        props = {name: lead.properties[name] for name in self.properties
+        props = {name: self._value(name, lead.properties[name]) for name in self.properties
                  if lead.properties.get(name) is not None}
         events = [
             [e.type, e.timestamp.isoformat() if e.timestamp else None,
@@ -61,6 +64,10 @@ class InputCodec:
             for e in lead.events if e.type in self.attributes
         ]
         return json.dumps({"p": props, "s": lead.stage, "e": events}, separators=(",", ":"))
+
+    def _value(self, name: str, value: str) -> str:
+        at = value.rfind("@") if name in self.by_domain and isinstance(value, str) else -1
+        return value[at:] if at >= 0 else value
 
     @staticmethod
     def decode(lead_id: str, text: str) -> Lead:

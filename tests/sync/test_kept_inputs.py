@@ -88,6 +88,9 @@ def test_kept_inputs_hold_only_what_the_model_reads(sb, cfg):
         for kind, _at, attributes, _count in data["e"]:
             assert set(attributes) <= set(model.event_plans[kind].attributes)
     assert not {"firstname", "lastname", "phone"} & fit_reads, "the default model reads no names"
+    emails = [json.loads(row.inputs)["p"].get("email") for row in page]
+    assert any(emails) and all(e.startswith("@") for e in emails if e), \
+        "the default model reads email by its domain only: the rest of the address is not kept"
 
 
 def test_a_changed_model_reads_every_contact_again(sb, cfg, tmp_path):
