@@ -131,7 +131,7 @@ def fit(
     mapping: Path = typer.Option(..., "--mapping", help="Mapping file; its post-contact columns are left out of the fit."),
     out: Path = typer.Option(..., "--out", help="Where to write the learned model file."),
     hot_target: Optional[float] = typer.Option(None, "--hot-target", min=0.0, max=1.0, help="Conversion the hot band must reach, 95% sure (default: 0.8)."),
-    hot_share: Optional[float] = typer.Option(None, "--hot-share", min=0.0, max=1.0, help="Or: size the hot band to sales capacity, at most this share of the leads."),
+    hot_share: Optional[float] = typer.Option(None, "--hot-share", min=0.0, max=1.0, help="Or: size the hot band to sales capacity, at most this share of the leads (default: sized by --hot-target instead)."),
     warm_target: Optional[float] = typer.Option(None, "--warm-target", min=0.0, max=1.0, help="Conversion of warm leads (default: the overall rate)."),
     max_points: int = typer.Option(100, "--max-points", min=10, help="Points of the best possible lead (fit + engagement)."),
     folds: int = typer.Option(5, "--folds", min=0, help="Held-out folds for validation (0: skip it)."),

@@ -124,6 +124,7 @@ NOTE_TEXTS = (
     "Not a fit right now, revisit in six months.",
     "Evaluating two competitors; wants a comparison sheet.",
 )
+HEAVY_INDEX = 7  # the person with thousands of events in every generated portal
 BLANKS = ("", "n/a", "N/A", "-", "none", "  ")
 
 
@@ -246,7 +247,7 @@ def person(seed: int, index: int, anchor: datetime) -> Person:
         fit *= 0.6
     propensity = max(0.0, min(1.0, rng.betavariate(2, 5) * 0.6 + fit * 0.5 + rng.gauss(0, 0.08)))
     created = anchor - timedelta(days=rng.uniform(7, HISTORY_DAYS + 200), seconds=rng.randrange(86400))
-    activities = _activities(rng, propensity, created, anchor, heavy=index == 7 or rng.random() < 0.0008)
+    activities = _activities(rng, propensity, created, anchor, heavy=index == HEAVY_INDEX or rng.random() < 0.0008)
     converted = rng.random() < propensity**3 * 0.6
     stage = _stage(rng, propensity, converted, activities)
     converted_at = anchor - timedelta(days=rng.uniform(1, 60)) if converted else None

@@ -53,6 +53,7 @@ def test_dry_run_saves_json_after_a_sync_showing_only_what_would_change(sb, env,
     assert runner.invoke(app, ["sync", "--full"]).exit_code == 0
     cid = "1"
     sb.add_engagement(cid, kind="meeting", at=NOW, outcome="completed")
+    sb.wait_for_search_index()  # the sandbox's search trails writes, as HubSpot's does
     result = runner.invoke(app, ["sync", "--dry-run", "--out", "changes.json"])
     assert result.exit_code == 0, result.output
     items = json.loads((tmp_path / "changes.json").read_text())

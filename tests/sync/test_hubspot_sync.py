@@ -50,6 +50,7 @@ def test_first_sync_writes_every_contact_once(sb, cfg):
 def test_second_sync_with_nothing_new_writes_nothing(sb, cfg):
     sync_once(cfg, full=True, as_of=NOW)
     updates = batch_updates(sb)
+    sb.wait_for_search_index()  # the next run comes minutes later: search has our writes by then
     report = sync_once(cfg, as_of=NOW)
     assert batch_updates(sb) == updates
     assert report.stats.written == 0 and report.stats.scored == 0
@@ -64,6 +65,7 @@ def test_new_engagement_on_three_contacts_writes_those_three(sb, cfg):
     for cid in coldest:
         sb.add_engagement(cid, kind="meeting", at=NOW - timedelta(hours=2), outcome="completed")
         sb.add_engagement(cid, kind="email_reply", at=NOW - timedelta(hours=1))
+    sb.wait_for_search_index()
     report = sync_once(cfg, as_of=NOW)
     changed = {cid for cid in ids if len(api_writes(sb, cid)) != before[cid]}
     assert changed == set(coldest)
@@ -85,7 +87,7 @@ def test_decay_over_a_month_moves_labels_down_never_up(sb, cfg):
 
 def test_partial_207_batch_is_kept_failed_and_retried_on_the_next_run(sb, tmp_path):
     cfg = settings_for(sb, tmp_path, retry_attempts=12)  # reads: ask again for what a 207 left out
-    sb.set_faults("rate_partial=0.6,seed=4")
+    sb.set_faults("rate_partial=0.6,seed=6")  # a seed whose draws fail some writes
     report = sync_once(cfg, full=True, as_of=NOW)
     store = StateStore.open(default_url(cfg.data_dir))
     failed = {f.lead_id for f in store.failed("test")}

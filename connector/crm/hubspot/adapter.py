@@ -202,11 +202,17 @@ class HubSpotAdapter(CrmAdapter):
             kept += fresh
             if len(kept) + reader.SEARCH_LIMIT > PAGE_CONTACTS:
                 current.after = last
-                yield self._records(kept), skipped
+                yield self._live(kept), skipped
                 kept, skipped = [], 0
         if kept or skipped:
             current.after = last
-            yield self._records(kept), skipped
+            yield self._live(kept), skipped
+
+    def _live(self, found: list[dict]) -> list[LeadRecord]:
+        """The records search found, read again by id: search trails writes by seconds and may
+        show values older than our own last write (docs/crm-api-facts.md, HubSpot › Search),
+        which would make unchanged scores look changed and write them twice."""
+        return self.read_leads([str(o["id"]) for o in found])
 
     @staticmethod
     def _not_ours(results: list[dict], own_writes: OwnWriteCheck | None) -> list[dict]:

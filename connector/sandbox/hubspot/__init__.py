@@ -9,7 +9,7 @@
 
 `HubSpotSandbox.start(contacts=300, seed=7, token=None, faults=None, data_dir=None, clock=None,
 rate_limit_per_10s=190, anchor=None, port=0, scopes=None, daily_limit=625_000, search_per_second=5,
-rate_clock=None)`:
+rate_clock=None, search_lag_seconds=2.0)`:
 - `contacts`, `seed`, `anchor`: the generated portal (connector.sandbox.seed); `anchor` (default
   today 00:00 UTC) is the end of the generated history.
 - `token`: the one token accepted (a generated `pat-sandbox-...` otherwise; `sb.token`);
@@ -35,12 +35,14 @@ Inspection and acting on the portal:
 - `sb.contact(contact_id, [names])`: current values, read directly (not counted as a request).
 
 Served (paths as hubspot-api-client 12 calls them): CRM v3 objects `contacts`, `emails`, `meetings`,
-`calls`, `notes` (list, read, batch read, batch update, search), the properties API (properties and
-groups), v4 associations batch read, the events v3 API (`e_visited_page`, `e_submitted_form`), and
-admin endpoints under `/_sandbox/` (requests by path and status, writes per object, faults).
+`calls`, `notes` (list, read, create, PATCH, batch read, batch update, search), the properties API
+(properties and groups), v4 associations (batch read, per-object read), the events v3 API
+(`e_visited_page`, `e_submitted_form`), owners, and admin endpoints under `/_sandbox/` (requests by
+path and status, writes per object, faults). Search trails writes by `search_lag_seconds` (2 by
+default; `sb.set_search_lag(s)`, `sb.wait_for_search_index()`).
 
 Module map: `catalog` (default properties), `store` (SQLite), `seeding` (generated people → portal),
-`objects`/`search`/`schema`/`associations`/`events` (endpoints), `activity` (new activity),
+`inputs` (reading request values), `objects`/`search`/`schema`/`associations`/`events`/`owners` (endpoints), `activity` (new activity),
 `limits` (rate limits), `faults` (fault profiles), `portal` (the request pipeline), `server` (HTTP).
 Run it as a process with `leadscore sandbox serve` or `python -m connector.sandbox serve`.
 """

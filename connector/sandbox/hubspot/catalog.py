@@ -1,9 +1,8 @@
 """The default property definitions of each object type the sandbox serves, as a portal has them.
 
-Names, types and groups follow HubSpot's default properties (knowledge.hubspot.com, "HubSpot's
-default contact properties"; crm-api-facts.md, "Marketing activity kept on the contact").
-`numemployees` and `annualrevenue` are numbers here so that scoring rules can compare them; in a
-real portal the contact's `numemployees` is an enumeration of ranges (left as a known difference).
+Names, types, field types and options follow a portal's defaults (docs/crm-api-facts.md, HubSpot ›
+Default contact properties): on a contact `numemployees` is a dropdown of ranges, `annualrevenue`,
+`industry` and `country` are free text, `hs_lead_status` and `lifecyclestage` radio enumerations.
 """
 
 from __future__ import annotations
@@ -16,12 +15,18 @@ LIFECYCLE_STAGES = (
 LIFECYCLE_LABELS = (
     "Subscriber", "Lead", "Marketing Qualified Lead", "Sales Qualified Lead", "Opportunity", "Customer", "Evangelist", "Other",
 )
+# The contact's "Number of Employees" dropdown (docs/crm-api-facts.md, HubSpot › Default contact properties).
+EMPLOYEE_RANGES = ("1-5", "5-25", "25-50", "50-100", "100-500", "500-1000", "1000+")
+LEAD_STATUSES = ("NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED",
+                 "BAD_TIMING")
+LEAD_STATUS_LABELS = ("New", "Open", "In Progress", "Open Deal", "Unqualified", "Attempted to Contact", "Connected",
+                      "Bad Timing")
 ANALYTICS_SOURCES = (
     "ORGANIC_SEARCH", "PAID_SEARCH", "EMAIL_MARKETING", "SOCIAL_MEDIA", "REFERRALS", "OTHER_CAMPAIGNS",
     "DIRECT_TRAFFIC", "OFFLINE", "PAID_SOCIAL", "AI_REFERRALS",
 )
 
-# The field types each property type accepts (crm-api-facts.md, Properties).
+# The field types each property type accepts (docs/crm-api-facts.md, HubSpot › Properties).
 FIELD_TYPES = {
     "string": {"text", "textarea", "phonenumber", "file", "html"},
     "number": {"number", "calculation_equation"},
@@ -68,13 +73,12 @@ CONTACT_PROPERTIES = (
     _p("company", "Company Name"),
     _p("website", "Website URL"),
     _p("industry", "Industry"),
-    _p("numemployees", "Number of Employees", "number"),
-    _p("annualrevenue", "Annual Revenue", "number"),
+    _p("numemployees", "Number of Employees", "enumeration", "select", options=EMPLOYEE_RANGES),
+    _p("annualrevenue", "Annual Revenue"),
     _p("country", "Country/Region"),
     _p("city", "City"),
     _p("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", options=LIFECYCLE_STAGES, labels=LIFECYCLE_LABELS),
-    _p("hs_lead_status", "Lead Status", "enumeration", options=(
-        "NEW", "OPEN", "IN_PROGRESS", "OPEN_DEAL", "UNQUALIFIED", "ATTEMPTED_TO_CONTACT", "CONNECTED", "BAD_TIMING")),
+    _p("hs_lead_status", "Lead Status", "enumeration", "radio", options=LEAD_STATUSES, labels=LEAD_STATUS_LABELS),
     _p("createdate", "Create Date", "datetime"),
     _p("lastmodifieddate", "Last Modified Date", "datetime"),
     _p("hs_object_id", "Record ID", "number"),
@@ -103,7 +107,7 @@ CONTACT_PROPERTIES = (
     _p("hs_last_sales_activity_timestamp", "Last Engagement Date", "datetime", group=_SALES),
     _p("hubspotscore", "HubSpot Score", "number", group=_SALES),
 )
-# Each stage's entry date, stamped when a contact enters it (crm-api-facts.md, lifecycle stage).
+# Each stage's entry date, stamped when a contact enters it (docs/crm-api-facts.md, HubSpot › Contacts).
 CONTACT_PROPERTIES += tuple(
     _p(f"hs_lifecyclestage_{stage}_date", f"Became a {label} Date", "datetime", group=_SALES)
     for stage, label in zip(LIFECYCLE_STAGES, LIFECYCLE_LABELS)
@@ -124,7 +128,7 @@ _COMMON_ENGAGEMENT = (
     _p("hs_object_id", "Record ID", "number", group="engagement"),
 )
 
-# The engagement object types, their own properties (crm-api-facts.md, Engagement history) and the
+# The engagement object types, their own properties (docs/crm-api-facts.md, HubSpot › Engagement history) and the
 # association type id from a contact to each (HubSpot's default association types, "contact to X").
 ENGAGEMENT_PROPERTIES = {
     "emails": _COMMON_ENGAGEMENT + (
@@ -165,7 +169,7 @@ ENGAGEMENT_GROUPS = {
 # (developers.hubspot.com/docs/api/crm/associations, "Association type id values").
 ASSOCIATION_TYPE_IDS = {"emails": (197, 198), "meetings": (199, 200), "calls": (193, 194), "notes": (201, 202)}
 
-# Call outcome GUIDs HubSpot ships for the default dispositions (crm-api-facts.md, Calls).
+# Call outcome GUIDs HubSpot ships for the default dispositions (docs/crm-api-facts.md, HubSpot › Engagement history).
 CALL_DISPOSITIONS = {
     "busy": "9d9162e7-6cf3-4944-bf63-4dff82258764",
     "connected": "f240bbac-87c9-4f6e-bf70-924b57d47db7",
@@ -175,7 +179,7 @@ CALL_DISPOSITIONS = {
     "wrong_number": "17b47fee-58de-441e-a44c-c6300d46f273",
 }
 
-# Properties returned when a request names none (crm-api-facts.md, Contacts: List).
+# Properties returned when a request names none (docs/crm-api-facts.md, HubSpot › Contacts).
 DEFAULT_RETURNED = {
     "contacts": ("createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"),
     "emails": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),

@@ -1,4 +1,4 @@
-"""HubSpot's error bodies, built in one place (crm-api-facts.md, "Auth and errors").
+"""HubSpot's error bodies, built in one place (docs/crm-api-facts.md, HubSpot › Auth and errors).
 
 `ApiError` carries the HTTP status, the body and any extra headers; the server turns it into the
 response. Every body has a fresh `correlationId`, also sent as `X-HubSpot-Correlation-Id`.
@@ -72,7 +72,7 @@ def property_errors(problems: list[dict[str, str]]) -> ApiError:
 
 
 def rate_limited(policy: str, headers: dict[str, str]) -> ApiError:
-    """The 429 body: `errorType` and `policyName`, no `category` (crm-api-facts.md, Rate limits)."""
+    """The 429 body: `errorType` and `policyName`, no `category` (docs/crm-api-facts.md, HubSpot › Rate limits)."""
     messages = {
         "TEN_SECONDLY_ROLLING": "You have reached your ten_secondly_rolling limit.",
         "DAILY": "You have reached your daily limit.",

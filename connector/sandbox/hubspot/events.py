@@ -1,6 +1,6 @@
-"""The events v3 API, for per-event web analytics detail (crm-api-facts.md, "Per-event web
-analytics"): `GET /events/v3/events/` filtered by object, event type and time, newest first by
-default, paged with an opaque `after` cursor.
+"""The events v3 API, for per-event web analytics detail (docs/crm-api-facts.md, HubSpot ›
+Per-event web analytics): `GET /events/v3/events/` filtered by object, event type and time, newest
+first unless `sort=occurredAt`, paged with an opaque `after` cursor.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def list_events(store: Store, query: dict[str, list[str]], base_url: str) -> dic
     limit = int(raw_limit)
     if not 0 < limit <= EVENTS_MAX_LIMIT:
         raise errors.validation(f"limit must be between 1 and {EVENTS_MAX_LIMIT}; got {limit}.")
-    descending = (one("sort") or "DESCENDING").upper().lstrip("-") != "ASCENDING"
+    descending = _descending(one("sort"))
     cursor = _decode_cursor(one("after"))
     occurred_after, occurred_before = _time(one("occurredAfter")), _time(one("occurredBefore"))
     rows = store.web_events(int(object_id) if object_id else None, one("eventType"), cursor, limit, descending,
@@ -51,6 +51,17 @@ def list_events(store: Store, query: dict[str, list[str]], base_url: str) -> dic
         params = "&".join(f"{k}={v[0]}" for k, v in query.items() if k != "after")
         out["paging"] = {"next": {"after": token, "link": f"{base_url}/events/v3/events/?{params}&after={token}"}}
     return out
+
+
+def _descending(sort: str | None) -> bool:
+    """`sort=occurredAt` is oldest first, `sort=-occurredAt` newest first; with no sort, newest
+    first (docs/crm-api-facts.md, HubSpot › Per-event web analytics)."""
+    if not sort:
+        return True
+    field = sort.lstrip("-")
+    if field not in ("occurredAt", "timestamp"):
+        raise errors.validation(f"Cannot sort events by {field!r}; use occurredAt or -occurredAt.")
+    return sort.startswith("-")
 
 
 def _time(value: str | None) -> int | None:

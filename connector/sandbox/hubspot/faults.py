@@ -13,8 +13,9 @@ A profile is a name, `key=value` pairs, or both: `flaky`, `flaky,seed=3`,
   no effect; logged with status 0);
 - `rate_partial`: share of batch reads/updates answered 207 with some inputs failed (not applied);
 - `token_expires_after`: the token is refused (401) after this many requests;
-- `search_lag_seconds`: objects modified less than this long ago are not yet found by search
-  (HubSpot indexes writes for search within a few seconds, crm-api-facts.md, Search);
+- `search_lag_seconds`: overrides the portal's search index lag (objects modified less than this
+  long ago are not yet found by search; the portal's own lag is on by default, see
+  connector.sandbox.hubspot.sandbox; docs/crm-api-facts.md, HubSpot › Search);
 - `seed`: the random seed (default 0).
 """
 
@@ -49,7 +50,7 @@ class FaultProfile:
     rate_reset: float = 0.0
     rate_partial: float = 0.0
     token_expires_after: int | None = None
-    search_lag_seconds: float = 0.0
+    search_lag_seconds: float | None = None  # None: the portal's own lag
 
     @classmethod
     def parse(cls, spec: str | dict | FaultProfile | None) -> FaultProfile:
@@ -85,7 +86,7 @@ class FaultProfile:
                 continue
             try:
                 out[key] = int(value) if key in ("seed", "token_expires_after") else float(value)  # type: ignore[arg-type]
-            except ValueError:
+            except (TypeError, ValueError):
                 raise UserError(f"fault setting {key}={value!r} is not a number") from None
         return replace(cls(), **out)
 

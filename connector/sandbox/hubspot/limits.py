@@ -1,4 +1,4 @@
-"""HubSpot's rate limits, per token (crm-api-facts.md, "Rate limits"):
+"""HubSpot's rate limits, per token (docs/crm-api-facts.md, HubSpot › Rate limits):
 
 - a rolling ten-second window (default 190 requests, a Professional portal's private app);
 - a daily limit (default 625,000), counted per UTC day;

@@ -1,5 +1,5 @@
 """CRM v3 object endpoints (contacts and the engagement objects): list, read, batch read, batch
-update, search, with HubSpot's limits, errors and lifecycle-stage rule (crm-api-facts.md, Contacts).
+update, search, with HubSpot's limits, errors and lifecycle-stage rule (docs/crm-api-facts.md, HubSpot › Contacts).
 Each function takes the store and the parsed request and returns the response body (and status).
 """
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.sandbox.hubspot import catalog, errors
+from connector.sandbox.hubspot import catalog, errors, inputs
 from connector.sandbox.hubspot.associations import ALIASES, SINGULAR
 from connector.sandbox.hubspot.search import search
 from connector.sandbox.hubspot.store import Store
@@ -21,19 +21,22 @@ OBJECT_LABEL = {"contacts": "CONTACT", "emails": "EMAIL", "meetings": "MEETING",
 
 def property_names(values: list[str] | None) -> list[str]:
     """Query or body list parameters: repeated keys (the Python client) and comma-separated
-    values (the docs) both arrive here (crm-api-facts.md, List)."""
+    values (the docs) both arrive here (docs/crm-api-facts.md, HubSpot › Contacts)."""
     out: list[str] = []
     for value in values or []:
-        out.extend(v.strip() for v in str(value).split(",") if v.strip())
+        out.extend(v.strip() for v in value.split(",") if v.strip())
     return out
 
 
+def body_names(body: dict[str, Any], key: str) -> list[str]:
+    """A body's list of property names (`properties`, `propertiesWithHistory`): strings only."""
+    return property_names(inputs.texts(body.get(key), key))
+
+
 def list_objects(store: Store, object_type: str, query: dict[str, list[str]], base_url: str) -> dict[str, Any]:
-    limit = _int(query.get("limit", ["10"])[0], "limit")
-    if not 0 < limit <= MAX_LIST:
-        raise errors.validation(f"limit must be between 1 and {MAX_LIST}; got {limit}.")
+    limit = inputs.whole(query.get("limit", ["10"])[0], "limit", 10, low=1, high=MAX_LIST)
     after = query.get("after", ["0"])[0] or "0"
-    if not after.isdigit():
+    if inputs.object_id(after) is None and after != "0":
         raise errors.validation(f"Invalid paging cursor after={after!r}.")
     names = store.known(object_type, property_names(query.get("properties")))
     archived = query.get("archived", ["false"])[0].lower() == "true"
@@ -49,7 +52,9 @@ def list_objects(store: Store, object_type: str, query: dict[str, list[str]], ba
 
 def get_object(store: Store, object_type: str, object_id: str, query: dict[str, list[str]]) -> dict[str, Any]:
     names = store.known(object_type, property_names(query.get("properties")))
-    id_property = (query.get("idProperty") or [None])[0]
+    id_property = _id_property(store, object_type, (query.get("idProperty") or [None])[0])
+    if not id_property and inputs.object_id(object_id) is None:
+        raise errors.not_found()
     found = store.read_many(object_type, names, [object_id], id_property)
     obj = found.get(object_id.lower() if id_property else object_id)
     if obj is None:
@@ -61,22 +66,20 @@ def get_object(store: Store, object_type: str, object_id: str, query: dict[str, 
 
 def batch_read(store: Store, object_type: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     started = _now(store)
-    inputs = [str(i.get("id", "")) for i in body.get("inputs") or []]
-    with_history = property_names(body.get("propertiesWithHistory"))
+    keys = [inputs.text(i.get("id"), f"inputs[{n}].id") or "" for n, i in enumerate(inputs.objects(body, "inputs"))]
+    with_history = body_names(body, "propertiesWithHistory")
     limit = MAX_HISTORY_BATCH if with_history else MAX_BATCH
-    if len(inputs) > limit:
+    if len(keys) > limit:
         if with_history:
             raise errors.validation(f"The maximum number of inputs supported in a batch request for property "
-                                    f"histories is {MAX_HISTORY_BATCH}. {len(inputs)} inputs were provided.")
-        raise errors.validation(f"Too many inputs: {len(inputs)}; a batch takes at most {MAX_BATCH}.")
-    id_property = body.get("idProperty")
-    if id_property and id_property not in store.properties(object_type):
-        raise errors.validation(f"Unable to find property {id_property!r} to use as the idProperty.")
-    names = store.known(object_type, property_names(body.get("properties")))
-    found = store.read_many(object_type, names, inputs, id_property)
+                                    f"histories is {MAX_HISTORY_BATCH}. {len(keys)} inputs were provided.")
+        raise errors.validation(f"Too many inputs: {len(keys)}; a batch takes at most {MAX_BATCH}.")
+    id_property = _id_property(store, object_type, inputs.text(body.get("idProperty"), "idProperty"))
+    names = store.known(object_type, body_names(body, "properties"))
+    found = store.read_many(object_type, names, keys, id_property)
     by_id = id_property and id_property != "hs_object_id"
     results, missing, seen = [], [], set()
-    for key in inputs:
+    for key in keys:
         obj = found.get(key.lower() if by_id else key)
         if obj is None:
             missing.append(key)
@@ -89,34 +92,101 @@ def batch_read(store: Store, object_type: str, body: dict[str, Any]) -> tuple[in
 
 def batch_update(store: Store, object_type: str, body: dict[str, Any], source: str = "API") -> tuple[int, dict[str, Any]]:
     started = _now(store)
-    inputs = body.get("inputs") or []
-    if len(inputs) > MAX_BATCH:
-        raise errors.validation(f"Too many inputs: {len(inputs)}; a batch takes at most {MAX_BATCH}.")
-    ids = [str(i.get("id", "")) for i in inputs]
+    items = inputs.objects(body, "inputs")
+    if len(items) > MAX_BATCH:
+        raise errors.validation(f"Too many inputs: {len(items)}; a batch takes at most {MAX_BATCH}.")
+    ids = [inputs.text(i.get("id"), f"inputs[{n}].id") or "" for n, i in enumerate(items)]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise errors.validation(f"Duplicate IDs found in batch input: {dupes}. IDs must be unique")
-    encoded = [validate_properties(store, object_type, i.get("properties") or {}) for i in inputs]
-    numeric = [int(i) for i in ids if i.isdigit()]
-    present = store.exists(object_type, numeric)
+    written = [input_properties(i, f"inputs[{n}].properties") for n, i in enumerate(items)]
+    encoded = [validate_properties(store, object_type, props) for props in written]
+    present = store.exists(object_type, [n for n in map(inputs.object_id, ids) if n is not None])
     results, missing = [], []
     at = store.now_ms()
     with store.tx() as db:
-        for raw, values in zip(inputs, encoded):
-            key = str(raw.get("id", ""))
-            if not key.isdigit() or int(key) not in present:
+        for key, props, values in zip(ids, written, encoded):
+            object_id = inputs.object_id(key)
+            if object_id is None or object_id not in present:
                 missing.append(key)
                 continue
-            object_id = int(key)
-            store.log_write(db, object_type, object_id, at, source, raw.get("properties") or {})
+            store.log_write(db, object_type, object_id, at, source, props)
             if object_type == "contacts":
                 values = _lifecycle_rule(store, db, object_id, values, at)
             store.apply(db, object_type, object_id, values, "INTEGRATION" if source == "API" else source, at)
-    names = list(dict.fromkeys([*(k for i in inputs for k in (i.get("properties") or {})),
+    names = list(dict.fromkeys([*(k for props in written for k in props),
                                 *catalog.DATE_PROPERTIES[object_type][1:], "hs_object_id"]))
     found = store.read_many(object_type, names, [k for k in ids if k not in missing])
     results = [found[k] for k in ids if k in found]
     return _batch_response(store, object_type, results, missing, started, "update")
+
+
+def create_object(store: Store, object_type: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """`POST /crm/v3/objects/{type}`: a new object from `properties`; a contact whose email another
+    contact has is a 409 CONFLICT naming it (docs/crm-api-facts.md, HubSpot › Single objects)."""
+    written = input_properties(body, "properties")
+    values = validate_properties(store, object_type, written)
+    at = store.now_ms()
+    with store.tx() as db:
+        email = values.get("email") if object_type == "contacts" else None
+        if email:
+            row = db.execute("SELECT _id FROM obj_contacts WHERE email = ? COLLATE NOCASE AND _archived = 0",
+                             (email,)).fetchone()
+            if row:
+                raise errors.ApiError(409, errors.error_body(f"Contact already exists. Existing ID: {row[0]}",
+                                                             "CONFLICT"))
+        new_id = None if object_type == "contacts" else store.next_engagement_id(db)
+        object_id = store.insert_object(db, object_type, new_id, {}, at)
+        store.log_write(db, object_type, object_id, at, "API", written)
+        store.apply(db, object_type, object_id, values, "INTEGRATION", at)
+    return 201, _one(store, object_type, object_id, written)
+
+
+def update_object(store: Store, object_type: str, key: str, query: dict[str, list[str]],
+                  body: dict[str, Any]) -> dict[str, Any]:
+    """`PATCH /crm/v3/objects/{type}/{id}` (or by `idProperty`): the given properties, as one
+    batch update input would be; an unknown id is a 404."""
+    id_property = _id_property(store, object_type, (query.get("idProperty") or [None])[0])
+    if id_property:
+        found = store.read_many(object_type, [], [key], id_property).get(key.lower())
+        object_id = int(found["id"]) if found else None
+    else:
+        object_id = inputs.object_id(key)
+    if object_id is None or not store.exists(object_type, [object_id]):
+        raise errors.not_found()
+    written = input_properties(body, "properties")
+    values = validate_properties(store, object_type, written)
+    at = store.now_ms()
+    with store.tx() as db:
+        store.log_write(db, object_type, object_id, at, "API", written)
+        if object_type == "contacts":
+            values = _lifecycle_rule(store, db, object_id, values, at)
+        store.apply(db, object_type, object_id, values, "INTEGRATION", at)
+    return _one(store, object_type, object_id, written)
+
+
+def _one(store: Store, object_type: str, object_id: int, written: dict[str, Any]) -> dict[str, Any]:
+    names = list(dict.fromkeys([*written, *catalog.DATE_PROPERTIES[object_type], "hs_object_id"]))
+    return store.read_many(object_type, names, [str(object_id)])[str(object_id)]
+
+
+def input_properties(item: dict[str, Any], where: str) -> dict[str, str | None]:
+    """An input's `properties`: an object of property name → value (a string; numbers and
+    booleans read as text, null clears)."""
+    raw = item.get("properties")
+    if raw is None:
+        return {}
+    return {name: inputs.text(value, f"{where}.{name}") for name, value in inputs.obj(raw, where).items()}
+
+
+def _id_property(store: Store, object_type: str, name: str | None) -> str | None:
+    """`idProperty`, which must name a property that exists (an unknown one is a 400; SQLite
+    would otherwise read a quoted unknown name as a string literal)."""
+    if not name:
+        return None
+    if name not in store.properties(object_type):
+        raise errors.validation(f"Unable to find property {name!r} to use as the idProperty.")
+    return name
 
 
 def validate_properties(store: Store, object_type: str, properties: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +213,7 @@ def validate_properties(store: Store, object_type: str, properties: dict[str, An
 
 def _lifecycle_rule(store: Store, db: Any, contact_id: int, values: dict[str, Any], at: int) -> dict[str, Any]:
     """A move to an earlier lifecycle stage is silently ignored; entering a stage stamps its
-    `hs_lifecyclestage_<stage>_date` (crm-api-facts.md, lifecycle stage)."""
+    `hs_lifecyclestage_<stage>_date` (docs/crm-api-facts.md, HubSpot › Contacts)."""
     if "lifecyclestage" not in values or values["lifecyclestage"] is None:
         return values
     new = values["lifecyclestage"]
@@ -157,9 +227,8 @@ def _lifecycle_rule(store: Store, db: Any, contact_id: int, values: dict[str, An
     return values
 
 
-def search_objects(store: Store, object_type: str, body: dict[str, Any], raw_length: int,
-                   lag_seconds: float = 0.0) -> dict[str, Any]:
-    page = search(store, object_type, body, raw_length, lag_seconds)
+def search_objects(store: Store, object_type: str, body: dict[str, Any], raw_length: int) -> dict[str, Any]:
+    page = search(store, object_type, body, raw_length)
     out: dict[str, Any] = {"total": page.total, "results": page.results}
     if page.next_after is not None:
         out["paging"] = {"next": {"after": str(page.next_after)}}
@@ -203,16 +272,9 @@ def _batch_response(store: Store, object_type: str, results: list[dict[str, Any]
                                       "Check that ids are valid.")
     body["numErrors"] = 1
     body["errors"] = [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": message,
-                       "context": {"ids": missing}, "links": {}, "errors": [], "subCategory": None}]
+                       "context": {"ids": missing}, "links": {}, "errors": []}]
     return 207, body
 
 
 def _now(store: Store) -> str:
     return iso(store.now_ms())
-
-
-def _int(value: Any, name: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise errors.validation(f"{name} must be a whole number; got {value!r}.") from None

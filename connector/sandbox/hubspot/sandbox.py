@@ -5,6 +5,7 @@ and benchmarks. See the package docstring (connector.sandbox.hubspot) for the AP
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,9 @@ from connector.sandbox.seed import default_anchor
 from connector.sandbox.serving import database_file
 
 DB_NAME = "hubspot-sandbox.sqlite"
+# How long a write takes to reach the search index unless told otherwise: HubSpot's search trails
+# writes by seconds (docs/crm-api-facts.md, HubSpot › Search), so the sandbox does too by default.
+DEFAULT_SEARCH_LAG_SECONDS = 2.0
 
 
 def new_token() -> str:
@@ -52,12 +56,13 @@ class HubSpotSandbox:
               faults: str | dict[str, Any] | FaultProfile | None = None, data_dir: Path | str | None = None,
               clock: Clock | None = None, rate_limit_per_10s: int = 190, anchor: datetime | None = None, port: int = 0,
               scopes: Iterable[str] | None = None, daily_limit: int = 625_000,
-              search_per_second: int = 5, rate_clock: Callable[[], float] | None = None) -> HubSpotSandbox:
+              search_per_second: int = 5, rate_clock: Callable[[], float] | None = None,
+              search_lag_seconds: float = DEFAULT_SEARCH_LAG_SECONDS) -> HubSpotSandbox:
         store = open_store(data_dir, seed=seed, contacts=contacts, anchor=anchor, clock=clock)
         token = token or new_token()
         limits = RateLimits(per_10s=rate_limit_per_10s, daily=daily_limit, search_per_second=search_per_second)
         portal = Portal(store, {token: frozenset(scopes) if scopes is not None else ALL_SCOPES}, limits,
-                        FaultProfile.parse(faults), rate_clock)
+                        FaultProfile.parse(faults), rate_clock, search_lag_seconds)
         server = SandboxHTTPServer(portal, port)
         server.start_background()
         return cls(store, server, token)
@@ -101,6 +106,19 @@ class HubSpotSandbox:
         profile = FaultProfile.parse(faults)
         self.server.portal.faults.set(profile)
         return profile
+
+    def set_search_lag(self, seconds: float) -> None:
+        """How long writes take to reach search from now on (0: found at once)."""
+        self.server.portal.search_lag_seconds = seconds
+        self.store.search_lag_ms = int(self.server.portal.search_lag() * 1000)
+
+    def wait_for_search_index(self) -> float:
+        """Sleep until every write so far has reached search (what minutes between two runs give
+        in production); returns the seconds slept."""
+        wait = self.store.index_wait_seconds()
+        if wait > 0:
+            time.sleep(wait)
+        return wait
 
     def set_rate_limits(self, per_10s: int | None = None, daily: int | None = None,
                         search_per_second: int | None = None) -> None:

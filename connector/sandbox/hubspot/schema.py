@@ -1,5 +1,5 @@
 """Properties API v3: list, read, create and update properties, and property groups, of an object
-type (crm-api-facts.md, Properties). A created property accepts writes at once; an existing name is a
+type (docs/crm-api-facts.md, HubSpot › Properties). A created property accepts writes at once; an existing name is a
 409 `OBJECT_ALREADY_EXISTS`. An update (`PATCH /crm/v3/properties/{objectType}/{propertyName}`, the
 client's `crm.properties.core_api.update` with a `PropertyUpdate` body: label, type, fieldType,
 groupName, description, options, displayOrder, hidden, formField) changes the given fields only.
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from connector.sandbox.hubspot import catalog, errors
+from connector.sandbox.hubspot import catalog, errors, inputs
 from connector.sandbox.hubspot.catalog import PropertyDef
 from connector.sandbox.hubspot.errors import ApiError, error_body
 from connector.sandbox.hubspot.store import Store
@@ -71,11 +71,12 @@ def update_property(store: Store, object_type: str, name: str, body: dict[str, A
 
 
 def _parse_property(store: Store, object_type: str, body: dict[str, Any]) -> PropertyDef:
-    missing = [k for k in ("name", "label", "type", "fieldType", "groupName") if not body.get(k)]
+    fields = {k: inputs.text(body.get(k), k) for k in ("name", "label", "type", "fieldType", "groupName", "description")}
+    missing = [k for k in ("name", "label", "type", "fieldType", "groupName") if not fields[k]]
     if missing:
         raise errors.validation(f"Missing required fields: {', '.join(missing)}.")
-    name, type_, field_type = body["name"], body["type"], body["fieldType"]
-    if not NAME.match(name):
+    name, type_, field_type, group = fields["name"] or "", fields["type"] or "", fields["fieldType"] or "", fields["groupName"]
+    if not NAME.fullmatch(name):
         raise errors.validation(f"Property name {name!r} must start with a lowercase letter and hold only lowercase "
                                 "letters, digits and underscores.")
     if type_ not in catalog.FIELD_TYPES:
@@ -83,18 +84,27 @@ def _parse_property(store: Store, object_type: str, body: dict[str, Any]) -> Pro
     if field_type not in catalog.FIELD_TYPES[type_]:
         raise errors.validation(f"fieldType {field_type!r} is not valid for type {type_!r}; use one of "
                                 f"{', '.join(sorted(catalog.FIELD_TYPES[type_]))}.")
-    if body["groupName"] not in {g[0] for g in store.groups(object_type)}:
-        raise errors.validation(f"Property group {body['groupName']!r} does not exist.")
-    options = body.get("options") or []
+    if group not in {g[0] for g in store.groups(object_type)}:
+        raise errors.validation(f"Property group {group!r} does not exist.")
+    options = [_option(o, f"options[{i}]") for i, o in enumerate(inputs.objects(body, "options"))]
     if type_ == "enumeration" and field_type != "booleancheckbox" and not options:
         raise errors.validation("Enumeration properties need at least one option.")
     if type_ == "enumeration" and field_type == "booleancheckbox" and not options:
         options = [{"value": "true", "label": "Yes"}, {"value": "false", "label": "No"}]
     return PropertyDef(
-        name=name, label=body["label"], type=type_, field_type=field_type, group=body["groupName"],
-        options=tuple(str(o["value"]) for o in options), option_labels=tuple(str(o.get("label", o["value"])) for o in options),
-        description=body.get("description") or "", hubspot_defined=False, display_order=int(body.get("displayOrder", -1)),
+        name=name, label=fields["label"] or "", type=type_, field_type=field_type, group=group or "",
+        options=tuple(o["value"] for o in options), option_labels=tuple(o["label"] for o in options),
+        description=fields["description"] or "", hubspot_defined=False,
+        display_order=inputs.whole(body.get("displayOrder"), "displayOrder", -1, low=-1, high=2**31 - 1),
     )
+
+
+def _option(option: dict[str, Any], where: str) -> dict[str, str]:
+    """An enumeration option: `value` required, `label` defaulting to it."""
+    value = inputs.text(option.get("value"), f"{where}.value")
+    if not value:
+        raise errors.validation(f"Missing required field: {where}.value.")
+    return {"value": value, "label": inputs.text(option.get("label"), f"{where}.label") or value}
 
 
 def group_json(name: str, label: str, order: int) -> dict[str, Any]:
@@ -112,13 +122,29 @@ def get_group(store: Store, object_type: str, name: str) -> dict[str, Any]:
     raise errors.not_found(f"Unable to find property group {name} for object type {object_type}.")
 
 
+def update_group(store: Store, object_type: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
+    """`PATCH .../groups/{name}`: a new label and/or display order."""
+    current = get_group(store, object_type, name)
+    label = inputs.text(body.get("label"), "label") or current["label"]
+    order = inputs.whole(body.get("displayOrder"), "displayOrder", current["displayOrder"], low=-1, high=2**31 - 1)
+    store.update_group(object_type, name, label, order)
+    return group_json(name, label, order)
+
+
+def delete_group(store: Store, object_type: str, name: str) -> tuple[int, None]:
+    """`DELETE .../groups/{name}`: archives the group (204, no body)."""
+    get_group(store, object_type, name)
+    store.delete_group(object_type, name)
+    return 204, None
+
+
 def create_group(store: Store, object_type: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    name, label = body.get("name"), body.get("label")
+    name, label = inputs.text(body.get("name"), "name"), inputs.text(body.get("label"), "label")
     if not name or not label:
         raise errors.validation("Missing required fields: name, label.")
-    if not NAME.match(name):
+    if not NAME.fullmatch(name):
         raise errors.validation(f"Group name {name!r} must hold only lowercase letters, digits and underscores.")
-    order = int(body.get("displayOrder", -1))
+    order = inputs.whole(body.get("displayOrder"), "displayOrder", -1, low=-1, high=2**31 - 1)
     if not store.create_group(object_type, name, label, order):
         raise ApiError(409, error_body(f"A property group named '{name}' already exists.", "OBJECT_ALREADY_EXISTS",
                                        context={"name": [name]}))

@@ -39,6 +39,7 @@ SESSION_GAP = timedelta(minutes=30)
 BATCH = 2000
 PARALLEL_FROM = 10  # batches; smaller portals are generated in this process
 AHEAD = 4
+SEQUENCE_EMAILS = 520  # logged on the heavy contact (more than associations.ASSOCIATIONS_PAGE)
 
 
 def contact_values(p: gen.Person) -> dict[str, object]:
@@ -48,8 +49,9 @@ def contact_values(p: gen.Person) -> dict[str, object]:
     values: dict[str, object] = {
         "email": p.email, "firstname": p.first_name, "lastname": p.last_name, "phone": p.phone,
         "jobtitle": p.job_title, "company": c.name if p.index % 37 else "n/a", "website": f"https://www.{c.domain}",
-        "industry": c.industry if p.index % 23 else None, "numemployees": c.employees,
-        "annualrevenue": c.annual_revenue, "country": p.country, "city": p.city, "lifecyclestage": stage,
+        "industry": c.industry if p.index % 23 else None, "numemployees": employee_range(c.employees),
+        "annualrevenue": revenue_text(c.annual_revenue, p.index), "country": country_text(p.country, p.index), "city": p.city,
+        "lifecyclestage": stage,
         "hs_analytics_source": SOURCE_MAP[p.source],
         "hs_lead_status": None if stage == "customer" else ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT",
                                                              "CONNECTED", "UNQUALIFIED")[p.index % 6],
@@ -61,6 +63,47 @@ def contact_values(p: gen.Person) -> dict[str, object]:
     values[f"hs_lifecyclestage_{stage}_date"] = _stage_date(p)
     values.update(_marketing_counters(p.activities))
     return values
+
+
+def employee_range(employees: int | None) -> str | None:
+    """A head count as the contact's "Number of Employees" dropdown holds it: the option whose
+    range it falls in ("25-50"; docs/crm-api-facts.md, HubSpot › Default contact properties)."""
+    if employees is None:
+        return None
+    for option in catalog.EMPLOYEE_RANGES[:-1]:
+        if employees < int(option.split("-")[1]):
+            return option
+    return catalog.EMPLOYEE_RANGES[-1]
+
+
+def revenue_text(revenue: int | None, index: int) -> str | None:
+    """Annual revenue as people type it into the contact's free-text property: plain digits most
+    often, else with thousands separators, a currency sign, a short scale ("$12.5M"), or a
+    placeholder."""
+    if revenue is None:
+        return None
+    style = index % 10
+    if style < 5:
+        return str(revenue)
+    if style < 7:
+        return f"{revenue:,}"
+    if style == 7:
+        return f"${revenue:,}"
+    if style == 8:
+        return f"${revenue / 1e6:g}M" if revenue >= 1_000_000 else f"{revenue / 1e3:g}k"
+    return "n/a"
+
+
+# Country/Region is free text on a contact: the same country arrives spelled several ways.
+COUNTRY_SPELLINGS = {"United States": ("USA", "US", "united states"), "United Kingdom": ("UK", "GB"),
+                     "Germany": ("DE",), "Netherlands": ("NL",)}
+
+
+def country_text(country: str | None, index: int) -> str | None:
+    spellings = COUNTRY_SPELLINGS.get(country or "")
+    if not spellings or index % 4:
+        return country
+    return spellings[(index // 4) % len(spellings)]
 
 
 def _stage_date(p: gen.Person) -> int:
@@ -191,6 +234,8 @@ def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple]]:
         created = to_ms(p.created_at)
         updated = max([created] + [to_ms(a.at) for a in p.activities[-1:]])
         contacts.append((cid, created, updated, *(values.get(c) for c in contact_cols)))
+        if p.index == gen.HEAVY_INDEX:
+            activities += _sequence_emails(cid, to_ms(anchor), eng_cols["emails"])
         for a in p.activities:
             eng = engagement(a)
             if eng is not None:
@@ -202,6 +247,19 @@ def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple]]:
             if event is not None:
                 events.append((cid, event[0], to_ms(a.at), _event_json(tuple(event[1].items()))))
     return contacts, activities, events
+
+
+def _sequence_emails(cid: int, anchor_ms: int, cols: list[str]) -> list[tuple]:
+    """The heavy contact's logged sequence emails, one every three hours back from the anchor:
+    more than one associations answer carries (ASSOCIATIONS_PAGE), so that reading its emails
+    pages through `GET /crm/v4/objects/contacts/{id}/associations/emails`."""
+    rows = []
+    for step in range(SEQUENCE_EMAILS):
+        at = anchor_ms - (SEQUENCE_EMAILS - step) * 3 * 3_600_000
+        values = {"hs_timestamp": at, "hs_email_subject": f"Sequence step {step % 5 + 1}", "hs_email_direction": "EMAIL",
+                  "hs_email_status": "SENT", "hs_email_text": "An automated sequence email."}
+        rows.append(("emails", cid, (at, at, *(values.get(c) for c in cols))))
+    return rows
 
 
 @functools.lru_cache(maxsize=4096)

@@ -9,9 +9,11 @@ import json
 import socket
 import time
 from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from connector.sandbox.hubspot.portal import Portal
+from connector.sandbox.hubspot import errors
+from connector.sandbox.hubspot.portal import Portal, Response
 from connector.sandbox.serving import HOST, LoopbackServer
 
 
@@ -20,34 +22,42 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SandboxHTTPServer
 
-    def do_GET(self) -> None:  # noqa: N802 (the stdlib's naming)
-        self._handle()
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._handle()
-
-    def do_PATCH(self) -> None:  # noqa: N802
-        self._handle()
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self._handle()
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._handle()
+    def __getattr__(self, name: str) -> Any:
+        """Every method reaches the portal (`do_TRACE`, `do_OPTIONS`, ... included), which answers
+        405 with `Allow` for a method a path does not take, never the stdlib's HTML 501."""
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
     def _handle(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+        raw = self._body()
+        if raw is None:
+            return
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         headers = {k.lower(): v for k, v in self.headers.items()}
-        response = self.server.portal.handle(self.command, parts.path, query, raw, headers)
+        method = "GET" if self.command == "HEAD" else self.command
+        response = self.server.portal.handle(method, parts.path, query, raw, headers, self.path)
         if response.reset:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         if response.delay:
             time.sleep(response.delay)
+        self._send(response)
+
+    def _body(self) -> bytes | None:
+        """The request body, or None after answering a 400 for a Content-Length that is not a
+        non-negative whole number (the connection is closed: the rest of the stream is unknown)."""
+        length = (self.headers.get("Content-Length") or "0").strip()
+        if not length.isascii() or not length.isdigit():
+            body = errors.error_body(f"Invalid Content-Length {length!r}.", "VALIDATION_ERROR")
+            self.close_connection = True
+            self._send(Response(400, body, {"Connection": "close"}))
+            return None
+        return self.rfile.read(int(length)) if int(length) else b""
+
+    def _send(self, response: Response) -> None:
         if isinstance(response.body, bytes):
             payload = response.body
         else:
@@ -57,6 +67,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         for name, value in response.headers.items():
             self.send_header(name, value)
+        if self.command == "HEAD":
+            self.end_headers()
+            return
         if response.drop_after is not None:
             self.end_headers()
             self.wfile.write(payload[: response.drop_after])

@@ -6,6 +6,11 @@ that search filters and sorts run as indexed SQL; a created property adds a colu
 columns start with an underscore: `_id` (the object id, also `hs_object_id`), `_created`,
 `_updated` (epoch ms, served as the create/modified date properties, `createdAt`/`updatedAt`).
 
+Search reads an index that trails writes (docs/crm-api-facts.md, HubSpot › Search): before an
+object's first write in a lag window, its row as it was is copied to `idx_<type>` (`_at`: the write
+time; `_absent`: the object did not exist yet). While `_at` is younger than the lag, search sees
+that copy instead of the live row; after it, the live row.
+
 The store is shared by the server's threads behind one lock; every method is one transaction.
 `path` is a file (state survives a restart) or ":memory:".
 """
@@ -24,6 +29,7 @@ from typing import Any
 
 from connector.sandbox.hubspot import catalog
 from connector.sandbox.hubspot.catalog import PropertyDef
+from connector.sandbox.hubspot import inputs
 from connector.sandbox.hubspot.values import contains_token, decode, iso, to_ms
 
 SCHEMA_VERSION = 1
@@ -66,8 +72,10 @@ class Store:
         self.db.execute("PRAGMA cache_size=-65536")
         self.db.create_function("contains_token", 2, contains_token, deterministic=True)
         self._props: dict[str, dict[str, PropertyDef]] = {}
+        self.search_lag_ms = 0  # how long a write takes to reach search (set by the portal)
         with self.tx():
             self._create_schema()
+            self._create_index_tables()
         self._load_properties()
 
     # -- plumbing -----------------------------------------------------------------------------
@@ -151,6 +159,18 @@ class Store:
         self.set_meta(db, "schema_version", str(SCHEMA_VERSION))
         self.set_meta(db, "next_engagement_id", str(FIRST_ENGAGEMENT_ID))
 
+    def _create_index_tables(self) -> None:
+        """The search index's copies (also added to a portal file saved before they existed)."""
+        for object_type in catalog.OBJECT_TYPES:
+            index = _index(object_type)
+            if self.db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (index,)).fetchone():
+                continue
+            self.db.execute(f"CREATE TABLE {index} AS SELECT * FROM {_table(object_type)} WHERE 0")
+            self.db.execute(f"ALTER TABLE {index} ADD COLUMN _at INT")
+            self.db.execute(f"ALTER TABLE {index} ADD COLUMN _absent INT DEFAULT 0")
+            self.db.execute(f"CREATE UNIQUE INDEX ix_{index}_id ON {index} (_id)")
+            self.db.execute(f"CREATE INDEX ix_{index}_at ON {index} (_at)")
+
     # -- property definitions -----------------------------------------------------------------
 
     def _insert_property(self, db: sqlite3.Connection, object_type: str, prop: PropertyDef, now: int) -> None:
@@ -188,6 +208,7 @@ class Store:
                 return False
             self._insert_property(db, object_type, replace(prop, hubspot_defined=False), self.now_ms())
             db.execute(f"ALTER TABLE {_table(object_type)} ADD COLUMN {q(prop.name)}")
+            db.execute(f"ALTER TABLE {_index(object_type)} ADD COLUMN {q(prop.name)}")
         self._load_properties()
         return True
 
@@ -214,15 +235,63 @@ class Store:
             db.execute("INSERT INTO property_groups VALUES (?, ?, ?, ?)", (object_type, name, label, display_order))
         return True
 
+    def update_group(self, object_type: str, name: str, label: str, display_order: int) -> None:
+        with self.tx() as db:
+            db.execute("UPDATE property_groups SET label = ?, display_order = ? WHERE object_type = ? AND name = ?",
+                       (label, display_order, object_type, name))
+
+    def delete_group(self, object_type: str, name: str) -> None:
+        with self.tx() as db:
+            db.execute("DELETE FROM property_groups WHERE object_type = ? AND name = ?", (object_type, name))
+
     # -- reading objects ----------------------------------------------------------------------
 
     def column(self, object_type: str, name: str) -> str:
         """The SQL expression holding property `name` (virtual ones map to internal columns)."""
         return _virtual(object_type).get(name) or q(name)
 
-    def select_sql(self, object_type: str, names: Sequence[str]) -> str:
+    def select_sql(self, object_type: str, names: Sequence[str], source: str | None = None) -> str:
         cols = ", ".join(self.column(object_type, n) for n in names)
-        return f"SELECT _id, _created, _updated, _archived{', ' + cols if cols else ''} FROM {_table(object_type)}"
+        return f"SELECT _id, _created, _updated, _archived{', ' + cols if cols else ''} FROM {source or _table(object_type)}"
+
+    def search_source(self, object_type: str) -> str:
+        """What search reads: the live table, or, while some writes have not reached the index yet,
+        the live rows of the others plus the indexed copies of those (call with the lock held)."""
+        table, index = _table(object_type), _index(object_type)
+        cutoff = self.now_ms() - self.search_lag_ms
+        self.db.execute(f"DELETE FROM {index} WHERE _at <= ?", (cutoff,))
+        if not self.db.execute(f"SELECT 1 FROM {index} LIMIT 1").fetchone():
+            return table
+        cols = ", ".join(self._columns(object_type))
+        return (f"(SELECT {cols} FROM {table} WHERE _id NOT IN (SELECT _id FROM {index}) "
+                f"UNION ALL SELECT {cols} FROM {index} WHERE _absent = 0) AS {table}")
+
+    def index_wait_seconds(self) -> float:
+        """How long until the newest write not yet searchable reaches the index (0: none pending)."""
+        with self.lock:
+            newest = max((self.db.execute(f"SELECT MAX(_at) FROM {_index(t)}").fetchone()[0] or 0)
+                         for t in catalog.OBJECT_TYPES)
+        return max(0.0, (newest + self.search_lag_ms - self.now_ms()) / 1000 + 0.001) if newest else 0.0
+
+    def _columns(self, object_type: str) -> list[str]:
+        return [q(r[1]) for r in self.db.execute(f"PRAGMA table_info({_table(object_type)})")]
+
+    def _before_write(self, db: sqlite3.Connection, object_type: str, object_id: int, at: int,
+                      absent: bool = False) -> None:
+        """Keep the row as search still sees it: the first write in a lag window copies the row as
+        it was; later ones in the window only move `_at` on (the index has neither yet)."""
+        index = _index(object_type)
+        row = db.execute(f"SELECT _at FROM {index} WHERE _id = ?", (object_id,)).fetchone()
+        if row is not None and row[0] > at - self.search_lag_ms:
+            db.execute(f"UPDATE {index} SET _at = ? WHERE _id = ?", (at, object_id))
+            return
+        db.execute(f"DELETE FROM {index} WHERE _id = ?", (object_id,))
+        if absent:
+            db.execute(f"INSERT INTO {index} (_id, _at, _absent) VALUES (?, ?, 1)", (object_id, at))
+            return
+        cols = ", ".join(self._columns(object_type))
+        db.execute(f"INSERT INTO {index} ({cols}, _at) SELECT {cols}, ? FROM {_table(object_type)} WHERE _id = ?",
+                   (at, object_id))
 
     def to_object(self, object_type: str, names: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
         props = self._props[object_type]
@@ -255,7 +324,7 @@ class Store:
             key_index = 4 + len(names)
             sql = self.select_sql(object_type, [*names, id_property])
         else:
-            where, params = "_id", [int(k) for k in keys if str(k).isdigit()]
+            where, params = "_id", [n for n in map(inputs.object_id, keys) if n is not None]
             key_index = 0
             sql = self.select_sql(object_type, names)
         found: dict[str, dict[str, Any]] = {}
@@ -289,8 +358,8 @@ class Store:
                 if cur is None or cur[0] is None:
                     return []
                 rows = [(decode(prop.type, cur[0]), cur[1], "IMPORT")]
-        return [{"value": v if v is not None else "", "timestamp": _iso(at), "sourceType": src, "sourceId": None,
-                 "updatedByUserId": None} for v, at, src in rows]
+        # No sourceId or updatedByUserId: both optional in ValueWithTimestamp, and not null there.
+        return [{"value": v if v is not None else "", "timestamp": _iso(at), "sourceType": src} for v, at, src in rows]
 
     # -- writing objects ----------------------------------------------------------------------
 
@@ -315,6 +384,7 @@ class Store:
                            (object_type, object_id, name, decode(props[name].type, cur[name]), cur["_created"], "IMPORT"))
             db.execute("INSERT INTO history VALUES (?, ?, ?, ?, ?, ?)",
                        (object_type, object_id, name, decode(props[name].type, value), at, source))
+        self._before_write(db, object_type, object_id, at)
         sets = ", ".join(f"{q(n)} = ?" for n in changed)
         db.execute(f"UPDATE {_table(object_type)} SET {sets}, _updated = ? WHERE _id = ?",
                    (*changed.values(), at, object_id))
@@ -344,7 +414,9 @@ class Store:
             params.insert(0, object_id)
         cur = db.execute(f"INSERT INTO {_table(object_type)} ({', '.join(cols)}) VALUES ({','.join('?' * len(cols))})",
                           params)
-        return int(object_id if object_id is not None else cur.lastrowid)
+        new_id = int(object_id if object_id is not None else cur.lastrowid)
+        self._before_write(db, object_type, new_id, created, absent=True)
+        return new_id
 
     def next_engagement_id(self, db: sqlite3.Connection) -> int:
         value = int(db.execute("SELECT value FROM meta WHERE key = 'next_engagement_id'").fetchone()[0])
@@ -407,6 +479,10 @@ def _table(object_type: str) -> str:
     if object_type not in catalog.OBJECT_TYPES:
         raise KeyError(object_type)
     return f"obj_{object_type}"
+
+
+def _index(object_type: str) -> str:
+    return "idx_" + _table(object_type)[4:]
 
 
 def _virtual(object_type: str) -> dict[str, str]:

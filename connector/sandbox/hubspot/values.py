@@ -2,7 +2,7 @@
 
 Numbers are stored as numbers and datetimes as epoch milliseconds so that search filters and sorts
 compare them as HubSpot does; text stays text. Datetimes go out as `2024-01-31T12:34:56.789Z`
-(the client parses them with dateutil, crm-api-facts.md).
+(the client parses them with dateutil, docs/crm-api-facts.md, HubSpot › Contacts).
 """
 
 from __future__ import annotations
@@ -14,7 +14,11 @@ from typing import Any
 
 from connector.sandbox.hubspot.catalog import PropertyDef
 
-MAX_STRING = 65_536  # characters a string property holds (crm-api-facts.md, Properties)
+MAX_STRING = 65_536  # characters a string property holds (docs/crm-api-facts.md, HubSpot › Properties)
+# The datetimes a value can hold: years 1 to 9999 (an ISO 8601 year has four digits).
+MIN_MS = -62_135_596_800_000
+MAX_MS = 253_402_300_799_999
+MAX_INTEGER = 2**63 - 1  # a whole number beyond a long is kept as a float
 
 
 class InvalidValue(ValueError):
@@ -33,16 +37,26 @@ def to_ms(dt: datetime) -> int:
 
 
 def parse_time(raw: Any) -> int:
-    """Epoch milliseconds (a number or digits) or an ISO 8601 datetime/date → epoch ms."""
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        return int(raw)
-    text = str(raw).strip()
-    if text.lstrip("-").isdigit():
-        return int(text)
-    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return to_ms(dt)
+    """Epoch milliseconds (a number or digits) or an ISO 8601 datetime/date → epoch ms; ValueError
+    for anything else, or a moment outside years 1 to 9999."""
+    if isinstance(raw, bool):
+        raise ValueError(f"{raw} is not a datetime")
+    if isinstance(raw, (int, float)):
+        if raw != raw or raw in (float("inf"), float("-inf")):
+            raise ValueError(f"{raw} is not a datetime")
+        ms = int(raw)
+    else:
+        text = str(raw).strip()
+        if re.fullmatch(r"-?[0-9]+", text):
+            ms = int(text)
+        else:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if dt.tzinfo is None:
+                dt = dt.replace(tzinfo=UTC)
+            ms = to_ms(dt)
+    if not MIN_MS <= ms <= MAX_MS:
+        raise ValueError(f"{raw} is outside the years 1 to 9999")
+    return ms
 
 
 def encode(prop: PropertyDef, raw: Any) -> Any:
@@ -58,11 +72,11 @@ def encode(prop: PropertyDef, raw: Any) -> Any:
             raise InvalidValue("INVALID_FLOAT", f"{raw} was not a valid number.") from None
         if number != number or number in (float("inf"), float("-inf")):
             raise InvalidValue("INVALID_FLOAT", f"{raw} was not a valid number.")
-        return int(number) if number.is_integer() else number
+        return int(number) if number.is_integer() and abs(number) <= MAX_INTEGER else number
     if kind in ("datetime", "date"):
         try:
             ms = parse_time(raw)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise InvalidValue("INVALID_DATE", f"{raw} was not a valid long.") from None
         if kind == "date" and ms % 86_400_000:
             raise InvalidValue("INVALID_DATE", f"{raw} is at {iso(ms)} which is not midnight!")
@@ -78,7 +92,7 @@ def encode(prop: PropertyDef, raw: Any) -> Any:
                 raise InvalidValue("INVALID_OPTION", f"{part} was not one of the allowed options: "
                                    + ", ".join(prop.options))
     if len(text) > MAX_STRING:
-        # Code unconfirmed; the limit is from the properties docs (crm-api-facts.md).
+        # Code unconfirmed; the limit is from the properties docs (docs/crm-api-facts.md, HubSpot › Properties).
         raise InvalidValue("INVALID_STRING_LENGTH", f"Value for {prop.name} is longer than {MAX_STRING} characters.")
     return text
 
@@ -102,15 +116,16 @@ def filter_value(prop_type: str, raw: Any) -> Any:
     """A search filter's value → what it is compared with in SQL (None when it cannot match)."""
     if prop_type == "number":
         try:
-            return float(raw)
+            number = float(raw)
         except (TypeError, ValueError):
             return None
+        return None if number != number else number
     if prop_type in ("datetime", "date"):
         try:
             return parse_time(raw)
-        except ValueError:
+        except (TypeError, ValueError, OverflowError):
             return None
-    return str(raw)
+    return None if raw is None else str(raw)
 
 
 def contains_token(stored: Any, token: str) -> int:

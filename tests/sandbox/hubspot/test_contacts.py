@@ -40,7 +40,7 @@ def test_list_without_properties_returns_the_defaults(client):
 
 
 def test_list_objects_carry_ids_dates_and_string_values(client):
-    contact = client.crm.contacts.basic_api.get_page(limit=1, properties=["numemployees", "hs_object_id"]).results[0]
+    contact = client.crm.contacts.basic_api.get_page(limit=1, properties=["hs_analytics_num_page_views", "hs_object_id"]).results[0]
     assert contact.id == contact.properties["hs_object_id"]
     assert contact.created_at is not None and contact.updated_at >= contact.created_at
     assert contact.archived is False

@@ -165,7 +165,7 @@ def test_events_filter_by_time(client, shared):
                                                ["hs_analytics_num_page_views"] or 0) > 5)
     since = ANCHOR - timedelta(days=30)
     page = client.events.events_api.get_page(object_type="contact", object_id=cid, occurred_after=since, limit=1000,
-                                             sort=["ASCENDING"])
+                                             sort=["occurredAt"])
     assert all(e.occurred_at > since for e in page.results)
     assert [e.occurred_at for e in page.results] == sorted(e.occurred_at for e in page.results)
 
@@ -222,3 +222,12 @@ def test_bad_event_queries_are_validation_errors(shared, query):
     status, body, _ = http(shared, "GET", f"/events/v3/events/?objectType=contact&{query}")
     assert status == 400
     assert body["category"] == "VALIDATION_ERROR"
+
+
+def test_events_sort_by_occurred_at_oldest_first_and_by_minus_occurred_at_newest_first(client):
+    api = client.events.events_api
+    oldest = api.get_page(object_type="contact", object_id=8, limit=50, sort=["occurredAt"]).results
+    newest = api.get_page(object_type="contact", object_id=8, limit=50, sort=["-occurredAt"]).results
+    assert [e.occurred_at for e in oldest] == sorted(e.occurred_at for e in oldest)
+    assert [e.occurred_at for e in newest] == sorted((e.occurred_at for e in newest), reverse=True)
+    assert oldest[0].occurred_at < newest[0].occurred_at

@@ -134,16 +134,27 @@ def test_the_admin_endpoint_shows_writes_per_contact(sb):
     assert body["writes"][0]["source"] == "API"
 
 
-def test_search_lag_hides_fresh_writes_until_indexed(sb):
+def _fresh_search(sandbox):
     from datetime import UTC, datetime
 
     since = str(int(datetime.now(UTC).timestamp() * 1000) - 60_000)
     body = {"filterGroups": [{"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": since}]}]}
+    return http(sandbox, "POST", "/crm/v3/objects/contacts/search", body)[1]["total"]
+
+
+def test_a_profile_can_override_the_search_lag(sb):
     _update(sb, [{"id": "3", "properties": {"jobtitle": "Fresh"}}])
     sb.set_faults("search_lag_seconds=3600")
-    assert http(sb, "POST", "/crm/v3/objects/contacts/search", body)[1]["total"] == 0
-    sb.set_faults(None)
-    assert http(sb, "POST", "/crm/v3/objects/contacts/search", body)[1]["total"] == 1
+    assert _fresh_search(sb) == 0
+    sb.set_faults("search_lag_seconds=0")
+    assert _fresh_search(sb) == 1
+
+
+def test_a_fresh_write_is_hidden_by_the_default_lag(sb):
+    _update(sb, [{"id": "3", "properties": {"jobtitle": "Fresh"}}])
+    assert _fresh_search(sb) == 0
+    sb.set_search_lag(0)
+    assert _fresh_search(sb) == 1
 
 
 def test_a_reset_connection_gets_no_answer_and_has_no_effect(sb):

@@ -53,8 +53,8 @@ def test_neq_excludes_the_value(client, shared):
 def test_number_comparisons(client, shared):
     for op, pred in (("GT", lambda v: v > 100), ("GTE", lambda v: v >= 100), ("LT", lambda v: v < 100),
                      ("LTE", lambda v: v <= 100)):
-        result = _search(client, [{"propertyName": "numemployees", "operator": op, "value": "100"}])
-        assert result.total == len(_expected(shared, "numemployees", lambda v: v is not None and pred(float(v)))), op
+        result = _search(client, [{"propertyName": "hs_analytics_num_page_views", "operator": op, "value": "100"}])
+        assert result.total == len(_expected(shared, "hs_analytics_num_page_views", lambda v: v is not None and pred(float(v)))), op
 
 
 def test_between_is_inclusive_on_dates_in_epoch_ms(client, shared):
@@ -96,12 +96,12 @@ def test_contains_token_matches_words_and_wildcards(client, shared):
 
 def test_filters_in_a_group_are_anded_and_groups_ored(client, shared):
     both = _search(client, [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "customer"},
-                            {"propertyName": "numemployees", "operator": "GT", "value": "50"}])
+                            {"propertyName": "hs_analytics_num_page_views", "operator": "GT", "value": "50"}])
     either = _search(client, groups=[
         {"filters": [{"propertyName": "lifecyclestage", "operator": "EQ", "value": "customer"}]},
-        {"filters": [{"propertyName": "numemployees", "operator": "GT", "value": "50"}]}])
-    rows = _all(shared, ["lifecyclestage", "numemployees"])
-    big = {i for i, c in rows.items() if c["properties"]["numemployees"] and float(c["properties"]["numemployees"]) > 50}
+        {"filters": [{"propertyName": "hs_analytics_num_page_views", "operator": "GT", "value": "50"}]}])
+    rows = _all(shared, ["lifecyclestage", "hs_analytics_num_page_views"])
+    big = {i for i, c in rows.items() if c["properties"]["hs_analytics_num_page_views"] and float(c["properties"]["hs_analytics_num_page_views"]) > 50}
     cust = {i for i, c in rows.items() if c["properties"]["lifecyclestage"] == "customer"}
     assert both.total == len(big & cust)
     assert either.total == len(big | cust)
@@ -200,17 +200,32 @@ def test_keyset_paging_reaches_past_the_cap(big):
     assert page.results[-1].id == "10050"
 
 
+def test_a_fresh_write_is_searched_as_it_was_until_indexed(wclient, sandbox):
+    from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput
+
+    before = sandbox.contact(9, ["jobtitle"])["jobtitle"]
+    wclient.crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(
+        inputs=[{"id": "9", "properties": {"jobtitle": "Chief Scoring Officer"}}]))
+    stale = _search(wclient, [{"propertyName": "hs_object_id", "operator": "EQ", "value": "9"}], properties=["jobtitle"])
+    assert [c.properties["jobtitle"] for c in stale.results] == [before]
+    sandbox.wait_for_search_index()
+    fresh = _search(wclient, [{"propertyName": "hs_object_id", "operator": "EQ", "value": "9"}], properties=["jobtitle"])
+    assert [c.properties["jobtitle"] for c in fresh.results] == ["Chief Scoring Officer"]
+
+
 def test_search_finds_an_api_write_by_its_modified_date(wclient, sandbox):
     since = int(datetime.now(UTC).timestamp() * 1000) - 1
     from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput
 
     wclient.crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(
         inputs=[{"id": "9", "properties": {"jobtitle": "Chief Scoring Officer"}}]))
+    sandbox.wait_for_search_index()
     result = _search(wclient, [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(since)}])
     assert _ids(result) == {"9"}
 
 
 def test_contains_token_ignores_case_beyond_ascii(wclient, sandbox):
     sandbox.set_contact(7, {"lastname": "Ölafsdóttir Smith"})
+    sandbox.wait_for_search_index()
     result = _search(wclient, [{"propertyName": "lastname", "operator": "CONTAINS_TOKEN", "value": "ölafsdóttir"}])
     assert "7" in _ids(result)

@@ -1,0 +1,41 @@
+"""Contact values reach the scoring core as a portal holds them: `numemployees` a range from its
+dropdown, `annualrevenue` and `country` free text (sandbox portal, real client, the adapter)."""
+
+from __future__ import annotations
+
+import pytest
+
+from connector.sandbox.hubspot import HubSpotSandbox
+from connector.sandbox.hubspot.catalog import EMPLOYEE_RANGES
+from connector.scoring import load_model
+from connector.crm.registry import open_adapter
+from tests.sync.hubspot_helpers import ANCHOR, MODEL, settings_for
+
+IDS = [str(i) for i in range(1, 121)]
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with HubSpotSandbox.start(contacts=120, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000,
+                              search_per_second=500) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture(scope="module")
+def leads(sb, tmp_path_factory):
+    adapter = open_adapter(settings_for(sb, tmp_path_factory.mktemp("values")), load_model(MODEL))
+    return {r.lead.id: r.lead for r in adapter.read_leads(IDS)}
+
+
+def test_numemployees_reaches_the_lead_as_the_range_hubspot_holds(sb, leads):
+    held = {cid: sb.contact(cid, ["numemployees"])["numemployees"] for cid in IDS}
+    assert "25-50" in held.values()
+    for cid, value in held.items():
+        assert leads[cid].properties.get("numemployees") == value
+        assert value is None or value in EMPLOYEE_RANGES
+
+
+def test_annual_revenue_reaches_the_lead_as_typed_text(sb, leads):
+    held = {cid: sb.contact(cid, ["annualrevenue"])["annualrevenue"] for cid in IDS}
+    assert any(v and "," in v for v in held.values()) and any(v and v.startswith("$") for v in held.values())
+    assert all(leads[cid].properties.get("annualrevenue") == value for cid, value in held.items())
