@@ -117,6 +117,7 @@ class SyncRun:
         self.inputs = inputs or InputKeeper(store, portal, model, keep=False)
         self.from_inputs = from_inputs  # rescore every lead, those unchanged from kept inputs
         self._touched: set[str] = set()  # leads scored from the CRM this run (when from_inputs)
+        self._from_kept = False  # the writes now are of leads scored from kept inputs
         mode = "dry-run" if dry_run else ("full" if full or from_inputs else "incremental")
         self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0)
         self._pending: list[ScoreUpdate] = []
@@ -207,6 +208,7 @@ class SyncRun:
         if not self.from_inputs or self.full:
             return
         log.info("rescoring every other lead from its kept scoring inputs (no reads)")
+        self._from_kept = True
         for page in self.inputs.pages(exclude=self._touched):
             self._process(page.records, clear_unchanged=False)
             self._flush(full_batches_only=True)
@@ -258,6 +260,7 @@ class SyncRun:
         stats = self.report.stats
         updates: list[ScoreUpdate] = []
         unchanged: list[str] = []
+        seen: list[RecordOutcome] = []
         for record in records:
             stats.read += 1
             result = self.score(record.lead, self.model, self.times.scoring)
@@ -267,6 +270,8 @@ class SyncRun:
             self.inputs.scored(record, values)
             if not values:
                 unchanged.append(record.lead.id)
+                if record.marker is not None and not self.full:
+                    seen.append(RecordOutcome(record.lead.id, ok=True, marker=record.marker))
                 continue
             stats.changed += 1
             if self.hooks.on_change:
@@ -278,14 +283,23 @@ class SyncRun:
             self.store.record_outcomes(
                 self.portal, [RecordOutcome(i, ok=True) for i in unchanged], self.times.started
             )
+        if seen:
+            # Read as it is now and already holding our values: that stamp is as good as our
+            # own write's, so a later pass that finds it unchanged need not read it again (a
+            # lead a rescore from kept inputs wrote, read back by the next incremental pass).
+            self.store.record_outcomes(self.portal, seen, self.times.started)
         self.inputs.flush()
         self._pending.extend(updates)
         self._queued += len(updates)
 
     def _write(self, batch: Sequence[ScoreUpdate]) -> None:
         results = self.adapter.write_batch(batch)
+        # A write from kept inputs keeps no own-write marker: a person's change the kept inputs
+        # missed (search lag, or made while the rescore ran) would hide behind it, so the next
+        # incremental pass reads these leads again (docs/architecture.md, "The nightly rescore").
         outcomes = [
-            RecordOutcome(r.lead_id, ok=r.ok, reason=r.error, marker=r.marker) for r in results
+            RecordOutcome(r.lead_id, ok=r.ok, reason=r.error,
+                          marker=None if self._from_kept else r.marker) for r in results
         ]
         missing = {u.lead_id for u in batch} - {r.lead_id for r in results}
         outcomes += [RecordOutcome(i, ok=False, reason="no result from the CRM") for i in missing]
