@@ -17,11 +17,11 @@ import typer
 from typer import _click as click
 from typer.core import TyperGroup
 
-from connector.commands import backtest, invocation, salesforce, sandbox, scoring, setup, sync, worker
+from connector.commands import backtest, compare, invocation, salesforce, sandbox, scoring, setup, sync, worker
 from connector.errors import UserError
 from connector.settings import SettingsError
 
-COMMANDS = (scoring, sandbox, sync, backtest, setup, salesforce, worker)
+COMMANDS = (scoring, sandbox, sync, backtest, compare, setup, salesforce, worker)
 
 class _Group(TyperGroup):
     """The app's command group. A flag takes no value, so its help shows no type: typer 0.29

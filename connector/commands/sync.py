@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Optional
 
@@ -19,31 +20,41 @@ from connector.settings import Settings
 console = Console()
 
 
+class DryRunFormat(str, Enum):
+    text = "text"
+    markdown = "markdown"
+
+
 def sync_command(
     full: bool = typer.Option(False, "--full", help="Rescore every contact, not only the changed ones."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Read and score, write nothing; show what would change."),
     out: Optional[Path] = typer.Option(None, "--out", help="With --dry-run: save every change to FILE.csv or FILE.json.", show_default="not saved"),
     once: bool = typer.Option(False, "--once", help="One pass, then exit (what `sync` always does; for schedulers)."),
     portal: Optional[str] = typer.Option(None, "--portal", help="Sync only this portal of LEADSCORE_PORTALS (default: every one)."),
+    output: DryRunFormat = typer.Option(DryRunFormat.text, "--format", help="With --dry-run: text (terminal tables) or markdown (to paste in a ticket or pull request)."),
 ) -> None:
     """Run one sync pass (incremental by default) of every portal. Exits non-zero if one failed."""
     cfg, portals = portals_of(portal)
     if out is not None and not dry_run:
         raise typer.BadParameter("--out goes with --dry-run", param_hint="--out")
+    if output is not DryRunFormat.text and not dry_run:
+        raise typer.BadParameter("--format goes with --dry-run", param_hint="--format")
     if out is not None and len(portals) > 1:
         raise typer.BadParameter(f"--out saves one portal's changes; fix: add --portal with one of "
                                  f"{', '.join(portals)}", param_hint="--out")
     with _worker_lock(cfg, dry_run):
-        outcomes = [_sync_portal(name if len(portals) > 1 else None, portal_cfg, full, dry_run, out)
+        outcomes = [_sync_portal(name if len(portals) > 1 else None, portal_cfg, full, dry_run, out,
+                                 markdown=output is DryRunFormat.markdown)
                     for name, portal_cfg in portals.items()]
     if not all(outcomes):
         raise typer.Exit(1)
 
 
-def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out: Path | None) -> bool:
+def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out: Path | None,
+                 *, markdown: bool = False) -> bool:
     """One portal's pass and its summary; False when it failed (said on stderr)."""
     from connector.sync.loop import RunHooks
-    from connector.sync.output import ChangeSink, print_dry_run, stats_line
+    from connector.sync.output import ChangeSink, print_dry_run, stage_line, stats_line
     from connector.sync.service import sync_once
 
     said = f"portal {name}: " if name else ""
@@ -62,11 +73,13 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
         if sink is not None:
             sink.close()
     if sink is not None:
-        if name:
+        if name and markdown:
+            print(f"### portal {name}\n")
+        elif name:
             console.print(f"[bold]portal {name}[/]")
-        print_dry_run(console, report, sink)
+        print_dry_run(console, report, sink, markdown=markdown)
         return True
-    console.print(f"{said}{report.mode} sync done: {stats_line(report.stats, report.duration_s)}")
+    console.print(f"{said}{report.mode} sync done: {stats_line(report.stats, report.duration_s)}; {stage_line(report)}")
     if report.stats.failed:
         console.print(f"[yellow]{said}{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")

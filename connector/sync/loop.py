@@ -34,13 +34,16 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Change:
-    """A lead whose written values would change (what a dry run lists)."""
+    """A lead whose written values would change (what a dry run lists): `old` and `new` hold the
+    values that change, `after` every value as it would be after the pass (a stage left as is
+    included)."""
 
     lead_id: str
     name: str
     old: Mapping[str, str | None]
     new: Mapping[str, str]
     reasons: str
+    after: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -50,6 +53,9 @@ class SyncReport:
     stats: RunStats
     duration_s: float
     label_moves: Counter = field(default_factory=Counter)  # (old label, new label) → leads
+    grade_moves: Counter = field(default_factory=Counter)  # (old grade, new grade) → leads
+    # (stage now, stage after this pass) → leads: what sets off a portal's workflows and hand-offs
+    stage_moves: Counter = field(default_factory=Counter)
     labels: Counter = field(default_factory=Counter)  # new label → leads scored
     grades: Counter = field(default_factory=Counter)
     cancelled: bool = False
@@ -317,14 +323,19 @@ class SyncRun:
         self.report.labels[result.label] += 1
         self.report.grades[result.grade] += 1
         self.report.label_moves[(record.written.get("label") or "none", result.label)] += 1
+        self.report.grade_moves[(record.written.get("grade") or "none", result.grade)] += 1
+        stage = record.written.get("stage") or record.lead.stage or "none"
+        self.report.stage_moves[(stage, result.stage or stage)] += 1
         if self.hooks.on_result:
             self.hooks.on_result(record, result)
 
     def _change(self, record: LeadRecord, result: ScoreResult, values: Mapping[str, str]) -> Change:
         old = {k: record.written.get(k) for k in values if k != "scored_at"}
         new = {k: v for k, v in values.items() if k != "scored_at"}
-        return Change(record.lead.id, display_name(record), old, new,
-                      desired_values(result)["reasons"])
+        after = desired_values(result)
+        stage = after.get("stage") or record.written.get("stage") or record.lead.stage
+        after.update({"stage": stage} if stage else {})
+        return Change(record.lead.id, display_name(record), old, new, after.pop("reasons"), after)
 
 
 def run_sync(adapter: CrmAdapter, store: StateStore, model: ScoringModel,

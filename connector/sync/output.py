@@ -1,5 +1,6 @@
-"""What a sync prints and saves: the run summary, the dry run's label moves and changes, and the
-full list of changes as CSV or JSON (`--out FILE`), written as it goes so memory stays flat."""
+"""What a sync prints and saves: the run summary (with its lifecycle stage moves), the dry run's
+label, grade and stage moves and changes (in the terminal or as Markdown), and the full list of
+changes as CSV or JSON (`--out FILE`), written as it goes so memory stays flat."""
 
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ from rich.table import Table
 from connector.errors import UserError
 from connector.state import RunRecord, RunStats
 from connector.sync.loop import Change, SyncReport
+from connector.sync.tables import Grid, moves_grid, to_markdown, to_rich
 
 FIELDS = ("fit", "engagement", "label", "grade", "stage", "reasons", "model")
 TABLE_ROWS = 25
+SHOWN = ("label", "grade", "stage")  # the changes table's value columns, beside the scores
+REASONS_WIDTH = 120  # narrower, the changes table has no room for the reasons beside the stage
 
 
 class ChangeSink:
@@ -78,47 +82,63 @@ def _quota(quota: dict[str, int]) -> str:
     return f"; the CRM's daily API allocation: {used:,} of {limit:,} used ({used / limit:.0%})"
 
 
-def label_moves_table(report: SyncReport) -> Table:
-    table = Table(title="Label moves")
-    table.add_column("from")
-    table.add_column("to")
-    table.add_column("leads", justify="right")
-    for (old, new), count in sorted(report.label_moves.items(), key=lambda kv: -kv[1]):
-        table.add_row(old, new if new != old else f"{new} (unchanged)", str(count))
-    return table
+def moves_grids(report: SyncReport) -> list[Grid]:
+    """The label, grade and lifecycle-stage moves of a pass, each a from → to table."""
+    return [moves_grid("Label moves", report.label_moves),
+            moves_grid("Grade moves", report.grade_moves),
+            moves_grid("Lifecycle stage moves", report.stage_moves)]
 
 
-def _arrow(change: Change, name: str) -> str | None:
+def stage_line(report: SyncReport) -> str:
+    """The stage moves in one line, for the sync's summary: the moves that start workflows."""
+    moved = sorted(((pair, n) for pair, n in report.stage_moves.items() if pair[0] != pair[1]),
+                   key=lambda item: (-item[1], item[0]))
+    if not moved:
+        return "no lifecycle stage moves"
+    shown = ", ".join(f"{old} → {new} {n:,}" for (old, new), n in moved[:5])
+    more = f", {len(moved) - 5} other moves" if len(moved) > 5 else ""
+    return f"lifecycle stage moves: {sum(n for _, n in moved):,} ({shown}{more})"
+
+
+def _cell(change: Change, name: str) -> str:
     if name not in change.new:
-        return None
-    return f"{name} {change.old.get(name) or '∅'}→{change.new[name]}"
+        return change.after.get(name) or ""
+    return f"{change.old.get(name) or '∅'} → {change.new[name]}"
 
 
-def changes_table(changes: Iterable[Change]) -> Table:
-    table = Table(title="Contacts that would change", show_lines=True)
-    table.add_column("id")
-    table.add_column("contact")
-    table.add_column("old → new")
-    table.add_column("reasons")
-    for change in changes:
-        moves = [m for m in (_arrow(change, f) for f in ("label", "grade", "fit", "engagement", "stage")) if m]
-        if "reasons" in change.new and not moves:
-            moves.append("reasons")
-        table.add_row(change.lead_id, change.name, "\n".join(moves),
-                      "\n".join(change.reasons.splitlines()[:4]))
-    return table
+def _scores(change: Change) -> str:
+    return "\n".join(f"{short} {_cell(change, name)}" for short, name in (("fit", "fit"), ("eng", "engagement")))
 
 
-def print_dry_run(console: Console, report: SyncReport, sink: ChangeSink) -> None:
-    console.print(f"dry run: nothing was written. {stats_line(report.stats, report.duration_s)}")
-    console.print(label_moves_table(report))
-    if sink.shown:
-        console.print(changes_table(sink.shown))
+def changes_grid(changes: Iterable[Change], *, reasons: bool = True) -> Grid:
+    """The leads that would change, a column for each value a rep sees (the stage included, its
+    name never cut), the scores in one column and (with `reasons`) the top reasons."""
+    rows = [[f"{change.name}\n{change.lead_id}", *(_cell(change, f) for f in SHOWN), _scores(change),
+             *(["\n".join(change.reasons.splitlines()[:4])] if reasons else [])] for change in changes]
+    return Grid("Leads that would change", ("lead", *SHOWN, "scores", *(["top reasons"] if reasons else [])),
+                rows, whole=frozenset({"label", "grade", "stage"}))
+
+
+def print_dry_run(console: Console, report: SyncReport, sink: ChangeSink, *, markdown: bool = False) -> None:
+    head = f"dry run: nothing was written. {stats_line(report.stats, report.duration_s)}"
+    reasons = markdown or console.width >= REASONS_WIDTH
+    grids = [*moves_grids(report), *([changes_grid(sink.shown, reasons=reasons)] if sink.shown else [])]
+    tail = [] if reasons or not sink.shown else [
+        f"(reasons left out at {console.width} columns: see them from {REASONS_WIDTH} columns, "
+        "with --format markdown, or in --out FILE)"]
     if sink.total > len(sink.shown):
-        console.print(f"... and {sink.total - len(sink.shown)} more"
-                      + ("" if sink.out else " (save them all with --out FILE.csv or .json)"))
+        tail.append(f"... and {sink.total - len(sink.shown)} more"
+                    + ("" if sink.out else " (save them all with --out FILE.csv or .json)"))
     if sink.out:
-        console.print(f"{sink.total} changes saved to {sink.out}")
+        tail.append(f"{sink.total} changes saved to {sink.out}")
+    if markdown:
+        print("\n".join([f"**{head}**", "", *(to_markdown(g) for g in grids), *tail]))
+        return
+    console.print(head)
+    for grid in grids:
+        console.print(to_rich(grid, lines=grid.headers[0] == "lead"))
+    for line in tail:
+        console.print(line)
 
 
 def runs_table(runs: Iterable[RunRecord]) -> Table:

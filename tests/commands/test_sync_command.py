@@ -42,7 +42,8 @@ def test_dry_run_prints_label_moves_and_changes_and_saves_csv(sb, env, tmp_path)
     result = runner.invoke(app, ["sync", "--dry-run", "--out", "changes.csv"])
     assert result.exit_code == 0, result.output
     assert "dry run: nothing was written" in result.output
-    assert "Label moves" in result.output and "Contacts that would change" in result.output
+    assert "Label moves" in result.output and "Leads that would change" in result.output
+    assert "Lifecycle stage moves" in result.output and "Grade moves" in result.output
     assert "120 changes saved to changes.csv" in result.output
     rows = list(csv.DictReader((tmp_path / "changes.csv").open()))
     assert len(rows) == 120 and rows[0]["old_label"] == "" and rows[0]["new_label"] in ("hot", "warm", "cold")
@@ -61,10 +62,20 @@ def test_dry_run_saves_json_after_a_sync_showing_only_what_would_change(sb, env,
     assert int(items[0]["new"]["engagement"]) > int(items[0]["old"]["engagement"])
 
 
+def test_dry_run_as_markdown_prints_the_moves_and_changes_as_markdown_tables(sb, env):
+    result = runner.invoke(app, ["sync", "--dry-run", "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    assert "\n**dry run: nothing was written." in "\n" + result.output
+    assert "#### Lifecycle stage moves: " in result.output and "| from | to | leads |" in result.output
+    assert "| lead | label | grade | stage | scores | top reasons |" in result.output
+    assert batch_updates(sb) == 0
+
+
 def test_sync_then_status_shows_the_run(sb, env):
     result = runner.invoke(app, ["sync"])
     assert result.exit_code == 0, result.output
     assert "full sync done: read 120, scored 120, changed 120, written 120" in result.output
+    assert "lifecycle stage moves: " in result.output
     status = runner.invoke(app, ["status"])
     assert "full" in status.output and "no failed records" in status.output
 

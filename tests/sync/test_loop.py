@@ -166,3 +166,24 @@ def test_the_usage_hook_hears_the_runs_calls_after_a_crash_too(store):
     [usage] = heard
     assert usage.calls == {"search": 1, "batch_update": 1}
     assert store.runs("acme")[0].outcome == "failed"
+
+
+def test_dry_run_after_a_sync_counts_grade_and_stage_moves(store):
+    crm = FakeCrm(6)
+    sync(crm, store)
+    crm.add_events("3", 6)
+    changes = []
+    report = sync(crm, store, dry_run=True, hooks=RunHooks(on_change=changes.append))
+    assert report.grade_moves == Counter({("D4", "D1"): 1})
+    assert report.stage_moves == Counter({("none", "marketingqualifiedlead"): 1})
+    assert changes[0].after["stage"] == "marketingqualifiedlead" and changes[0].after["label"] == "hot"
+
+
+def test_a_stage_left_as_is_counts_as_unchanged_and_shows_in_the_change(store):
+    crm = FakeCrm(2)
+    crm.contacts["1"].written["stage"] = "customer"
+    crm.add_events("1", 6)
+    changes = []
+    report = sync(crm, store, dry_run=True, hooks=RunHooks(on_change=changes.append))
+    assert report.stage_moves == Counter({("customer", "customer"): 1, ("none", "none"): 1})
+    assert next(c for c in changes if c.lead_id == "1").after["stage"] == "customer"

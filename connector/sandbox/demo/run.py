@@ -25,7 +25,7 @@ from connector.scoring import load_model
 from connector.settings import Settings
 from connector.sync.diff import format_reasons
 from connector.sync.loop import RunHooks
-from connector.sync.output import stats_line
+from connector.sync.output import stage_line, stats_line
 from connector.sync.service import sync_once
 
 ORGS = {"hubspot": hubspot_org, "salesforce": salesforce_org}
@@ -104,6 +104,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
 
         made = sum(adapter.api_usage().calls.values())
         console.print(f"[bold]Full sync of the {org.crm} sandbox[/]: {stats_line(report.stats, report.duration_s)}")
+        console.print(stage_line(report), markup=False)
         console.print(f"API calls: {made} used, {floor} the fewest {org.crm}'s page and batch sizes allow "
                       f"({made / max(floor, 1):.2f}× the minimum)")
         console.print(_distribution("Label distribution", report.labels, model.label_names))
