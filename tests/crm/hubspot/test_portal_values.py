@@ -3,11 +3,13 @@ dropdown, `annualrevenue` and `country` free text (sandbox portal, real client, 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from connector.sandbox.hubspot import HubSpotSandbox
 from connector.sandbox.hubspot.catalog import EMPLOYEE_RANGES
-from connector.scoring import load_model
+from connector.scoring import load_model, score_lead
 from connector.crm.registry import open_adapter
 from tests.sync.hubspot_helpers import ANCHOR, MODEL, settings_for
 
@@ -39,3 +41,22 @@ def test_annual_revenue_reaches_the_lead_as_typed_text(sb, leads):
     held = {cid: sb.contact(cid, ["annualrevenue"])["annualrevenue"] for cid in IDS}
     assert any(v and "," in v for v in held.values()) and any(v and v.startswith("$") for v in held.values())
     assert all(leads[cid].properties.get("annualrevenue") == value for cid, value in held.items())
+
+
+SIZE_RULE = {"1-5": "company_size_small", "5-25": "company_size_small", "25-50": "company_size_small",
+             "50-100": "company_size_mid", "100-500": "company_size_mid",
+             "500-1000": "company_size_mid", "1000+": "company_size_enterprise"}
+
+
+def test_the_default_model_scores_each_range_read_from_the_portal_as_intended(sb, leads):
+    model = load_model(MODEL)
+    seen = set()
+    for lead in leads.values():
+        value = lead.properties.get("numemployees")
+        if value is None:
+            continue
+        fired = {r.rule for r in score_lead(lead, model, datetime(2026, 11, 20, tzinfo=UTC)).reasons}
+        sizes = fired & set(SIZE_RULE.values())
+        assert sizes == {SIZE_RULE[value]}, (lead.id, value, sizes)
+        seen.add(value)
+    assert "25-50" in seen and len(seen) >= 4
