@@ -69,6 +69,37 @@ def _seed_with_progress(data_dir: Path, seed: int, contacts: int, anchor: dateti
     return store
 
 
+SERVING_FILE = "serving.json"  # in the data dir while a `sandbox serve` serves from it
+
+
+def _mark_serving(directory: Path, url: str) -> Path:
+    import json
+    import os
+
+    path = directory / SERVING_FILE
+    path.write_text(json.dumps({"pid": os.getpid(), "url": url}))
+    return path
+
+
+def _refuse_if_serving(directory: Path, what: str) -> None:
+    """A portal replaced under a running server is not what it serves: it keeps the old file
+    open. Refuse, saying what to do; a mark left by a killed server is ignored."""
+    import json
+    import os
+
+    path = directory / SERVING_FILE
+    try:
+        mark = json.loads(path.read_text())
+        os.kill(int(mark["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    raise UserError(
+        f"a sandbox is serving from {directory} (pid {mark['pid']}, {mark.get('url')}): {what} now "
+        "would leave it serving the old portal. Fix: stop it (Ctrl-C, or kill "
+        f"{mark['pid']}), run this again, then start `leadscore sandbox serve` again."
+    )
+
+
 def _existing_store(data_dir: Optional[Path]):
     from connector.sandbox.hubspot.sandbox import DB_NAME
     from connector.sandbox.hubspot.store import Store
@@ -121,6 +152,7 @@ def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     server.start_background()
+    serving = _mark_serving(directory, server.url)
     contacts_now = store.db.execute("SELECT COUNT(*) FROM obj_contacts").fetchone()[0]
     print(f"HubSpot sandbox serving {contacts_now:,} contacts (seed {store.meta('seed')}) from {directory}")
     print(f"faults: {'none' if not profile.active else profile.as_dict()}")
@@ -129,6 +161,7 @@ def serve(
     print(f"ready: {server.url}", flush=True)
     stop.wait()
     server.stop()
+    serving.unlink(missing_ok=True)
     store.close()
     print("sandbox stopped", flush=True)
 
@@ -142,6 +175,7 @@ def seed_command(
 ) -> None:
     """Make a fresh portal from a seed (replacing the one in the data dir)."""
     s = settings(sandbox_seed=seed, sandbox_contacts=contacts, sandbox_data_dir=data_dir)
+    _refuse_if_serving(_data_dir(s), "seeding a new portal")
     _seed_with_progress(_data_dir(s), s.sandbox_seed, s.sandbox_contacts, _anchor(anchor)).close()
 
 
@@ -151,6 +185,11 @@ def reset(
 ) -> None:
     """Put the portal back to its seed: same seed, size and history; every write forgotten."""
     directory, old = _existing_store(data_dir)
+    try:
+        _refuse_if_serving(directory, "a reset")
+    except UserError:
+        old.close()
+        raise
     seed, contacts, anchor = int(old.meta("seed") or 7), int(old.meta("contacts") or 0), old.meta("anchor")
     old.close()
     _seed_with_progress(directory, seed, contacts, datetime.fromisoformat(anchor) if anchor else None).close()

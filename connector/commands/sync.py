@@ -54,7 +54,7 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
                  *, markdown: bool = False) -> bool:
     """One portal's pass and its summary; False when it failed (said on stderr)."""
     from connector.sync.loop import RunHooks
-    from connector.sync.output import ChangeSink, print_dry_run, stage_line, stats_line
+    from connector.sync.output import ChangeSink, print_dry_run, print_notes, stage_line, stats_line
     from connector.sync.service import sync_once
 
     said = f"portal {name}: " if name else ""
@@ -80,6 +80,7 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
         print_dry_run(console, report, sink, markdown=markdown)
         return True
     console.print(f"{said}{report.mode} sync done: {stats_line(report.stats, report.duration_s)}; {stage_line(report)}")
+    print_notes(console, report)
     if report.stats.failed:
         console.print(f"[yellow]{said}{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")
@@ -106,7 +107,7 @@ def status_command(
     limit: int = typer.Option(10, "--limit", help="How many runs to show."),
 ) -> None:
     """Show the last sync runs, the checkpoint and the records that failed to write."""
-    from connector.sync.output import runs_table
+    from connector.sync.output import runs_table, warnings_lines
     from connector.sync.service import open_store
 
     cfg = settings()
@@ -121,6 +122,8 @@ def status_command(
     for run in runs[:3]:
         if run.error:
             console.print(f"run {run.id} ({run.outcome}): {run.error}")
+    for line in warnings_lines(runs[0].stats):
+        console.print(f"run {runs[0].id}: {line}", markup=False, highlight=False)
     console.print(f"checkpoint: {checkpoint or 'none'}")
     if not failed:
         console.print("no failed records.")

@@ -4,6 +4,7 @@ scheduler ops already have (a Kubernetes CronJob, cron, CI)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import typer
 
@@ -16,11 +17,12 @@ def run_command(
 ) -> None:
     """Run the worker: the sync on a schedule, /healthz /readyz /metrics, clean stop on SIGTERM."""
     from connector.observability.health import RunTracker
+    from connector.sync.abort import Abort
     from connector.sync.service import open_store
     from connector.worker.lock import WorkerLock
     from connector.worker.portal import sync_portal
     from connector.worker.runs import FULL, INCREMENTAL, Runs
-    from connector.worker.service import Shutdown, serve
+    from connector.worker.service import Shutdown, serve, watch_deadline
 
     if full and not once:
         raise typer.BadParameter("--full goes with --once (the worker's full rescore follows "
@@ -31,10 +33,13 @@ def run_command(
                         stale_seconds=cfg.lock_stale_seconds, portals=portals,
                         replica=True) as lock:
             tracker = RunTracker(cfg.readiness_max_age_seconds)
-            runs = Runs(portals, sync_portal, tracker, listed=bool(cfg.portals), owns=lock.owns)
+            abort = Abort()
+            runs = Runs(portals, partial(sync_portal, abort=abort), tracker,
+                        listed=bool(cfg.portals), owns=lock.owns, abort=abort)
             restore_last_success(tracker, portals)
             if once:
                 shutdown = Shutdown(runs.stop).install()
+                watch_deadline(cfg, runs)
                 try:
                     ok = runs.run(FULL if full else INCREMENTAL)
                 finally:

@@ -66,11 +66,19 @@ class Headroom:
 class LeadRecord:
     """A lead to score, with leadscore's own values as the CRM holds them now (by neutral name),
     read in the same request, so that only changed values are written. `marker` is the
-    record's modification stamp as read (None when the CRM gave none)."""
+    record's modification stamp as read (None when the CRM gave none). `problem`: why the
+    record could not be mapped to a lead (then `lead` holds only its id): the loop records it
+    as failed with that reason, and the rest of the page goes on."""
 
     lead: Lead
     written: Mapping[str, str | None] = field(default_factory=dict)
     marker: str | None = None
+    problem: str | None = None
+
+    @classmethod
+    def unmapped(cls, lead_id: str, exc: BaseException) -> LeadRecord:
+        """The record of a lead whose CRM values could not be mapped (`exc` says why)."""
+        return cls(Lead(lead_id, {}), problem=f"its CRM values could not be read ({type(exc).__name__}: {exc})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +108,25 @@ class WriteResult:
     ok: bool
     error: str | None = None
     marker: str | None = None
+
+
+def holds(held: Mapping[str, object], sent: Mapping[str, object]) -> bool:
+    """Whether a record read back holds every value of a write (by the CRM's field names):
+    how an adapter tells, after a write's answer was lost, whether the CRM applied it. Numbers
+    compare as numbers ("42" and 42.0), text without the line-ending and edge whitespace the
+    CRM may normalise."""
+    for name, value in sent.items():
+        current = held.get(name)
+        if current is None:
+            return False
+        try:
+            if float(str(current)) == float(str(value)):
+                continue
+        except ValueError:
+            pass
+        if str(current).replace("\r\n", "\n").strip() != str(value).replace("\r\n", "\n").strip():
+            return False
+    return True
 
 
 @dataclass

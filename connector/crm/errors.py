@@ -40,3 +40,8 @@ class CrmRequestError(CrmError):
         self.status = status
         self.category = category
         self.body = body or {}
+
+
+class CallsStopped(CrmError):
+    """The calls were stopped from outside (the worker's shutdown time ran out): the run ends
+    where it is, its checkpoint saved as far as its writes got."""

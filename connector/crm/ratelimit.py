@@ -15,6 +15,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from connector.crm.errors import CallsStopped
+
 
 class RollingWindowLimiter:
     """At most `max_calls` calls in any `interval` seconds, measured at send time.
@@ -31,6 +33,7 @@ class RollingWindowLimiter:
         margin: float = 0.02,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        stopped: threading.Event | None = None,
     ) -> None:
         if max_calls < 1 or interval <= 0:
             raise ValueError("a rate limit needs at least one call per positive interval")
@@ -39,6 +42,7 @@ class RollingWindowLimiter:
         self.margin = margin
         self.clock = clock
         self.sleep = sleep
+        self.stopped = stopped  # once set, `acquire` raises CallsStopped instead of waiting
         self._sent: deque[float] = deque()
         self._external = 0  # calls others made in the current window, from the headers
         self._external_until = 0.0
@@ -61,6 +65,8 @@ class RollingWindowLimiter:
         """Block until one more call fits in the window, then count it as sent."""
         with self._lock:
             while True:
+                if self.stopped is not None and self.stopped.is_set():
+                    raise CallsStopped("the calls were stopped while waiting for the rate limit")
                 now = self.clock()
                 self._expire(now)
                 delay = 0.0

@@ -68,6 +68,13 @@ RETRIES = Counter(
     ["crm", "portal", "endpoint"],
     registry=REGISTRY,
 )
+DATA_WARNINGS = Counter(
+    "leadscore_data_warnings",
+    "Data the scorer could not use in leads' values, by kind (not_a_number, no_timestamp, ...): "
+    "each lowers a score without failing it.",
+    ["portal", "kind"],
+    registry=REGISTRY,
+)
 DURATION = Histogram(
     "leadscore_sync_duration_seconds",
     "Wall time of finished sync runs.",
@@ -154,6 +161,12 @@ def record_run(
         LAST_SUCCESS.labels(portal).set(finished_at)
     if failed_outstanding is not None:
         FAILED_RECORDS.labels(portal).set(failed_outstanding)
+
+
+def record_warnings(portal: str, warnings: Mapping[str, int]) -> None:
+    """A run's data warnings, by kind."""
+    for kind, n in warnings.items():
+        DATA_WARNINGS.labels(portal, kind).inc(n)
 
 
 def record_skipped(portal: str, kind: str) -> None:

@@ -131,6 +131,20 @@ def _v5(op: Operations) -> None:
 
 
 def _v6(op: Operations) -> None:
+    """The model each portal of each CRM was last fully scored with (its fingerprint and text),
+    so that a changed model rescores every lead; runs keep their data warnings by kind."""
+    op.create_table(
+        "models",
+        sa.Column("crm", sa.String(40), primary_key=True),
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("fingerprint", sa.String(300), nullable=False),
+        sa.Column("text", sa.Text, nullable=False),
+        sa.Column("scored_at", UTCDateTime, nullable=False),
+    )
+    op.add_column("runs", sa.Column("warnings", sa.Text, nullable=False, server_default="{}"))
+
+
+def _v7(op: Operations) -> None:
     """Scoring inputs kept per lead (only what the model reads) and, per portal, what they hold
     and when a full read last kept them all: the nightly rescore from the store."""
     op.create_table(
@@ -148,7 +162,7 @@ def _v6(op: Operations) -> None:
     )
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 LATEST = len(STEPS)
 
 

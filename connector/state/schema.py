@@ -80,6 +80,7 @@ runs = Table(
     Column("error", Text, nullable=True),
     Column("api_quota", Text, nullable=False, default="{}"),
     Column("seen_at", UTCDateTime, nullable=True),  # the run's process last seen working
+    Column("warnings", Text, nullable=False, default="{}"),
 )
 
 own_writes = Table(
@@ -106,6 +107,16 @@ leases = Table(
     Column("owner", String(200), nullable=True),  # None: free
     Column("acquired_at", UTCDateTime, nullable=True),
     Column("heartbeat_at", UTCDateTime, nullable=True),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("crm", String(40), primary_key=True),
+    Column("portal", String(100), primary_key=True),
+    Column("fingerprint", String(300), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("scored_at", UTCDateTime, nullable=False),
 )
 
 # A lead's scoring inputs (what the model reads of it: connector/sync/inputs.py) and

@@ -20,7 +20,9 @@ from sqlalchemy.engine import Engine
 
 from connector.state import migrations
 from connector.state.inputs import InputsMixin
-from connector.state.schema import checkpoints, failed_records, leases, locks, own_writes, runs
+from connector.state.schema import (
+    checkpoints, failed_records, leases, locks, models, own_writes, runs,
+)
 
 STATE_FILE = "leadscore.sqlite"
 DEFAULT_CRM = "hubspot"  # LEADSCORE_CRM's default, and the CRM of rows from before v4
@@ -45,6 +47,7 @@ class RunStats:
     rate_limited: int = 0
     retries: int = 0
     api_quota: dict[str, int] = field(default_factory=dict)  # the CRM's allocation at the end
+    warnings: dict[str, int] = field(default_factory=dict)  # the scorer's data warnings by kind
 
 
 @dataclass(frozen=True)
@@ -216,6 +219,21 @@ class StateStore(InputsMixin):
                 found.update({r.lead_id: r.marker for r in rows})
         return found
 
+    # The model a portal was last fully scored with ---------------------------------------
+    def last_model(self, crm: str, portal: str) -> tuple[str, str] | None:
+        """(fingerprint, text) of the model `crm`'s `portal` was last fully scored with."""
+        key = (models.c.crm == crm) & (models.c.portal == portal)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(models.c.fingerprint, models.c.text).where(key)).first()
+        return None if row is None else (row.fingerprint, row.text)
+
+    def save_model(self, crm: str, portal: str, fingerprint: str, text: str, now: datetime) -> None:
+        key = (models.c.crm == crm) & (models.c.portal == portal)
+        values = {"fingerprint": fingerprint, "text": text, "scored_at": now}
+        with self.engine.begin() as conn:
+            if conn.execute(models.update().where(key).values(**values)).rowcount == 0:
+                conn.execute(models.insert().values(crm=crm, portal=portal, **values))
+
     # The worker lock -------------------------------------------------------------------
     def acquire_lock(
         self, name: str, owner: str, now: datetime, stale_after: timedelta
@@ -335,6 +353,7 @@ class StateStore(InputsMixin):
                     api_calls=json.dumps(stats.api_calls, sort_keys=True),
                     rate_limited=stats.rate_limited, retries=stats.retries,
                     api_quota=json.dumps(stats.api_quota, sort_keys=True),
+                    warnings=json.dumps(stats.warnings, sort_keys=True),
                     seen_at=self.clock(),
                 )
             )
@@ -391,6 +410,7 @@ class StateStore(InputsMixin):
             read=row.read, scored=row.scored, changed=row.changed, written=row.written,
             failed=row.failed, skipped=row.skipped, api_calls=json.loads(row.api_calls),
             rate_limited=row.rate_limited, retries=row.retries, api_quota=json.loads(row.api_quota),
+            warnings=json.loads(row.warnings),
         )
         return RunRecord(
             id=row.id, portal=self._portal(row.portal), mode=row.mode, outcome=row.outcome,

@@ -4,10 +4,14 @@ CRM-neutral: it drives a `CrmAdapter` and a `StateStore` and knows nothing of Hu
 checkpoint discipline: a page's checkpoint is saved only after every record of the page was
 written or recorded as failed, so a crash anywhere loses nothing; records written before a crash
 compare equal on the rerun (and carry our own-write marker), so nothing is written twice.
-Records that failed on an earlier run are retried first. Every scored lead's scoring inputs are
-kept in the state store once its outcome is known (connector/sync/inputs.py); a run started
-`from_inputs` (the nightly rescore, when they are complete) is an incremental pass followed by a
-rescore of every other lead from its kept inputs, which reads nothing from the CRM.
+Records that failed on an earlier run are retried first, and the pass then leaves them out: each
+lead is scored and written at most once a run. A lead that cannot be mapped or scored is recorded
+as failed with its reason and the run goes on. The scorer's data warnings are counted by kind.
+A run whose model differs from the one the portal was last fully scored with rescores every lead.
+Every scored lead's scoring inputs are kept in the state store once its outcome is known
+(connector/sync/inputs.py); a run started `from_inputs` (the nightly rescore, when they are
+complete) is an incremental pass followed by a rescore of every other lead from its kept inputs,
+which reads nothing from the CRM.
 """
 
 from __future__ import annotations
@@ -22,12 +26,15 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate
+from connector.crm.errors import CallsStopped
 from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import changed_values, desired_values
+from connector.sync.fingerprint import ModelStamp
 from connector.sync.inputs import InputKeeper
 
 if TYPE_CHECKING:
     from connector.scoring.model import ScoringModel
+    from connector.sync.abort import Abort
     from connector.scoring.types import ScoreResult
 
 log = logging.getLogger(__name__)
@@ -60,13 +67,16 @@ class SyncReport:
     grades: Counter = field(default_factory=Counter)
     cancelled: bool = False
     usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
+    model_changed: bool = False  # the model differed from the portal's last: every lead rescored
+    warning_examples: list[tuple[str, str, str]] = field(default_factory=list)  # (lead, kind, text)
 
 
 @dataclass(frozen=True)
 class RunHooks:
     """How a caller follows and steers a pass: callbacks for each change (a dry run's list), each
     scored lead, each page done and the run's API usage (also when it fails); the event that
-    asks it to stop between batches; the clock that times it."""
+    asks it to stop between batches; the clock that times it; the abort that ends its CRM calls
+    at once."""
 
     on_change: Callable[[Change], None] | None = None
     on_result: Callable[[LeadRecord, ScoreResult], None] | None = None
@@ -74,6 +84,10 @@ class RunHooks:
     on_usage: Callable[[ApiUsage], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
     clock: Callable[[], float] = time.monotonic
+    abort: Abort | None = None  # closes the run's adapter when a shutdown's time runs out
+
+
+WARNING_EXAMPLES = 10  # data warnings a report keeps word for word (all are counted)
 
 
 class Cancelled(Exception):
@@ -105,6 +119,7 @@ class SyncRun:
         full: bool = False,
         dry_run: bool = False,
         hooks: RunHooks | None = None,
+        stamp: ModelStamp | None = None,
         inputs: InputKeeper | None = None,
         from_inputs: bool = False,
     ) -> None:
@@ -116,6 +131,7 @@ class SyncRun:
         self.times = times
         self.full = full
         self.dry_run = dry_run
+        self.stamp = stamp  # the model's fingerprint and text; None: not tracked (tests' fakes)
         self.hooks = hooks = hooks or RunHooks()
         self.cancel = hooks.cancel
         self.clock = hooks.clock
@@ -130,12 +146,19 @@ class SyncRun:
         self._queued = 0  # updates queued so far
         self._written = 0  # of which written (or recorded failed)
         self._marks: deque[tuple[int, str]] = deque()  # (updates queued by page end, checkpoint)
+        self._retried: set[str] = set()  # leads the failed-record retry handled: not again
+        self._first_pass = False  # no checkpoint yet: the adapter reads every lead
+
+    @property
+    def crm(self) -> str:
+        return self.adapter.name
 
     # The pass ----------------------------------------------------------------------------
     def run(self) -> SyncReport:
         started = self.clock()
         self.adapter.start_pass(self.times)
         usage_before = self.adapter.api_usage()
+        self._check_model()
         self.report.run_id = self.store.start_run(self.portal, self.report.mode, self.times.started)
         outcome, error = "ok", None
         try:
@@ -146,15 +169,48 @@ class SyncRun:
             self._rescore_kept()
             if self.full:
                 self.inputs.read_all(self.times.started)
+            self._keep_model()
         except Cancelled:
             self.report.cancelled = True
             outcome, error = "cancelled", "stopped on request; the checkpoint is saved"
+        except CallsStopped as exc:
+            self.report.cancelled = True
+            outcome, error = "cancelled", str(exc)
         except BaseException as exc:
             outcome, error = "failed", f"{type(exc).__name__}: {exc}"
             raise
         finally:
             self._finish(started, usage_before, outcome, error)
         return self.report
+
+    def _check_model(self) -> None:
+        """A model other than the one the portal was last fully scored with changes every lead's
+        scores, not only the changed leads': rescore them all (a dry run previews that). A
+        portal's first pass reads every lead anyway."""
+        if self.stamp is None or self.full:
+            return
+        if self.store.checkpoint(self.portal) is None:
+            self._first_pass = True
+            return
+        last = self.store.last_model(self.crm, self.portal)
+        if last is not None and last[0] == self.stamp.fingerprint:
+            return
+        if last is None:
+            log.info("no full pass of this portal has recorded its scoring model yet (an unfinished "
+                     "first pass, or state from an older leadscore): rescoring every lead with %s",
+                     self.stamp.fingerprint)
+        else:
+            log.info("the scoring model changed (was %s, now %s): rescoring every lead, not only "
+                     "the changed ones", last[0], self.stamp.fingerprint)
+        self.full = self.report.model_changed = True
+        if not self.dry_run:
+            self.report.mode = "full"
+
+    def _keep_model(self) -> None:
+        """After a pass over every lead, the model they all carry scores from now."""
+        if self.stamp is not None and (self.full or self._first_pass) and not self.dry_run:
+            self.store.save_model(self.crm, self.portal, self.stamp.fingerprint, self.stamp.text,
+                                  self.times.started)
 
     def _finish(self, started: float, usage_before, outcome: str, error: str | None) -> None:
         usage = self.adapter.api_usage().since(usage_before)
@@ -163,6 +219,12 @@ class SyncRun:
         stats.api_calls, stats.rate_limited, stats.retries, stats.api_quota = (
             usage.calls, usage.rate_limited, usage.retries, usage.quota
         )
+        if stats.warnings:
+            log.warning("data warnings this run (leads scored without a value they carry): %s; "
+                        "the first %d are logged with their lead, every one at "
+                        "LEADSCORE_LOG_LEVEL=DEBUG; fix the values in the CRM",
+                        _kinds(stats.warnings), WARNING_EXAMPLES,
+                        extra={"warnings": dict(stats.warnings)})
         self.report.duration_s = self.clock() - started
         finished_at = self.times.started + timedelta(seconds=self.report.duration_s)
         self.store.finish_run(
@@ -177,6 +239,7 @@ class SyncRun:
         if not ids:
             return
         log.info("retrying %d records that failed earlier", len(ids))
+        self._retried.update(ids)
         if self.from_inputs:
             self._touched.update(ids)
         records = list(self.adapter.read_leads(ids))
@@ -193,9 +256,10 @@ class SyncRun:
         own = None if self.full else self._own_writes
         for page in self.adapter.iter_pages(checkpoint, full=self.full, own_writes=own):
             self.report.stats.skipped += page.skipped
+            fresh = [r for r in page.records if r.lead.id not in self._retried]
             if self.from_inputs:
-                self._touched.update(r.lead.id for r in page.records)
-            self._process(page.records, clear_unchanged=False)
+                self._touched.update(r.lead.id for r in fresh)
+            self._process(fresh, clear_unchanged=False)
             if page.checkpoint is not None:
                 self._marks.append((self._queued, page.checkpoint))
             self._flush(full_batches_only=True)
@@ -231,8 +295,8 @@ class SyncRun:
         s = self.report.stats
         counts = {"read": s.read, "scored": s.scored, "changed": s.changed, "written": s.written,
                   "failed": s.failed, "skipped": s.skipped}
-        log.info("page done: %d read, %d written, %d failed so far", s.read + s.skipped,
-                 s.written, s.failed, extra={"counts": counts})
+        log.info("page done: %d read, %d unchanged since our write (not rescored), %d written, "
+                 "%d failed so far", s.read, s.skipped, s.written, s.failed, extra={"counts": counts})
 
     def _flush(self, *, full_batches_only: bool) -> None:
         """Write pending updates in full batches (all of them at the end). After each batch,
@@ -267,36 +331,65 @@ class SyncRun:
         updates: list[ScoreUpdate] = []
         unchanged: list[str] = []
         seen: list[RecordOutcome] = []
+        broken: list[RecordOutcome] = []
         for record in records:
             stats.read += 1
-            result = self.score(record.lead, self.model, self.times.scoring)
-            stats.scored += 1
-            self._tally(record, result)
-            values = changed_values(result, record.written, self.times.scoring)
+            try:
+                values = self._score(record)
+            except Exception as exc:  # one bad record must never stop the portal
+                broken.append(RecordOutcome(record.lead.id, ok=False,
+                                            reason=f"could not be scored: {_describe(exc)}"))
+                continue
             self.inputs.scored(record, values)
             if not values:
                 unchanged.append(record.lead.id)
                 if record.marker is not None and not self.full:
                     seen.append(RecordOutcome(record.lead.id, ok=True, marker=record.marker))
                 continue
-            stats.changed += 1
-            if self.hooks.on_change:
-                self.hooks.on_change(self._change(record, result, values))
             updates.append(ScoreUpdate(record.lead.id, values))
+        stats.failed += len(broken)
+        for item in broken:
+            log.warning("lead %s not scored: %s", item.lead_id, item.reason)
         if self.dry_run:
             return
-        if clear_unchanged and unchanged:
-            self.store.record_outcomes(
-                self.portal, [RecordOutcome(i, ok=True) for i in unchanged], self.times.started
-            )
-        if seen:
-            # Read as it is now and already holding our values: that stamp is as good as our
-            # own write's, so a later pass that finds it unchanged need not read it again (a
-            # lead a rescore from kept inputs wrote, read back by the next incremental pass).
-            self.store.record_outcomes(self.portal, seen, self.times.started)
+        done = [RecordOutcome(i, ok=True) for i in unchanged] if clear_unchanged else []
+        # `seen`: read as it is now and already holding our values: that stamp is as good as our
+        # own write's, so a later pass that finds it unchanged need not read it again (a lead a
+        # rescore from kept inputs wrote, read back by the next incremental pass).
+        if done or broken or seen:
+            self.store.record_outcomes(self.portal, done + broken + seen, self.times.started)
         self.inputs.flush()
         self._pending.extend(updates)
         self._queued += len(updates)
+
+    def _score(self, record: LeadRecord) -> dict[str, str]:
+        """The values to write for one record (empty: nothing changed); raises when the record
+        cannot be mapped (the adapter's `problem`) or scored."""
+        if record.problem is not None:
+            raise ValueError(record.problem)
+        result = self.score(record.lead, self.model, self.times.scoring)
+        values = changed_values(result, record.written, self.times.scoring)
+        self.report.stats.scored += 1
+        self._tally(record, result)
+        self._count_warnings(record, result)
+        if values:
+            self.report.stats.changed += 1
+            if self.hooks.on_change:
+                self.hooks.on_change(self._change(record, result, values))
+        return values
+
+    def _count_warnings(self, record: LeadRecord, result: ScoreResult) -> None:
+        """Count each warning by kind and log it with the lead's id: the first few of a run at
+        INFO (kept in the report too), the rest at DEBUG, so that a portal full of placeholder
+        values does not flood the log; the counts carry the whole picture."""
+        for warning in result.warnings:
+            kind = warning.kind
+            self.report.stats.warnings[kind] = self.report.stats.warnings.get(kind, 0) + 1
+            shown = len(self.report.warning_examples) < WARNING_EXAMPLES
+            log.log(logging.INFO if shown else logging.DEBUG, "lead %s: %s", record.lead.id,
+                    warning, extra={"warning_kind": kind})
+            if shown:
+                self.report.warning_examples.append((record.lead.id, kind, str(warning)))
 
     def _write(self, batch: Sequence[ScoreUpdate]) -> None:
         results = self.adapter.write_batch(batch)
@@ -336,6 +429,15 @@ class SyncRun:
         stage = after.get("stage") or record.written.get("stage") or record.lead.stage
         after.update({"stage": stage} if stage else {})
         return Change(record.lead.id, display_name(record), old, new, after.pop("reasons"), after)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _kinds(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
 
 
 def run_sync(adapter: CrmAdapter, store: StateStore, model: ScoringModel,

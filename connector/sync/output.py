@@ -110,6 +110,29 @@ def _scores(change: Change) -> str:
     return "\n".join(f"{short} {_cell(change, name)}" for short, name in (("fit", "fit"), ("eng", "engagement")))
 
 
+def warnings_lines(stats: RunStats) -> list[str]:
+    """The run's data warnings by kind, as one line (none when there were none)."""
+    if not stats.warnings:
+        return []
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(stats.warnings.items()))
+    return [f"data warnings (values the scorer could not use; fix them in the CRM): {kinds}"]
+
+
+def notes_lines(report: SyncReport) -> list[str]:
+    """What a pass's summary adds below its figures: a model change that rescored everybody, the
+    data warnings by kind and the first leads they were about."""
+    lines = ["the scoring model changed since the portal was last fully scored: every lead was "
+             "rescored"] if report.model_changed else []
+    lines += warnings_lines(report.stats)
+    lines += [f"  lead {lead_id} ({kind}): {text}" for lead_id, kind, text in report.warning_examples]
+    return lines
+
+
+def print_notes(console: Console, report: SyncReport) -> None:
+    for line in notes_lines(report):
+        console.print(line, markup=False, highlight=False)
+
+
 def changes_grid(changes: Iterable[Change], *, reasons: bool = True) -> Grid:
     """The leads that would change, a column for each value a rep sees (the stage included, its
     name never cut), the scores in one column and (with `reasons`) the top reasons."""
@@ -131,10 +154,13 @@ def print_dry_run(console: Console, report: SyncReport, sink: ChangeSink, *, mar
                     + ("" if sink.out else " (save them all with --out FILE.csv or .json)"))
     if sink.out:
         tail.append(f"{sink.total} changes saved to {sink.out}")
+    notes = notes_lines(report)
     if markdown:
-        print("\n".join([f"**{head}**", "", *(to_markdown(g) for g in grids), *tail]))
+        print("\n".join([f"**{head}**", "", *notes, *([""] if notes else []),
+                         *(to_markdown(g) for g in grids), *tail]))
         return
     console.print(head)
+    print_notes(console, report)
     for grid in grids:
         console.print(to_rich(grid, lines=grid.headers[0] == "lead"))
     for line in tail:

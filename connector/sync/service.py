@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from connector.crm.base import RunTimes
@@ -16,6 +15,7 @@ from connector.crm.registry import open_adapter
 from connector.errors import UserError
 from connector.settings import Settings
 from connector.state import StateStore, default_url
+from connector.sync.fingerprint import stamp_of
 from connector.sync.inputs import InputKeeper
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
@@ -38,27 +38,20 @@ def run_times(settings: Settings, as_of: datetime | None = None) -> RunTimes:
     return RunTimes.begin(moment)
 
 
-def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> bool:
-    """True when no full pass ever succeeded, or the last is older than full_rescore_hours."""
+def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> str | None:
+    """Why this run must rescore every lead (one log line's words), or None when it need not:
+    no full pass ever succeeded, or the last is older than full_rescore_hours."""
     if settings.full_rescore_hours <= 0:
-        return False
+        return None
     last = store.last_success(settings.portal, ["full"])
-    return last is None or now - last.started_at >= timedelta(hours=settings.full_rescore_hours)
-
-
-def model_text(settings: Settings) -> str:
-    """The model file's text (LEADSCORE_MODEL_PATH, or the packaged default), for telling one
-    model from another; empty when it cannot be read again (the model was loaded already)."""
-    from importlib.resources import files
-
-    from connector.scoring.model import DEFAULT_MODEL
-
-    try:
-        if settings.model_path is None:
-            return files("connector.defaults").joinpath(DEFAULT_MODEL).read_text(encoding="utf-8")
-        return Path(settings.model_path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
+    if last is None:
+        return (f"no full rescore of portal {settings.portal!r} has finished yet: rescoring "
+                "every lead")
+    age = now - last.started_at
+    if age < timedelta(hours=settings.full_rescore_hours):
+        return None
+    return (f"the last full rescore started {age.total_seconds() / 3600:.1f}h ago "
+            f"(LEADSCORE_FULL_RESCORE_HOURS={settings.full_rescore_hours:g}): rescoring every lead")
 
 
 def rescore_from_inputs(keeper: InputKeeper, settings: Settings, now: datetime) -> bool:
@@ -90,20 +83,25 @@ def sync_once(
     from connector.scoring import load_model, score_lead
 
     model = model or load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    model_stamp = stamp_of(model)
     with open_store(settings) as store:
         times = run_times(settings, as_of)
-        if not full and full_rescore_due(store, settings, times.started):
-            log.info("the last full rescore is older than %sh: rescoring every lead",
-                     settings.full_rescore_hours)
+        why = None if full else full_rescore_due(store, settings, times.started)
+        if why is not None:
+            log.info(why)
             full = True
-        keeper = InputKeeper(store, settings.portal, model, text=model_text(settings),
+        keeper = InputKeeper(store, settings.portal, model, text=model_stamp.text,
                              keep=not dry_run)
         from_inputs = full and rescore_from_inputs(keeper, settings, times.started)
         crm = adapter or open_adapter(settings, model)
+        if hooks is not None and hooks.abort is not None:
+            hooks.abort.watch(crm)
         try:
             return SyncRun(crm, store, model, score_lead, portal=settings.portal, times=times,
                            full=full and not from_inputs, dry_run=dry_run, hooks=hooks,
-                           inputs=keeper, from_inputs=from_inputs).run()
+                           stamp=model_stamp, inputs=keeper, from_inputs=from_inputs).run()
         finally:
+            if hooks is not None and hooks.abort is not None:
+                hooks.abort.forget(crm)
             if adapter is None:
                 crm.close()

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from connector.crm.base import ApiUsage
 from connector.observability import metrics
 from connector.settings import DEFAULT_PORTAL, Settings
+from connector.sync.abort import Abort
 from connector.sync.loop import RunHooks
 from connector.sync.service import open_store, sync_once
 from connector.worker.runs import RunReport
@@ -26,10 +27,14 @@ def portal_settings(base: Settings, portals: Mapping[str, Settings]) -> dict[str
     }
 
 
-def sync_portal(name: str, settings: Settings, full: bool, stop: threading.Event) -> RunReport:
-    """One sync pass of the portal; raises what `sync_once` raises (the worker explains it)."""
-    hooks = RunHooks(cancel=stop, on_usage=lambda usage: _record_usage(settings, usage))
+def sync_portal(name: str, settings: Settings, full: bool, stop: threading.Event,
+                *, abort: Abort | None = None) -> RunReport:
+    """One sync pass of the portal; raises what `sync_once` raises (the worker explains it).
+    `abort`: the worker's, to end the pass's CRM calls when its shutdown time runs out."""
+    hooks = RunHooks(cancel=stop, abort=abort,
+                     on_usage=lambda usage: _record_usage(settings, usage))
     report = sync_once(settings, full=full, hooks=hooks)
+    metrics.record_warnings(settings.portal, report.stats.warnings)
     with open_store(settings) as store:
         outstanding = len(store.failed(settings.portal))
     s = report.stats

@@ -18,6 +18,7 @@ from connector.observability import metrics
 from connector.observability.context import new_run_id, run_context
 from connector.observability.health import RunTracker
 from connector.settings import Settings
+from connector.sync.abort import Abort
 from connector.worker.failures import explain
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class Runs:
         *,
         listed: bool = False,
         owns: Callable[[str], bool] | None = None,
+        abort: Abort | None = None,
     ) -> None:
         self.portals = dict(portals)
         # Whether this worker syncs the portal now (replicas sharing portals: its lease).
@@ -60,6 +62,7 @@ class Runs:
         self.tracker = tracker
         self.stop = stop or threading.Event()
         self.listed = listed  # portals named in LEADSCORE_PORTALS: errors name their own settings
+        self.abort = abort or Abort()  # the syncs' CRM calls, ended when a shutdown's time runs out
         self._busy = threading.Lock()
         self._running: str | None = None
         for name in self.portals:

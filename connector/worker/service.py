@@ -2,10 +2,16 @@
 
 SIGTERM or SIGINT sets the stop event. The sync in flight sees it between batches, finishes the
 batch it is writing, saves the checkpoint and returns (outcome "cancelled"); no new run starts.
-The process exits 0 once that is done, or 1 after `shutdown_timeout_seconds` if it is not. A
-second signal exits at once (128 + the signal's number): the sync's checkpoint discipline (the
-checkpoint never passes a record not yet written or recorded failed) means nothing is lost, and
-the next start re-reads at most the batch that was in flight.
+The process exits 0 once that is done. If it is not done after `shutdown_timeout_seconds` (the
+CRM slow or rate-limiting us), the sync's CRM calls are aborted (`Runs.abort`: its adapter
+closed, its retries and rate-limit waits ended); the process exits 1 once the sync has returned,
+and the caller releases the lock only then, when nothing of this process can still write. A sync
+stuck in a call past ABORT_GRACE_SECONDS more is not waited for: the process exits 1 at once
+without releasing the lock (a lock whose process is gone is taken over by the next start on this
+host at once, elsewhere after LEADSCORE_LOCK_STALE_SECONDS). A second signal exits at once
+(128 + the signal's number): the sync's checkpoint discipline (the checkpoint never passes a
+record not yet written or recorded failed) means nothing is lost, and the next start re-reads at
+most the batch that was in flight.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from connector.worker.schedule import build_scheduler
 log = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_TIMEOUT = 0, 1
+ABORT_GRACE_SECONDS = 3.0  # after the abort, how long the sync gets to return
 
 
 class Shutdown:
@@ -72,6 +79,7 @@ def serve(
     *,
     full_at_start: bool = False,
     on_ready: Callable[[HealthServer], None] | None = None,
+    exit_now: Callable[[int], None] = os._exit,
 ) -> int:
     """Run until a signal (or `runs.stop` is set); return the exit code."""
     scheduler = build_scheduler(settings, runs, full_at_start=full_at_start)
@@ -93,15 +101,42 @@ def serve(
             pass
         scheduler.shutdown(wait=False)
         if not runs.wait_idle(settings.shutdown_timeout_seconds):
-            log.error(
-                "the sync in flight did not stop within %ss; exiting anyway, the next start "
-                "resumes from the last checkpoint", settings.shutdown_timeout_seconds,
-            )
-            _flush_logs()
-            return EXIT_TIMEOUT
+            return _abort(settings, runs, exit_now)
         log.info("worker stopped cleanly")
         return EXIT_OK
     finally:
         shutdown.restore()
         server.stop()
         metrics.REGISTRY.unregister(collector)
+
+
+def watch_deadline(settings: Settings, runs: Runs,
+                   exit_now: Callable[[int], None] = os._exit) -> threading.Thread:
+    """`run --once` under the same deadline as `serve`: once a signal asks the run to stop, it
+    gets `shutdown_timeout_seconds`, then its CRM calls are aborted (see the module's doc)."""
+
+    def watch() -> None:
+        runs.stop.wait()
+        if not runs.wait_idle(settings.shutdown_timeout_seconds):
+            _abort(settings, runs, exit_now)
+
+    thread = threading.Thread(target=watch, name="shutdown-deadline", daemon=True)
+    thread.start()
+    return thread
+
+
+def _abort(settings: Settings, runs: Runs, exit_now: Callable[[int], None]) -> int:
+    """The shutdown time ran out: end the sync's CRM calls, then exit 1 (see the module's doc)."""
+    aborted = runs.abort.trigger()
+    log.error("the sync in flight did not stop within LEADSCORE_SHUTDOWN_TIMEOUT_SECONDS=%ss; "
+              "aborting its CRM calls (%d open); the next start resumes from the last checkpoint",
+              settings.shutdown_timeout_seconds, aborted)
+    if runs.wait_idle(ABORT_GRACE_SECONDS):
+        _flush_logs()
+        return EXIT_TIMEOUT
+    log.error("the sync is still inside a CRM call %.0fs after the abort: exiting now without "
+              "releasing the worker lock (the next start on this host takes it over at once)",
+              ABORT_GRACE_SECONDS)
+    _flush_logs()
+    exit_now(EXIT_TIMEOUT)
+    return EXIT_TIMEOUT

@@ -115,3 +115,23 @@ def test_reset_without_a_portal_is_a_clear_error(tmp_path):
     result = _run(tmp_path, "reset")
     assert result.returncode == 1
     assert "leadscore sandbox seed" in result.stderr
+
+
+def test_reset_while_the_sandbox_serves_is_refused_saying_to_stop_it_first(tmp_path):
+    served = Served(tmp_path, "--contacts", "10")
+    try:
+        result = _run(tmp_path, "reset")
+        assert result.returncode == 1
+        assert "is serving from" in result.stderr and f"pid {served.proc.pid}" in result.stderr
+        assert "stop it" in result.stderr
+        assert _run(tmp_path, "seed", "--contacts", "5").returncode == 1
+    finally:
+        served.stop()
+    assert _run(tmp_path, "reset").returncode == 0
+
+
+def test_a_killed_servers_mark_does_not_block_a_reset(tmp_path):
+    served = Served(tmp_path, "--contacts", "10")
+    served.proc.kill()
+    served.proc.wait(timeout=10)
+    assert _run(tmp_path, "reset").returncode == 0

@@ -56,3 +56,14 @@ def test_status_is_readable_at_80_columns(tmp_path, monkeypatch):
     assert max(len(line) for line in result.output.splitlines()) <= 80
     for figure in ("1,234,567", "1,234,560", "98,765", "98,761", "12,345", "4321.5 s", "incremental", "interrupted"):
         assert figure in result.output
+
+
+def test_status_shows_the_last_runs_data_warnings_by_kind(tmp_path, monkeypatch):
+    store = StateStore.open(default_url(tmp_path / "data"))
+    run = store.start_run("acme", "full", T0)
+    store.finish_run(run, RunStats(read=10, scored=10, warnings={"not_a_number": 4, "no_timestamp": 1}),
+                     outcome="ok", finished_at=T0, duration_s=1.0)
+    store.close()
+    result = invoke(tmp_path, monkeypatch, "status")
+    assert result.exit_code == 0, result.output
+    assert "data warnings" in result.output and "no_timestamp 1, not_a_number 4" in result.output

@@ -91,3 +91,11 @@ def test_sync_without_a_token_exits_1_saying_how_to_fix_it(tmp_path):
     )
     assert proc.returncode == 1
     assert "LEADSCORE_HUBSPOT_TOKEN is not set" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_dry_run_shows_the_data_warnings_by_kind_with_leads(sb, env):
+    sb.set_contact("2", {"jobtitle": "N/A"})
+    result = runner.invoke(app, ["sync", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "data warnings (values the scorer could not use" in result.output
+    assert "lead 2 (" in result.output and "jobtitle" in result.output

@@ -1,8 +1,10 @@
 import random
+import threading
+import time
 
 import pytest
 
-from connector.crm.errors import CrmAuthError, CrmUnavailable
+from connector.crm.errors import CallsStopped, CrmAuthError, CrmUnavailable
 from connector.crm.retry import RetryPolicy, Verdict
 
 
@@ -101,3 +103,89 @@ def test_other_errors_pass_through_untouched():
     with pytest.raises(Refused):
         p.call(fn, what="GET /x")
     assert calls["n"] == 1 and sleeps == []
+
+
+class Lost(Exception):
+    """The connection dropped after the request was sent."""
+
+
+def classify_lost(exc):
+    if isinstance(exc, Lost):
+        return Verdict(retry=True, ambiguous=True, reason="connection lost")
+    return classify(exc)
+
+
+def lost_policy(**kw):
+    return RetryPolicy(classify_lost, sleep=lambda s: None, rng=random.Random(1), **kw)
+
+
+def test_after_a_lost_answer_the_recheck_answers_for_the_call_when_nothing_is_left():
+    sent, rechecked = [], []
+
+    def fn():
+        sent.append(1)
+        raise Lost()
+
+    assert lost_policy().call(fn, what="POST /batch/update",
+                              recheck=lambda: rechecked.append(1) or "all applied") == "all applied"
+    assert (len(sent), len(rechecked)) == (1, 1)
+
+
+def test_after_a_lost_answer_the_next_attempt_sends_what_the_recheck_left():
+    todo = ["1", "2", "3"]
+    bodies = []
+
+    def fn():
+        bodies.append(list(todo))
+        if len(bodies) == 1:
+            raise Lost()
+        return "done"
+
+    def recheck():
+        todo.remove("2")  # the CRM holds lead 2's values already
+        return None
+
+    assert lost_policy().call(fn, what="write", recheck=recheck) == "done"
+    assert bodies == [["1", "2", "3"], ["1", "3"]]
+
+
+def test_a_failure_that_was_not_ambiguous_is_retried_without_a_recheck():
+    rechecked = []
+    fn, calls = failing(1)
+    assert lost_policy().call(fn, what="write", recheck=lambda: rechecked.append(1)) == "done"
+    assert rechecked == [] and calls["n"] == 2
+
+
+def test_a_recheck_that_fails_is_done_again_before_anything_is_resent():
+    outcomes = iter([Lost(), None])
+    rechecks = iter([Flaky(), "held"])
+    sent = []
+
+    def fn():
+        sent.append(1)
+        raise next(outcomes)
+
+    def recheck():
+        outcome = next(rechecks)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    assert lost_policy().call(fn, what="write", recheck=recheck) == "held"
+    assert sent == [1]
+
+
+def test_stop_ends_a_long_wait_between_attempts_and_starts_no_other_attempt():
+    p = RetryPolicy(classify, rng=random.Random(1))
+    fn, calls = failing(5, lambda: _flaky_with_wait(30.0))
+    threading.Timer(0.2, p.stop).start()
+    began = time.monotonic()
+    with pytest.raises(CallsStopped):
+        p.call(fn, what="POST /search")
+    assert time.monotonic() - began < 5 and calls["n"] == 1
+
+
+def _flaky_with_wait(seconds):
+    exc = Flaky()
+    exc.wait = seconds
+    return exc

@@ -53,6 +53,21 @@ def test_metrics_move_with_a_sync(tmp_path):
     assert runs.tracker.readiness()[0]
 
 
+def test_data_warnings_are_a_metric_by_kind(tmp_path):
+    with HubSpotSandbox.start(contacts=30, seed=3, **FAST_SB) as sb:
+        for cid in ("1", "2", "3"):
+            sb.set_contact(cid, {"jobtitle": "N/A"})
+        cfg = settings_for(sb, tmp_path, portal="warned_p", as_of=NOW)
+        runs = Runs({"warned_p": cfg}, sync_portal, RunTracker(600))
+        assert runs.run(FULL)
+    with StateStore.open(default_url(tmp_path / "data")) as store:
+        kept = store.runs("warned_p")[0].stats.warnings
+    counted = {s.labels["kind"]: s.value for m in metrics.REGISTRY.collect()
+               if m.name == "leadscore_data_warnings" for s in m.samples
+               if s.labels.get("portal") == "warned_p" and s.name.endswith("_total")}
+    assert counted == kept and sum(counted.values()) >= 3
+
+
 def test_two_portals_sync_independently_into_one_state_store(tmp_path):
     with HubSpotSandbox.start(contacts=100, seed=3, **FAST_SB) as acme, \
             HubSpotSandbox.start(contacts=150, seed=4, **FAST_SB) as globex:

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING
 
 from connector.crm.base import (
     ApiUsage, CrmAdapter, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate, WriteResult,
+    holds,
 )
-from connector.crm.errors import CrmRequestError
+from connector.crm.errors import CrmError, CrmRequestError
 from connector.crm.hubspot import reader
+from connector.crm.hubspot.client import Response
 from connector.crm.hubspot.events import COUNTER_PROPERTIES, ENGAGEMENT_TYPES, counter_events
 from connector.crm.hubspot.floor import floor_calls
 from connector.crm.hubspot.history import HubSpotHistory
@@ -138,7 +140,17 @@ class HubSpotAdapter(CrmAdapter):
 
     def _records(self, objects: Sequence[dict]) -> list[LeadRecord]:
         events = reader.engagement_for(self.client, [str(o["id"]) for o in objects])
-        return [self._record(o, events.get(str(o["id"]), ())) for o in objects]
+        return [self._mapped(o, events.get(str(o["id"]), ())) for o in objects]
+
+    def _mapped(self, obj: dict, events: Sequence) -> LeadRecord:
+        """One contact as a record; a contact whose values cannot be mapped (a counter of
+        `inf`) is a record with its problem, so that it alone fails, not its page."""
+        try:
+            return self._record(obj, events)
+        except CrmError:
+            raise
+        except Exception as exc:
+            return LeadRecord.unmapped(str(obj["id"]), exc)
 
     def read_leads(self, ids: Sequence[str]) -> list[LeadRecord]:
         records: list[LeadRecord] = []
@@ -257,16 +269,46 @@ class HubSpotAdapter(CrmAdapter):
         return {self.names[field]: value for field, value in values.items()}
 
     def write_batch(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
+        """One batch update. Should its answer be lost (the connection dropped after sending),
+        the retry policy calls `recheck` first: one batch read of the contacts still pending,
+        and only those that do not yet hold their values are sent again (docs/crm-api-facts.md,
+        HubSpot › Writing)."""
+        pending = {u.lead_id: u for u in updates}
+        applied: dict[str, str | None] = {}  # found already written by a recheck: id → updatedAt
+        endpoint = "POST /crm/v3/objects/contacts/batch/update"
+
         body = {"inputs": [{"id": u.lead_id, "properties": self._properties(u.values)}
                            for u in updates]}
-        endpoint = "POST /crm/v3/objects/contacts/batch/update"
+
+        def recheck() -> Response | None:
+            names = sorted({self.names[f] for u in pending.values() for f in u.values})
+            for obj in reader.batch_read(self.client, "contacts", list(pending), names):
+                lead_id = str(obj["id"])
+                if lead_id in pending and holds(obj.get("properties") or {}, self._sent(pending[lead_id])):
+                    applied[lead_id] = obj.get("updatedAt")
+                    del pending[lead_id]
+            log.info("after a lost answer: %d contacts already held their values, %d sent again",
+                     len(applied), len(pending))
+            body["inputs"] = [i for i in body["inputs"] if i["id"] in pending]
+            return None if pending else Response(200, {}, {"results": []})
+
         try:
             response = self.client.call(endpoint, self.client.contacts_batch.update_with_http_info,
-                                        body)
+                                        body, recheck=recheck)
         except CrmRequestError as err:
-            return self._refused(updates, err)
+            rest = [u for u in updates if u.lead_id in pending]
+            return self._written(applied) + self._refused(rest, err)
         self.client.count_items(endpoint, len(updates))
-        return self._results(updates, response.body)
+        return self._results(updates, response.body, applied)
+
+    def _sent(self, update: ScoreUpdate) -> dict[str, str]:
+        """The properties a write sets that tell whether it was applied (all but the stamp)."""
+        return {k: v for k, v in self._properties(update.values).items()
+                if k != self.names["scored_at"]}
+
+    @staticmethod
+    def _written(applied: Mapping[str, str | None]) -> list[WriteResult]:
+        return [WriteResult(lead_id, True, marker=stamp) for lead_id, stamp in applied.items()]
 
     def _refused(self, updates: Sequence[ScoreUpdate], err: CrmRequestError) -> list[WriteResult]:
         """A batch refused as a whole (400): a property missing is a setup problem that stops
@@ -282,8 +324,9 @@ class HubSpotAdapter(CrmAdapter):
         return self.write_batch(updates[:half]) + self.write_batch(updates[half:])
 
     @staticmethod
-    def _results(updates: Sequence[ScoreUpdate], body: dict) -> list[WriteResult]:
-        done = {str(r["id"]): r.get("updatedAt") for r in body.get("results") or []}
+    def _results(updates: Sequence[ScoreUpdate], body: dict,
+                 applied: Mapping[str, str | None]) -> list[WriteResult]:
+        done = {**applied, **{str(r["id"]): r.get("updatedAt") for r in body.get("results") or []}}
         failed: dict[str, str] = {}
         for error in body.get("errors") or []:
             reason = " ".join(str(error.get(k)) for k in ("category", "message") if error.get(k))

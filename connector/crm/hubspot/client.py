@@ -86,28 +86,31 @@ class HubSpotClient:
         self.associations = hs.crm.associations.v4.batch_api
         self.association_pages = hs.crm.associations.v4.basic_api
         self.web_events = hs.events.events_api
-        extra = {} if sleep is None else {"sleep": sleep}
-        self.limiter = RollingWindowLimiter(options.rate_limit_per_10s, 10.0, **extra)
+        self.policy = RetryPolicy(
+            classify, attempts=options.attempts, max_wait=options.max_wait,
+            on_retry=self._on_retry, service="HubSpot", sleep=sleep,
+        )
+        # The limiters wait as the policy does, so that `close()` ends their waits too.
+        pace = {"sleep": sleep or self.policy.pause, "stopped": self.policy.stopped}
+        self.limiter = RollingWindowLimiter(options.rate_limit_per_10s, 10.0, **pace)
         search_window = max(1, int(options.search_per_second))
         self.search_limiter = RollingWindowLimiter(
-            search_window, search_window / options.search_per_second, **extra
+            search_window, search_window / options.search_per_second, **pace
         )
         self.usage = ApiUsage()
         self.items: dict[str, int] = {}  # objects read or ids sent, by endpoint (for the floor)
         self.server_seconds = 0.0  # time spent waiting for HubSpot's answers
-        self.policy = RetryPolicy(
-            classify, attempts=options.attempts, max_wait=options.max_wait,
-            on_retry=self._on_retry, service="HubSpot", **extra,
-        )
 
     def _on_retry(self, verdict: Verdict) -> None:
         self.usage.retries += 1
 
     def call(self, endpoint: str, method: Callable[..., Any], *args: Any,
-             search: bool = False, **kwargs: Any) -> Response:
+             search: bool = False, recheck: Callable[[], Response | None] | None = None,
+             **kwargs: Any) -> Response:
         """Call one `*_with_http_info` method of the client under the limiter and the policy.
 
         `endpoint` names the call in counts and errors ("POST /crm/v3/objects/contacts/search").
+        `recheck`: a write's, for the policy after an ambiguous failure (`RetryPolicy.call`).
         Refusals the policy does not retry come back as CrmRequestError.
         """
 
@@ -137,7 +140,7 @@ class HubSpotClient:
             return Response(raw.status, headers, json.loads(data) if data else {})
 
         try:
-            return self.policy.call(attempt, what=endpoint)
+            return self.policy.call(attempt, what=endpoint, recheck=recheck)
         except CrmError:
             raise
         except Exception as exc:
@@ -173,7 +176,9 @@ class HubSpotClient:
             log.debug("unreadable rate-limit headers ignored")
 
     def close(self) -> None:
-        """Close the connections kept alive to HubSpot."""
+        """Close the connections kept alive to HubSpot and start no call after this one (also
+        from another thread: a shutdown whose time ran out aborts the calls in flight)."""
+        self.policy.stop()
         for api in (self.contacts_search, self.contacts_batch, self.objects_batch,
                     self.objects_search, self.properties, self.groups, self.associations,
                     self.association_pages, self.web_events):

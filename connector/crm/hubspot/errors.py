@@ -92,11 +92,41 @@ def missing_scopes(body: dict) -> list[str]:
     return scopes
 
 
+NOT_SENT = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
+            urllib3.exceptions.NameResolutionError, ConnectionRefusedError)
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The failure under urllib3's MaxRetryError (raised, with retries off, for every failure)."""
+    reason = getattr(exc, "reason", None)
+    return reason if isinstance(exc, urllib3.exceptions.MaxRetryError) and reason else exc
+
+
+def _where(exc: BaseException) -> str:
+    pool = getattr(exc, "pool", None)
+    if pool is None:
+        return "HubSpot"
+    return f"{pool.scheme}://{pool.host}:{pool.port}"
+
+
+def connection_verdict(exc: BaseException) -> Verdict:
+    """A failed connection: never sent (HubSpot unreachable: name the address and the setting)
+    or lost after sending (ambiguous: a write may have been applied; docs/crm-api-facts.md,
+    HubSpot › Writing)."""
+    cause = _cause(exc)
+    if isinstance(cause, NOT_SENT):
+        return Verdict(retry=True, reason=(
+            f"cannot connect to {_where(exc)} ({type(cause).__name__}); check "
+            "LEADSCORE_HUBSPOT_URL and that this machine can reach it"))
+    return Verdict(retry=True, ambiguous=True,
+                   reason=f"connection lost ({type(cause).__name__})")
+
+
 def classify(exc: BaseException) -> Verdict:
     """The retry policy's classifier for HubSpot calls."""
     if isinstance(exc, (urllib3.exceptions.HTTPError, http.client.HTTPException,
                         ConnectionError, socket.timeout, TimeoutError)):
-        return Verdict(retry=True, reason=f"connection problem ({type(exc).__name__})")
+        return connection_verdict(exc)
     status = api_status(exc)
     if status is None:
         return Verdict()

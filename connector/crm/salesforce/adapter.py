@@ -169,7 +169,8 @@ class SalesforceAdapter(CrmAdapter):
 
     def _collection(self, sobject: str, updates: Sequence[ScoreUpdate], retry: bool = True) -> dict[str, WriteResult]:
         try:
-            answers = self.client.update_collection(sobject, self._rows(updates))
+            answers = self.client.update_collection(sobject, self._rows(updates),
+                                                    stamp_field=self.config.score_fields()["scored_at"])
         except SalesforceMalformedRequest as exc:
             codes = {item.get("errorCode") for item in error_items(exc)}
             if codes & {"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE"}:

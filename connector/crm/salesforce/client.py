@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +27,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 from simple_salesforce.util import exception_handler
 
-from connector.crm.base import ApiUsage
+from connector.crm.base import ApiUsage, holds
 from connector.crm.errors import CrmError
 from connector.crm.retry import RetryPolicy, Verdict
 from connector.crm.salesforce.auth import SessionToken, TokenSource
@@ -114,18 +113,18 @@ class SalesforceClient:
         share: float = 0.8,
         attempts: int = 6,
         max_wait: float = 60.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         query_batch_size: int = 2000,
     ) -> None:
         self._tokens = tokens
         self._session = session
         self._version = api_version
-        self._sleep = sleep
         self.guard = UsageGuard(share)
         self.retries = 0
         self.rate_limited = 0
         self.retry = RetryPolicy(classify, attempts=attempts, max_wait=max_wait, sleep=sleep,
                                  on_retry=self._count_retry, service="Salesforce")
+        self._sleep = self.retry.sleep  # polls wait as retries do: `close()` ends them
         self.query_batch_size = query_batch_size
         self.calls: Counter[str] = Counter()
         self.statuses: Counter[str] = Counter()  # "query 200", "composite/sobjects error", for metrics
@@ -168,7 +167,9 @@ class SalesforceClient:
                         self.guard.snapshot())
 
     def close(self) -> None:
-        """Close the connections kept alive to Salesforce."""
+        """Close the connections kept alive to Salesforce and start no call after this one
+        (also from another thread: a shutdown whose time ran out aborts the calls in flight)."""
+        self.retry.stop()
         self._session.close()
 
     @property
@@ -177,7 +178,8 @@ class SalesforceClient:
 
     # -- the one place every call goes through -------------------------------------------------
 
-    def _call(self, endpoint: str, fn: Callable[[Salesforce], T]) -> T:
+    def _call(self, endpoint: str, fn: Callable[[Salesforce], T],
+              recheck: Callable[[], T | None] | None = None) -> T:
         def attempt() -> T:
             self.guard.check()
             self.calls[endpoint] += 1
@@ -190,7 +192,8 @@ class SalesforceClient:
             finally:
                 self._endpoint = ""
 
-        return self.retry.call(lambda: self._renewing(attempt, endpoint), what=endpoint)
+        return self.retry.call(lambda: self._renewing(attempt, endpoint), what=endpoint,
+                               recheck=recheck)
 
     def _renewing(self, attempt: Callable[[], T], endpoint: str) -> T:
         try:
@@ -263,18 +266,38 @@ class SalesforceClient:
 
     # -- writes --------------------------------------------------------------------------------
 
-    def update_collection(self, sobject: str, records: Sequence[dict]) -> list[dict]:
-        """PATCH /composite/sobjects, allOrNone false: one `{"id", "success", "errors"}` per record."""
+    def update_collection(self, sobject: str, records: Sequence[dict],
+                          stamp_field: str | None = None) -> list[dict]:
+        """PATCH /composite/sobjects, allOrNone false: one `{"id", "success", "errors"}` per record,
+        in the order sent. Should the answer be lost after sending, the records are read back
+        first (one query) and only those not yet holding their values (`stamp_field` aside) are
+        sent again; the others answer success (docs/crm-api-facts.md, Salesforce › Writing)."""
         if len(records) > COLLECTION_SIZE:
             raise ValueError(f"at most {COLLECTION_SIZE} records per collection call")
         self.written["collections"] += len(records)
-        body = {
-            "allOrNone": False,
-            "records": [{"attributes": {"type": sobject}, **record} for record in records],
-        }
-        return self._call(
-            "composite/sobjects", lambda sf: sf.restful("composite/sobjects", method="PATCH", json=body)
-        )
+        pending = {record["id"]: record for record in records}
+        applied: set[str] = set()
+
+        def send(sf: Salesforce) -> list[dict]:
+            body = {"allOrNone": False, "records": [
+                {"attributes": {"type": sobject}, **record} for record in pending.values()]}
+            return sf.restful("composite/sobjects", method="PATCH", json=body)
+
+        def recheck() -> list[dict] | None:
+            names = sorted({k for r in pending.values() for k in r if k not in ("id", stamp_field)})
+            ids = ", ".join(f"'{i}'" for i in pending)
+            for row in self.query(f"SELECT Id, {', '.join(names)} FROM {sobject} WHERE Id IN ({ids})"):
+                sent = {k: v for k, v in pending[row["Id"]].items() if k not in ("id", stamp_field)}
+                if holds(row, sent):
+                    applied.add(row["Id"])
+                    del pending[row["Id"]]
+            log.info("after a lost answer: %d %s records already held their values, %d sent again",
+                     len(applied), sobject, len(pending))
+            return None if pending else []
+
+        answers = iter(self._call("composite/sobjects", send, recheck=recheck))
+        return [{"id": r["id"], "success": True, "errors": []} if r["id"] in applied else next(answers)
+                for r in records]
 
     def _raw(self, sf: Salesforce, method: str, path: str, **kwargs: Any) -> requests.Response:
         """A REST call simple-salesforce has no JSON helper for (CSV bodies), with its error mapping."""

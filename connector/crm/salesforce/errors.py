@@ -9,6 +9,7 @@ function the retry policy calls.
 from __future__ import annotations
 
 import requests
+import urllib3
 from simple_salesforce.exceptions import SalesforceError
 
 from connector.crm.errors import CrmAuthError, CrmUnavailable
@@ -70,6 +71,29 @@ def is_allocation_exhausted(exc: BaseException) -> bool:
     )
 
 
+def _not_sent(exc: BaseException) -> bool:
+    """The request never left: a connect timeout, or no connection made (refused, no such host)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    cause = exc.args[0] if exc.args else None
+    cause = getattr(cause, "reason", cause)  # urllib3's MaxRetryError holds the failure
+    return isinstance(cause, (urllib3.exceptions.NewConnectionError, ConnectionRefusedError))
+
+
+def connection_verdict(exc: BaseException) -> Verdict:
+    """A failed connection: never sent (the org unreachable: name the address and the settings)
+    or lost after sending (ambiguous: a write may have been applied; docs/crm-api-facts.md,
+    Salesforce › Writing)."""
+    if _not_sent(exc):
+        request = getattr(exc, "request", None)
+        url = request.url.split("?", 1)[0] if request is not None and request.url else "Salesforce"
+        return Verdict(retry=True, reason=(
+            f"cannot connect to {url} ({type(exc).__name__}); check "
+            "LEADSCORE_SALESFORCE_INSTANCE_URL / LEADSCORE_SALESFORCE_LOGIN_URL and that this "
+            "machine can reach it"))
+    return Verdict(retry=True, ambiguous=True, reason=f"connection lost ({type(exc).__name__})")
+
+
 def classify(exc: BaseException) -> Verdict:
     """Salesforce's side of the one retry policy (connector.crm.retry): retry transient faults,
     stop at once on the daily quota, let everything else through to the caller.
@@ -80,7 +104,7 @@ def classify(exc: BaseException) -> Verdict:
     no Retry-After (crm-api-facts), so the wait is the policy's backoff.
     """
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)):
-        return Verdict(retry=True, reason=type(exc).__name__)
+        return connection_verdict(exc)
     if not isinstance(exc, SalesforceError):
         return Verdict()
     reason = f"HTTP {exc.status} {error_message(exc)}"

@@ -161,7 +161,11 @@ class LeadReader:
             self._collect(ids, events)
         out = []
         for row in rows:
-            lead, written = to_lead(row, self.config, events.get(row["Id"], ()))
+            try:
+                lead, written = to_lead(row, self.config, events.get(row["Id"], ()))
+            except Exception as exc:  # this record fails alone, not its page
+                out.append(LeadRecord.unmapped(row["Id"], exc))
+                continue
             out.append(LeadRecord(lead=lead, written=written, marker=row.get("SystemModstamp")))
         return out
 

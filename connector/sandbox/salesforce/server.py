@@ -51,12 +51,14 @@ TOOLING_TYPES = {"Number": "double", "Text": "string", "LongTextArea": "textarea
 @dataclass
 class Faults:
     """Misbehaviour on demand, random under `seed`: shares of requests answered 503/500, dropped
-    before an answer, and of written records refused with UNABLE_TO_LOCK_ROW."""
+    before an answer, and of written records refused with UNABLE_TO_LOCK_ROW; `lost_rate`: share
+    of requests carried out whose answer is then lost (the connection closed instead)."""
 
     seed: int = 0
     error_rate: float = 0.0
     drop_rate: float = 0.0
     lock_rate: float = 0.0
+    lost_rate: float = 0.0
     rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:
@@ -103,6 +105,7 @@ class ApiError(Exception):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: SalesforceHTTPServer
+    lose_answer = False  # this request's answer is lost after it was carried out (a fault)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the org keeps its own log
         pass
@@ -146,6 +149,12 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: Any, content_type: str = "application/json;charset=UTF-8",
               api: bool = True, headers: dict[str, str] | None = None) -> None:
         data = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
+        if self.lose_answer:  # carried out, then the connection drops
+            self.lose_answer = False
+            self.close_connection = True
+            self.server.org.log.append((self.command, urlparse(self.path).path, 0))
+            self.connection.shutdown(2)
+            return
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -181,6 +190,7 @@ class Handler(BaseHTTPRequestHandler):
                 if org.used > org.daily_limit:
                     raise ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
                 fault = org.faults.rng.random()
+                self.lose_answer = org.faults.lost_rate > 0 and org.faults.rng.random() < org.faults.lost_rate
             if fault < org.faults.drop_rate:
                 self.close_connection = True
                 self.server.org.log.append((method, url.path, 0))
