@@ -144,7 +144,25 @@ def _v6(op: Operations) -> None:
     op.add_column("runs", sa.Column("warnings", sa.Text, nullable=False, server_default="{}"))
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(op: Operations) -> None:
+    """Scoring inputs kept per lead (only what the model reads) and, per portal, what they hold
+    and when a full read last kept them all: the nightly rescore from the store."""
+    op.create_table(
+        "lead_inputs",
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("lead_id", sa.String(64), primary_key=True),
+        sa.Column("inputs", sa.Text, nullable=False),
+        sa.Column("written", sa.Text, nullable=False),
+    )
+    op.create_table(
+        "input_sets",
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("signature", sa.String(64), nullable=False),
+        sa.Column("read_at", UTCDateTime, nullable=True),
+    )
+
+
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 LATEST = len(STEPS)
 
 

@@ -1,4 +1,5 @@
-"""The state store: checkpoints, failed records, run history and own-write markers, per portal.
+"""The state store: checkpoints, failed records, run history, own-write markers and kept scoring
+inputs (connector/state/inputs.py), per portal.
 
 SQLAlchemy Core over a SQLite file by default (`LEADSCORE_STATE_URL` may name PostgreSQL for a
 team running several replicas). Every write that must be atomic with another (a batch's failures
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from connector.state import migrations
+from connector.state.inputs import InputsMixin
 from connector.state.schema import (
     checkpoints, failed_records, leases, locks, models, own_writes, runs,
 )
@@ -89,7 +91,7 @@ class RecordOutcome:
     marker: str | None = None
 
 
-class StateStore:
+class StateStore(InputsMixin):
     """The state of one CRM's portals: every method's `portal` is a portal of `crm`, stored
     under the key "crm:portal" (`key`), so another CRM's portal of the same name is another row.
     The worker lock is the only state shared by every CRM of the store."""

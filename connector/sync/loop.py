@@ -8,6 +8,10 @@ Records that failed on an earlier run are retried first, and the pass then leave
 lead is scored and written at most once a run. A lead that cannot be mapped or scored is recorded
 as failed with its reason and the run goes on. The scorer's data warnings are counted by kind.
 A run whose model differs from the one the portal was last fully scored with rescores every lead.
+Every scored lead's scoring inputs are kept in the state store once its outcome is known
+(connector/sync/inputs.py); a run started `from_inputs` (the nightly rescore, when they are
+complete) is an incremental pass followed by a rescore of every other lead from its kept inputs,
+which reads nothing from the CRM.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from connector.crm.errors import CallsStopped
 from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import changed_values, desired_values
 from connector.sync.fingerprint import ModelStamp
+from connector.sync.inputs import InputKeeper
 
 if TYPE_CHECKING:
     from connector.scoring.model import ScoringModel
@@ -118,6 +123,8 @@ class SyncRun:
         hooks: RunHooks | None = None,
         stamp: ModelStamp | None = None,
         accounts: AccountPass | None = None,
+        inputs: InputKeeper | None = None,
+        from_inputs: bool = False,
     ) -> None:
         self.adapter = adapter
         self.store = store
@@ -132,7 +139,12 @@ class SyncRun:
         self.accounts = accounts  # companies rescored after the contacts (sync/accounts.py)
         self.cancel = hooks.cancel
         self.clock = hooks.clock
-        mode = "dry-run" if dry_run else ("full" if full else "incremental")
+        # Scoring inputs are kept only with a keeper (sync_once passes one; tests' fakes need not).
+        self.inputs = inputs or InputKeeper(store, portal, model, keep=False)
+        self.from_inputs = from_inputs  # rescore every lead, those unchanged from kept inputs
+        self._touched: set[str] = set()  # leads scored from the CRM this run (when from_inputs)
+        self._from_kept = False  # the writes now are of leads scored from kept inputs
+        mode = "dry-run" if dry_run else ("full" if full or from_inputs else "incremental")
         self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0)
         self._pending: list[ScoreUpdate] = []
         self._queued = 0  # updates queued so far
@@ -155,10 +167,14 @@ class SyncRun:
         outcome, error = "ok", None
         try:
             self.adapter.ensure_fields(self.model, create=not self.dry_run)
+            self.inputs.begin()
             if self.accounts is not None:
                 self.accounts.begin(create=not self.dry_run)
             self._retry_failed()
             self._pages()
+            self._rescore_kept()
+            if self.full:
+                self.inputs.read_all(self.times.started)
             if self.accounts is not None:
                 before = self.adapter.api_usage()
                 self.report.accounts = self.accounts.run(self.cancel)
@@ -238,11 +254,14 @@ class SyncRun:
             return
         log.info("retrying %d records that failed earlier", len(ids))
         self._retried.update(ids)
+        if self.from_inputs:
+            self._touched.update(ids)
         records = list(self.adapter.read_leads(ids))
         found = {r.lead.id for r in records}
         gone = [RecordOutcome(i, ok=True) for i in ids if i not in found]
         if gone and not self.dry_run:
             self.store.record_outcomes(self.portal, gone, self.times.started)
+            self.inputs.forget([g.lead_id for g in gone])
         self._process(records, clear_unchanged=True)
         self._flush(full_batches_only=True)
 
@@ -252,11 +271,32 @@ class SyncRun:
         for page in self.adapter.iter_pages(checkpoint, full=self.full, own_writes=own):
             self.report.stats.skipped += page.skipped
             fresh = [r for r in page.records if r.lead.id not in self._retried]
+            if self.from_inputs:
+                self._touched.update(r.lead.id for r in fresh)
             self._process(fresh, clear_unchanged=False)
             if page.checkpoint is not None:
                 self._marks.append((self._queued, page.checkpoint))
             self._flush(full_batches_only=True)
             if page.records or page.skipped:
+                self._log_progress()
+            if self.hooks.on_page:
+                self.hooks.on_page(self.report)
+            if self.cancel.is_set():
+                self._flush(full_batches_only=False)
+                raise Cancelled
+        self._flush(full_batches_only=False)
+
+    def _rescore_kept(self) -> None:
+        """After the incremental pass (its writes all made, so its leads' kept values are the
+        CRM's): every other lead, scored from its kept inputs; only changed values are written."""
+        if not self.from_inputs or self.full:
+            return
+        log.info("rescoring every other lead from its kept scoring inputs (no reads)")
+        self._from_kept = True
+        for page in self.inputs.pages(exclude=self._touched):
+            self._process(page.records, clear_unchanged=False)
+            self._flush(full_batches_only=True)
+            if page.records:
                 self._log_progress()
             if self.hooks.on_page:
                 self.hooks.on_page(self.report)
@@ -304,6 +344,7 @@ class SyncRun:
         stats = self.report.stats
         updates: list[ScoreUpdate] = []
         unchanged: list[str] = []
+        seen: list[RecordOutcome] = []
         broken: list[RecordOutcome] = []
         for record in records:
             stats.read += 1
@@ -313,8 +354,11 @@ class SyncRun:
                 broken.append(RecordOutcome(record.lead.id, ok=False,
                                             reason=f"could not be scored: {_describe(exc)}"))
                 continue
+            self.inputs.scored(record, values)
             if not values:
                 unchanged.append(record.lead.id)
+                if record.marker is not None and not self.full:
+                    seen.append(RecordOutcome(record.lead.id, ok=True, marker=record.marker))
                 continue
             updates.append(ScoreUpdate(record.lead.id, values))
         stats.failed += len(broken)
@@ -323,8 +367,12 @@ class SyncRun:
         if self.dry_run:
             return
         done = [RecordOutcome(i, ok=True) for i in unchanged] if clear_unchanged else []
-        if done or broken:
-            self.store.record_outcomes(self.portal, done + broken, self.times.started)
+        # `seen`: read as it is now and already holding our values: that stamp is as good as our
+        # own write's, so a later pass that finds it unchanged need not read it again (a lead a
+        # rescore from kept inputs wrote, read back by the next incremental pass).
+        if done or broken or seen:
+            self.store.record_outcomes(self.portal, done + broken + seen, self.times.started)
+        self.inputs.flush()
         self._pending.extend(updates)
         self._queued += len(updates)
 
@@ -361,12 +409,18 @@ class SyncRun:
 
     def _write(self, batch: Sequence[ScoreUpdate]) -> None:
         results = self.adapter.write_batch(batch)
+        # A write from kept inputs keeps no own-write marker: a person's change the kept inputs
+        # missed (search lag, or made while the rescore ran) would hide behind it, so the next
+        # incremental pass reads these leads again (docs/architecture.md, "The nightly rescore").
         outcomes = [
-            RecordOutcome(r.lead_id, ok=r.ok, reason=r.error, marker=r.marker) for r in results
+            RecordOutcome(r.lead_id, ok=r.ok, reason=r.error,
+                          marker=None if self._from_kept else r.marker) for r in results
         ]
         missing = {u.lead_id for u in batch} - {r.lead_id for r in results}
         outcomes += [RecordOutcome(i, ok=False, reason="no result from the CRM") for i in missing]
         self.store.record_outcomes(self.portal, outcomes, self.times.started)
+        self.inputs.outcomes(outcomes)
+        self.inputs.flush()
         for item in outcomes:
             if item.ok:
                 self.report.stats.written += 1

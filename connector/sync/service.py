@@ -17,6 +17,7 @@ from connector.settings import Settings
 from connector.state import StateStore, default_url
 from connector.sync.fingerprint import stamp_of
 from connector.sync.accounts import AccountPass
+from connector.sync.inputs import InputKeeper
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
@@ -66,6 +67,18 @@ def account_source(crm: CrmAdapter, model: ScoringModel) -> AccountSource | None
         return None
 
 
+def rescore_from_inputs(keeper: InputKeeper, settings: Settings, now: datetime) -> bool:
+    """Whether a full rescore may score from the kept inputs instead of reading every lead again:
+    they hold this model's inputs, and a full read kept them all within
+    LEADSCORE_FULL_REREAD_DAYS (0: every full rescore reads the CRM)."""
+    days = settings.full_reread_days
+    if days <= 0 or not keeper.usable(now, timedelta(days=days)):
+        return False
+    log.info("full rescore from the kept scoring inputs: an incremental pass, then every other "
+             "lead rescored without reading it (the last full read is under %s days old)", days)
+    return True
+
+
 def sync_once(
     settings: Settings,
     *,
@@ -90,6 +103,9 @@ def sync_once(
         if why is not None:
             log.info(why)
             full = True
+        keeper = InputKeeper(store, settings.portal, model, text=model_stamp.text,
+                             keep=not dry_run)
+        from_inputs = full and rescore_from_inputs(keeper, settings, times.started)
         crm = adapter or open_adapter(settings, model)
         if hooks is not None and hooks.abort is not None:
             hooks.abort.watch(crm)
@@ -100,7 +116,8 @@ def sync_once(
                 accounts = AccountPass(source, store, model.account, portal=settings.portal, times=times,
                                        full=full, dry_run=dry_run)
             return SyncRun(crm, store, model, score_lead, portal=settings.portal, times=times,
-                           full=full, dry_run=dry_run, hooks=hooks, stamp=model_stamp,
+                           full=full and not from_inputs, dry_run=dry_run, hooks=hooks,
+                           stamp=model_stamp, inputs=keeper, from_inputs=from_inputs,
                            accounts=accounts).run()
         finally:
             if hooks is not None and hooks.abort is not None:
