@@ -5,7 +5,7 @@ What needs scoring (a *pass*): contacts whose properties changed in a time windo
 then contacts whose engagement objects changed in it (searched by `hs_lastmodifieddate` and
 mapped to contacts through v4 associations), or, in a full pass, every contact. `hi` is the
 pass's start; `lo` the previous pass's `hi` less an overlap (newly written records take a few
-seconds to reach search: crm-api-facts.md). The checkpoint records the position inside a pass
+seconds to reach search: docs/crm-api-facts.md). The checkpoint records the position inside a pass
 (phase and last id), so a restarted run resumes where the last saved page ended.
 """
 

@@ -1,6 +1,6 @@
 """leadscore's contact properties in HubSpot: their definitions and `ensure_properties`.
 
-Types follow crm-api-facts.md (Properties): numbers for the scores, enumerations (select) for the
+Types follow docs/crm-api-facts.md (Properties): numbers for the scores, enumerations (select) for the
 label and the grade with options from the model, multi-line text for the reasons, a datetime for
 when it was scored, text for the model. A property that exists with another type is never
 overwritten: it is a UserError saying how to fix it.

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 
 from connector.scoring.types import Event, Lead
 
-LEAD_PREFIX = "00Q"  # Id key prefixes (crm-api-facts: "route each activity by its WhoId prefix")
+LEAD_PREFIX = "00Q"  # Id key prefixes (docs/crm-api-facts.md, Salesforce: "route each activity by its WhoId prefix")
 CONTACT_PREFIX = "003"
 ACCOUNT_PREFIX = "001"
 

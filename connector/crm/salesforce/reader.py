@@ -2,7 +2,7 @@
 
 Per page of leads (up to 2,000 records, one query call) the activity comes from three queries
 (Task and Event by `WhoId IN (...)`, CampaignMember by `LeadId`/`ContactId IN (...)`), split only
-where a GET's URI would pass the 16,384-byte limit (crm-api-facts, "Query"): never one query per
+where a GET's URI would pass the 16,384-byte limit (docs/crm-api-facts.md, "Query"): never one query per
 lead.
 """
 

@@ -1,7 +1,7 @@
 """leadscore's custom fields on Lead and Contact: check them through describe, create the missing.
 
 Describe (`GET /sobjects/{Object}/describe`) lists the fields the integration user can see, each
-with `type` and `updateable` (crm-api-facts, "Schema"). A field that is missing, of the wrong
+with `type` and `updateable` (docs/crm-api-facts.md, "Schema"). A field that is missing, of the wrong
 type or not updateable (field-level security) is a clear error naming it and the fix, raised
 before anything is written. Creation uses the Tooling API (`POST tooling/sobjects/CustomField`
 with `FullName` and `Metadata`, the CustomField metadata type; Salesforce Tooling API guide,
