@@ -276,15 +276,20 @@ class SyncRun:
             self._process(fresh, clear_unchanged=False)
             if page.checkpoint is not None:
                 self._marks.append((self._queued, page.checkpoint))
-            self._flush(full_batches_only=True)
-            if page.records or page.skipped:
-                self._log_progress()
-            if self.hooks.on_page:
-                self.hooks.on_page(self.report)
-            if self.cancel.is_set():
-                self._flush(full_batches_only=False)
-                raise Cancelled
+            self._page_done(bool(page.records or page.skipped))
         self._flush(full_batches_only=False)
+
+    def _page_done(self, any_lead: bool) -> None:
+        """After a page's records are queued: write the full batches, say how far the run is, and
+        stop here (the rest written first) when asked to."""
+        self._flush(full_batches_only=True)
+        if any_lead:
+            self._log_progress()
+        if self.hooks.on_page:
+            self.hooks.on_page(self.report)
+        if self.cancel.is_set():
+            self._flush(full_batches_only=False)
+            raise Cancelled
 
     def _rescore_kept(self) -> None:
         """After the incremental pass (its writes all made, so its leads' kept values are the
@@ -295,14 +300,7 @@ class SyncRun:
         self._from_kept = True
         for page in self.inputs.pages(exclude=self._touched):
             self._process(page.records, clear_unchanged=False)
-            self._flush(full_batches_only=True)
-            if page.records:
-                self._log_progress()
-            if self.hooks.on_page:
-                self.hooks.on_page(self.report)
-            if self.cancel.is_set():
-                self._flush(full_batches_only=False)
-                raise Cancelled
+            self._page_done(bool(page.records))
         self._flush(full_batches_only=False)
 
     def _log_progress(self) -> None:
