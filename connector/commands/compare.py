@@ -39,12 +39,20 @@ def _portal(name: Optional[str]):
 
 
 def _baseline(path: Optional[Path], cfg):
-    """--baseline, else the model the sync scores with (LEADSCORE_MODEL_PATH, else the model
+    """--baseline, else the model the portal was last fully synced with (its text kept in the
+    state store), else the model the sync scores with (LEADSCORE_MODEL_PATH, else the model
     shipped with leadscore): the model the portal's scores come from. With how it was chosen."""
     from connector.scoring import load_model
+    from connector.scoring.model import parse_model
+    from connector.sync.service import open_store
 
     if path is not None:
         return load_model(path, named_by="--baseline"), "given with --baseline"
+    with open_store(cfg) as store:
+        last = store.last_model(cfg.crm, cfg.portal)
+    if last is not None:
+        source = f"the state store (portal {cfg.portal!r})"
+        return parse_model(last[1], source), f"the model portal {cfg.portal!r} was last synced with"
     configured = cfg.model_path
     if configured is not None:
         return load_model(configured, named_by="LEADSCORE_MODEL_PATH"), "the model the sync scores with (LEADSCORE_MODEL_PATH)"
@@ -100,7 +108,7 @@ class _Crm:
 
 def compare(
     model: Path = typer.Option(..., "--model", help="The new model file (the change under review)."),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="The current model (default: the one the sync scores with: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="The current model (default: the one the portal was last synced with, else the one the sync scores with: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
     leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL.", show_default="none: --from-crm, or --live alone"),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact.", show_default="every column a property of the same name"),
