@@ -236,14 +236,18 @@ class StateStore(InputsMixin):
 
     # The worker lock -------------------------------------------------------------------
     def acquire_lock(
-        self, name: str, owner: str, now: datetime, stale_after: timedelta
+        self, name: str, owner: str, now: datetime, stale_after: timedelta, *,
+        dead_owner: str | None = None,
     ) -> LockHolder | None:
         """Take lock `name` for `owner` unless another owner holds it with a heartbeat newer
         than `stale_after` (a holder that stopped beating crashed: its lock is taken over).
-        Returns None when taken, or the current holder."""
+        `dead_owner`: a holder known to be gone, whose lock is taken whatever its heartbeat;
+        only from that holder, never from one that took it meanwhile. Returns None when taken,
+        or the current holder."""
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(locks).where(locks.c.name == name)).first()
-            if row is not None and row.owner != owner and now - row.heartbeat_at < stale_after:
+            if (row is not None and row.owner not in (owner, dead_owner)
+                    and now - row.heartbeat_at < stale_after):
                 return LockHolder(row.owner, row.acquired_at, row.heartbeat_at)
             if row is None:
                 try:
@@ -285,16 +289,20 @@ class StateStore(InputsMixin):
             return sorted(r.owner for r in rows)
 
     # Portal leases ---------------------------------------------------------------------
-    def take_lease(self, portal: str, owner: str, now: datetime, stale_after: timedelta
-                   ) -> LockHolder | None:
-        """Take (or renew) the lease of `portal` for `owner`: free, already ours, or its holder's
-        heartbeat older than `stale_after`. None when taken, else the holder. On PostgreSQL the
-        row is locked with FOR UPDATE SKIP LOCKED, so replicas racing for it never wait on each
-        other: the loser sees the winner as the holder."""
+    def take_lease(self, portal: str, owner: str, now: datetime, stale_after: timedelta, *,
+                   dead_owner: str | None = None) -> LockHolder | None:
+        """Take (or renew) the lease of `portal` for `owner`: free, already ours, its holder's
+        heartbeat older than `stale_after`, or held by `dead_owner` (a holder known to be gone:
+        only from that one, never from a replica that took it over meanwhile). None when taken,
+        else the holder. On PostgreSQL the row is locked with FOR UPDATE SKIP LOCKED, so
+        replicas racing for it never wait on each other: the loser sees the winner as the
+        holder."""
         key = self.key(portal)
         self._lease_row(key)
         takeable = (leases.c.owner.is_(None) | (leases.c.owner == owner)
                     | (leases.c.heartbeat_at <= now - stale_after))
+        if dead_owner is not None:
+            takeable = takeable | (leases.c.owner == dead_owner)
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(leases).where((leases.c.portal == key) & takeable)
                                .with_for_update(skip_locked=True)).first()

@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from connector.crm.base import AccountRecord, AccountSource, ContactScore, RunTimes, ScoreUpdate
@@ -72,6 +72,7 @@ class AccountPass:
         self.scores: dict[str, ContactScore] = {}  # contacts scored in this run
         self.touched: set[str] = set()  # of which those whose written scores changed
         self.report = AccountReport()
+        self._before_write: Callable[[], None] | None = None
         self._since: str | None = None  # the last pass's start, by the CRM's clock
         self._start: str | None = None  # this pass's
         self._heap: list[tuple[tuple[int, int, str], int, ScoredAccount]] = []
@@ -94,10 +95,14 @@ class AccountPass:
         if changed:
             self.touched.add(lead_id)
 
-    def run(self, cancel: threading.Event | None = None) -> AccountReport:
+    def run(self, cancel: threading.Event | None = None,
+            before_write: Callable[[], None] | None = None) -> AccountReport:
         """Score and write the accounts wanted. A `cancel` request stops after the batch in
-        flight (`report.cancelled`), leaving the pass open: the next run rescores every account."""
+        flight (`report.cancelled`), leaving the pass open: the next run rescores every account.
+        `before_write` is called before each write and may raise to stop the pass there (the
+        run's lease lost)."""
         self.report.full = self.full
+        self._before_write = before_write
         pending: list[ScoreUpdate] = []
         for ids in self._wanted():
             if cancel is not None and cancel.is_set():
@@ -168,6 +173,8 @@ class AccountPass:
     def _write(self, batch: list[ScoreUpdate]) -> None:
         if self.dry_run:
             return
+        if self._before_write is not None:
+            self._before_write()
         results = self.source.write_accounts(batch)
         outcomes = [RecordOutcome(r.lead_id, ok=r.ok, reason=r.error, marker=r.marker) for r in results]
         missing = {u.lead_id for u in batch} - {r.lead_id for r in results}

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate
 from connector.crm.errors import CallsStopped
+from connector.errors import UserError
 from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import changed_values, desired_values
 from connector.sync.fingerprint import ModelStamp
@@ -87,6 +88,9 @@ class RunHooks:
     cancel: threading.Event = field(default_factory=threading.Event)
     clock: Callable[[], float] = time.monotonic
     abort: Abort | None = None  # closes the run's adapter when a shutdown's time runs out
+    # Whether this process may still write for the portal (its lease or lock held and renewed
+    # in time: worker/lock.py); asked before each write and checkpoint. None: always.
+    holds: Callable[[], bool] | None = None
 
 
 WARNING_EXAMPLES = 10  # data warnings a report keeps word for word (all are counted)
@@ -94,6 +98,19 @@ WARNING_EXAMPLES = 10  # data warnings a report keeps word for word (all are cou
 
 class Cancelled(Exception):
     """Raised inside the loop when the cancel event is set between batches."""
+
+
+class LeaseLost(UserError):
+    """The process no longer holds the portal's lease (or the worker lock) in time: another
+    may sync the portal now, so this run stops before its next write, saving nothing more."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "stopped before the next write: this process could not renew its lease of the "
+            "portal in time (database slow or unreachable, or the process starved), so another "
+            "replica may be syncing it now; nothing more is written by this run, and the next "
+            "run resumes from the last saved checkpoint. Fix: if this recurs, check the state "
+            "database's latency and the worker's CPU, or raise LEADSCORE_LOCK_STALE_SECONDS")
 
 
 def display_name(record: LeadRecord) -> str:
@@ -177,7 +194,7 @@ class SyncRun:
                 self.inputs.read_all(self.times.started)
             if self.accounts is not None:
                 before = self.adapter.api_usage()
-                self.report.accounts = self.accounts.run(self.cancel)
+                self.report.accounts = self.accounts.run(self.cancel, self._check_holds)
                 self.report.accounts.calls = self.adapter.api_usage().since(before).calls
                 if self.report.accounts.cancelled:
                     raise Cancelled
@@ -331,7 +348,12 @@ class SyncRun:
         while self._marks and self._marks[0][0] <= self._written:
             saved = self._marks.popleft()[1]
         if saved is not None and not self.dry_run:
+            self._check_holds()
             self.store.save_checkpoint(self.portal, saved, self.times.started)
+
+    def _check_holds(self) -> None:
+        if self.hooks.holds is not None and not self.hooks.holds():
+            raise LeaseLost
 
     def _own_writes(self, stamps: Mapping[str, str]) -> Set[str]:
         ours = self.store.markers(self.portal, list(stamps))
@@ -406,6 +428,7 @@ class SyncRun:
                 self.report.warning_examples.append((record.lead.id, kind, str(warning)))
 
     def _write(self, batch: Sequence[ScoreUpdate]) -> None:
+        self._check_holds()
         results = self.adapter.write_batch(batch)
         # A write from kept inputs keeps no own-write marker: a person's change the kept inputs
         # missed (search lag, or made while the rescore ran) would hide behind it, so the next
