@@ -206,6 +206,13 @@ class Settings(BaseSettings):
         description="An incremental sync rescoring every contact when the last full one is older "
         "than this (engagement decays even when nothing happens); 0: only with --full.",
     )
+    full_reread_days: float = Field(
+        7, ge=0,
+        description="A full rescore scores from the scoring inputs kept in the state store (an "
+        "incremental pass, then no reads) while the last full read of the CRM is younger than "
+        "this; older, or 0, it reads every lead again (what an incremental pass cannot see, "
+        "such as a deleted engagement, is caught then).",
+    )
     hubspot_rate_limit_per_10s: int = Field(
         190, ge=1,
         description="Calls per rolling 10 s until the portal's rate-limit headers say otherwise: "

@@ -1,55 +1,132 @@
-"""A history of leads with known outcomes read from the CRM itself (`backtest --from-crm`).
+"""A history of leads with known outcomes read from the CRM itself (`backtest --from-crm`,
+`fit --from-crm`), each lead as it was at a moment that cannot leak its outcome.
 
-A lead converted when its stage is an outcome stage (opportunity, customer or later, by
-default). It is scored as of the moment it first entered one, so only its activity before then
-counts and its outcome cannot leak into its own prediction. Leads that did not convert are scored
-as of the cutoff. The properties the model reads are taken as they were at each converted lead's
-cutoff (a value set later was not known then). Both come from the adapter's `PropertyHistory`
-capability; a CRM whose adapter lacks it stops with a UserError saying so.
+Outcome: a lead converted when it reached an outcome stage (opportunity, customer or later, by
+default; on Salesforce, a converted Lead).
+
+The as-of rule. A converter is scored as of the moment it first reached an outcome stage: only
+its activity before then counts, and its properties are taken as they were then (the CRM's
+property history), so nothing its conversion caused (onboarding meetings, a lead status cleared,
+a title corrected by the account team) can explain it. A lead that did not convert is scored as
+of a *comparable* moment: as old as a converter was when it converted, a converter created about
+when it was (its `MATCH_NEIGHBOURS` nearest by creation date; which one is fixed by the lead's
+id, so a rerun gives the same moments). Scoring non-converters as of today instead would compare
+converters at the height of their interest with non-converters after months of going cold, or
+with a whole life's totals: the model would learn when a lead is looked at, not who converts.
+Matching both age and creation date keeps both groups observed over the same span of their lives
+and over the same calendar time (the same campaigns, the same activity the CRM still holds). A
+non-converter younger than its matched age is scored as of `now` (its life so far). Leads
+without a creation date are scored as of `now`, and said so.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import replace
+import bisect
+import zlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
+from connector.backtest.asof import as_of
 from connector.backtest.loader import LabeledLead, LeadHistory
-from connector.crm.base import CrmAdapter, PropertyHistory
-from connector.scoring.types import Lead
+from connector.crm.base import CrmAdapter, PropertyHistory, StagedLead
+from connector.errors import UserError
 
 OUTCOME_STAGES = ("opportunity", "customer", "evangelist")
+MATCH_NEIGHBOURS = 20  # converters nearest by creation date a non-converter's age is drawn from
+# The fewest conversions `fit --from-crm` learns from: the fit holds out a fifth of them five
+# times over and needs about 30 leads behind every rule it writes, so below this its held-out
+# figures are noise and its rules few.
+MIN_CONVERSIONS = 50
 
 
-def _as_they_were(source: PropertyHistory, leads: list[LabeledLead], names: Sequence[str]) -> list[LabeledLead]:
-    cutoffs = {item.lead.id: item.as_of for item in leads if item.as_of is not None}
-    past = source.values_as_of(cutoffs, names)
-    then = []
-    for item in leads:
-        values = past.get(item.lead.id)
-        if values is not None:
-            item = replace(item, lead=replace(item.lead, properties={**item.lead.properties, **values}))
-        then.append(item)
-    return then
+@dataclass(frozen=True, slots=True)
+class _Read:
+    staged: StagedLead
+    converted_at: datetime | None
 
 
-def history_from_crm(adapter: CrmAdapter, model_properties: Sequence[str],
-                     outcome_stages: Sequence[str] = OUTCOME_STAGES) -> LeadHistory:
-    """Every lead of the CRM (one full read pass), labelled by its stage, each converted one with
-    the model's properties as they were when it converted."""
+def _converted_at(staged: StagedLead, outcome_stages: Sequence[str]) -> datetime | None:
+    dates = [staged.entered[s] for s in outcome_stages if s in staged.entered]
+    return min(dates) if dates else None
+
+
+class _AgeMatcher:
+    """Converters' ages at conversion, ordered by creation date, to match non-converters to."""
+
+    def __init__(self, reads: Sequence[_Read]) -> None:
+        pairs = sorted((r.staged.created, r.converted_at - r.staged.created) for r in reads
+                       if r.converted_at is not None and r.staged.created is not None
+                       and r.converted_at >= r.staged.created)
+        self.created = [c for c, _ in pairs]
+        self.ages = [a for _, a in pairs]
+
+    def moment(self, lead_id: str, created: datetime | None, now: datetime) -> datetime:
+        if created is None or not self.ages:
+            return now
+        at = bisect.bisect_left(self.created, created)
+        lo = max(0, min(at - MATCH_NEIGHBOURS // 2, len(self.ages) - MATCH_NEIGHBOURS))
+        window = self.ages[lo : lo + MATCH_NEIGHBOURS]
+        age = window[zlib.crc32(lead_id.encode()) % len(window)]
+        return min(created + age, now)
+
+
+def comparable_moments(reads: Sequence[_Read], now: datetime) -> list[datetime]:
+    """Each lead's moment: its conversion, or for a non-converter the age-matched moment."""
+    matcher = _AgeMatcher(reads)
+    return [r.converted_at or matcher.moment(r.staged.lead.id, r.staged.created, now) for r in reads]
+
+
+def history_from_crm(adapter: CrmAdapter, properties: Sequence[str], outcome_stages: Sequence[str] = OUTCOME_STAGES,
+                     *, now: datetime, extra: Sequence[str] = (), exclude: Sequence[str] = ()) -> LeadHistory:
+    """Every lead of the CRM (one full read pass, then its property history in batches), labelled
+    by its stage, each as it was at its moment (module docstring), with only the activity before
+    it. `properties` (the model's) and `extra` are the properties the leads carry, less `exclude`."""
     source = adapter.property_history()
-    leads: list[LabeledLead] = []
+    names = [n for n in dict.fromkeys([*properties, *extra]) if n not in set(exclude)]
+    reads: list[_Read] = []
     undated = 0
-    for staged in source.staged_leads(outcome_stages):
-        lead = staged.lead
-        converted = lead.stage in outcome_stages
-        dates = [staged.entered[s] for s in outcome_stages if s in staged.entered]
-        if converted and not dates:
+    for staged in source.staged_leads(outcome_stages, [n for n in extra if n not in set(exclude)]):
+        converted_at = _converted_at(staged, outcome_stages)
+        if staged.lead.stage in outcome_stages and converted_at is None:
             undated += 1
             continue
-        neutral = Lead(lead.id, lead.properties, lead.events, None)
-        leads.append(LabeledLead(neutral, int(converted), min(dates) if converted else None))
-    leads = _as_they_were(source, leads, model_properties)
+        reads.append(_Read(staged, converted_at if staged.lead.stage in outcome_stages else None))
+    moments = comparable_moments(reads, now)
+    leads = _leads_then(source, reads, moments, names)
     warnings = []
     if undated:
         warnings.append(f"{undated} converted leads without a date of entering {'/'.join(outcome_stages)} were left out")
-    return LeadHistory("CRM", "stage", leads, warnings, frozenset())
+    uncreated = sum(1 for r in reads if r.converted_at is None and r.staged.created is None)
+    if uncreated:
+        warnings.append(f"{uncreated} leads that did not convert have no creation date: scored as of now")
+    untracked = list(source.untracked(names))
+    if untracked:
+        warnings.append(f"{', '.join(untracked)}: no past values in {adapter.title} (history not tracked?), so their"
+                        " values now were used, possibly set after converting (a leak); fix: track their history,"
+                        f" or leave them out with --exclude {','.join(untracked)}")
+    return LeadHistory(f"{adapter.title} (converted: reached {'/'.join(outcome_stages)})", "stage", leads, warnings,
+                       frozenset())
+
+
+def _leads_then(source: PropertyHistory, reads: Sequence[_Read], moments: Sequence[datetime], names: Sequence[str]
+                ) -> list[LabeledLead]:
+    """The leads as they were at their moments, each with only the activity up to it (dropped as
+    it streams, so a lead's later activity is never held)."""
+    pairs = ((r.staged.lead, m) for r, m in zip(reads, moments))
+    out: list[LabeledLead] = []
+    then: Iterator = source.leads_as_of(pairs, names)
+    for read, moment, lead in zip(reads, moments, then, strict=True):
+        out.append(LabeledLead(as_of(lead, moment)[0], int(read.converted_at is not None), moment))
+    return out
+
+
+def require_conversions(history: LeadHistory, minimum: int = MIN_CONVERSIONS) -> None:
+    """Stop with a clear message when there are too few conversions to learn points from."""
+    converted = sum(history.outcomes)
+    if converted < minimum:
+        raise UserError(
+            f"{history.source}: {converted} of {len(history.leads):,} leads converted, fewer than the {minimum} "
+            "fit --from-crm needs to learn points it can check on held-out leads; fix: wait for more conversions, "
+            "widen --outcome-stages, or measure the model you have with leadscore backtest --from-crm."
+        )

@@ -217,6 +217,11 @@ def choose_bands(scores: np.ndarray, low: int) -> tuple[int, ...]:
     return (*[e for e in edges if e > low], low)
 
 
+def _windowed_penalties(candidates: Candidates, weights: np.ndarray) -> set[EventCount]:
+    per_event = weights[candidates.width - len(candidates.counts):]
+    return {k for k, w in zip(candidates.counts, per_event) if k.window_days is not None and w < 0}
+
+
 def _rare_cases(candidates: Candidates, x: np.ndarray) -> np.ndarray:
     """The columns of group cases fewer than MIN_SUPPORT leads (or 0.5% of them) had."""
     support = max(MIN_SUPPORT, math.ceil(0.005 * len(x)))
@@ -250,6 +255,12 @@ def fit_model(leads: Sequence[Lead], nows: Sequence[datetime], outcomes: Sequenc
     x = candidates.matrix(leads, nows)
     # A case of a few leads learns nothing: its weight stays 0, the group's usual level.
     weights, c = learn_weights(np.where(_rare_cases(candidates, x), 0.0, x), y, options.seed, c)
+    while penalties := _windowed_penalties(candidates, weights):
+        # The core cannot write "minus points for events in the last N days" (a penalty that
+        # fades would raise the score as time passes): such counts leave, and the rest is refit.
+        candidates = Candidates(candidates.groups, tuple(k for k in candidates.counts if k not in penalties))
+        x = candidates.matrix(leads, nows)
+        weights, c = learn_weights(np.where(_rare_cases(candidates, x), 0.0, x), y, options.seed, c)
     candidates = _anchor_numbers(candidates, weights, x, leads)
     points = to_points(candidates, weights, options.max_points, candidates.matrix(leads, nows).sum(0))
     fit = np.array([points.fit_score(lead, now) for lead, now in zip(leads, nows)])

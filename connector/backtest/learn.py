@@ -38,14 +38,28 @@ def _disagreements(model: ScoringModel, fitted: FittedModel, leads: list[Lead], 
     return wrong
 
 
-def learn(history: LeadHistory, cutoff: datetime, options: FitOptions, name: str, validate: bool = True) -> LearnedModel:
-    """Fit on every lead, validate on held-out folds, write the model and check it with the core."""
+CURRENT = "current model"
+
+
+def _current_scorer(model: ScoringModel):  # noqa: ANN202 (a validation Scorer)
+    def score(leads: list[Lead], nows: list[datetime]) -> np.ndarray:
+        results = (score_lead(lead, model, now) for lead, now in zip(leads, nows))
+        return np.array([r.fit + r.engagement for r in results], dtype=float)
+
+    return score
+
+
+def learn(history: LeadHistory, cutoff: datetime, options: FitOptions, name: str, validate: bool = True,
+          current: ScoringModel | None = None) -> LearnedModel:
+    """Fit on every lead, validate on held-out folds (beside `current`, the model in use, when
+    given), write the model and check it with the core."""
     nows = [cutoff_of(item, cutoff) for item in history.leads]
     leads = [as_of(item.lead, now)[0] for item, now in zip(history.leads, nows)]
     y = np.asarray(history.outcomes, dtype=int)
     fitted = fit_model(leads, nows, y, options)
     warnings = [*history.warnings, *suspects(fitted.points.candidates, leads, nows, y), *fitted.notes]
-    validation = cross_validate(leads, nows, y, options) if validate else None
+    scorers = {CURRENT: _current_scorer(current)} if current is not None else None
+    validation = cross_validate(leads, nows, y, options, scorers=scorers) if validate else None
     lines = validation.summary_lines() if validation else ["Not validated on held-out folds (--folds 0)."]
     events = frozenset(event.type for lead in leads for event in lead.events)
     context = FitContext(name, history.source, len(y), int(y.sum()), sorted(history.left_out), "\n".join(lines), fitted.c, events)

@@ -48,6 +48,9 @@ class Validation:
     def summary_lines(self) -> list[str]:
         k = len(next(iter(self.folds.values()), {}).get("auc", []))
         lines = [f"Held-out ({k}-fold) ROC AUC: unrounded {self.mean(UNROUNDED, 'auc'):.3f}, in points {self.mean(POINTS, 'auc'):.3f} (rounding cost {self.rounding_cost:+.4f})."]
+        others = [n for n in self.folds if n not in (POINTS, UNROUNDED)]
+        if others:
+            lines.append("On the same folds: " + ", ".join(f"{n} {self.mean(n, 'auc'):.3f}" for n in others) + ".")
         lines.append(
             f"Held-out top 30% by points: converts {self.mean(POINTS, 'top30_conversion'):.1%}, holds {self.mean(POINTS, 'top30_recall'):.1%} of conversions;"
             f" hot band: {self.mean(POINTS, 'hot_share'):.1%} of leads converting {self.mean(POINTS, 'hot_conversion'):.1%}."

@@ -44,7 +44,17 @@ def _history(leads: Path, outcome: Optional[str], mapping: Optional[Path]):
     return load_history(leads, outcome, load_mapping(mapping) if mapping else DEFAULT)
 
 
-def _crm_history(scoring_model, stages: list[str]):
+def _stages(text: str) -> list[str]:
+    return [s.strip() for s in text.split(",") if s.strip()]
+
+
+def _names(text: str | None) -> list[str]:
+    return [n.strip() for n in (text or "").split(",") if n.strip()]
+
+
+def _crm_history(scoring_model, stages: list[str], now: datetime, extra: list[str] = (), exclude: list[str] = ()):
+    """The CRM's leads as of their moments (connector.backtest.crm), and a line on the API calls
+    it took against the fewest the CRM's page and batch sizes allow."""
     from connector.backtest.crm import history_from_crm
     from connector.crm.errors import CrmError
     from connector.crm.registry import open_adapter
@@ -56,11 +66,21 @@ def _crm_history(scoring_model, stages: list[str]):
         properties = sorted({plan.property for plan in scoring_model.fit_plan})
         adapter = open_adapter(settings(), scoring_model)
         try:
-            return history_from_crm(adapter, properties, stages)
+            history = history_from_crm(adapter, properties, stages, now=now, extra=extra, exclude=exclude)
+            return history, _calls_line(adapter)
         finally:
             adapter.close()
     except CrmError as exc:
         raise UserError(f"reading the CRM failed: {exc}") from None
+
+
+def _calls_line(adapter) -> str:
+    made = sum(adapter.api_usage().calls.values())
+    try:
+        floor = adapter.fewest_calls()
+    except UserError:
+        return f"{adapter.title} API calls: {made:,}"
+    return f"{adapter.title} API calls: {made:,} (the fewest its page and batch sizes allow: {floor:,})"
 
 
 def _default_cutoff(history, as_of: Optional[str]) -> tuple[datetime, bool]:
@@ -106,10 +126,11 @@ def backtest(
     scoring_model = chosen_model(model, "--model")
     if from_crm == (leads is not None):
         raise UserError("backtest needs exactly one source; fix: pass --leads FILE (an export) or --from-crm (the CRM itself).")
+    calls = None
     if from_crm:
-        history = _crm_history(scoring_model, [s.strip() for s in outcome_stages.split(",") if s.strip()])
         explicit_cutoff = _cutoff(as_of)
         cutoff, explicit = (explicit_cutoff, True) if explicit_cutoff else (datetime.now(UTC), False)
+        history, calls = _crm_history(scoring_model, _stages(outcome_stages), cutoff)
     else:
         history = _history(leads, outcome, mapping)
         cutoff, explicit = _default_cutoff(history, as_of)
@@ -118,6 +139,8 @@ def backtest(
         print(json.dumps(result.summary, indent=2))
     else:
         _print_headline(result.summary)
+    if calls:
+        Console(stderr=True).print(calls)
     if report:
         from connector.backtest.report import write_report
 
@@ -126,9 +149,14 @@ def backtest(
 
 
 def fit(
-    leads: Path = typer.Option(..., "--leads", help="History of leads with known outcomes: CSV or JSONL."),
+    leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL.", show_default="none: --from-crm"),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
-    mapping: Path = typer.Option(..., "--mapping", help="Mapping file; its post-contact columns are left out of the fit."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file; its post-contact columns are left out of the fit.", show_default="none: --from-crm"),
+    from_crm: bool = typer.Option(False, "--from-crm", help="Learn from the CRM (LEADSCORE_CRM): converted = reached an outcome stage."),
+    outcome_stages: str = typer.Option("opportunity,customer,evangelist", "--outcome-stages", help="With --from-crm: lifecycle stages that count as converted."),
+    model: Optional[Path] = typer.Option(None, "--model", help="With --from-crm: the model in use (its properties are read; it is compared on the held-out folds).", show_default="LEADSCORE_MODEL_PATH, else the model shipped with leadscore"),
+    properties: Optional[str] = typer.Option(None, "--properties", help="With --from-crm: more CRM properties to learn from, comma-separated.", show_default="only those the model in use reads"),
+    exclude: Optional[str] = typer.Option(None, "--exclude", help="With --from-crm: properties to leave out (e.g. one whose history is not kept), comma-separated.", show_default="none"),
     out: Path = typer.Option(..., "--out", help="Where to write the learned model file."),
     hot_target: Optional[float] = typer.Option(None, "--hot-target", min=0.0, max=1.0, help="Conversion the hot band must reach, 95% sure (default: 0.8)."),
     hot_share: Optional[float] = typer.Option(None, "--hot-share", min=0.0, max=1.0, help="Or: size the hot band to sales capacity, at most this share of the leads (default: sized by --hot-target instead)."),
@@ -138,7 +166,7 @@ def fit(
     name: Optional[str] = typer.Option(None, "--name", help="Model name (default: the output file's name)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Learn as of this time: later events never count.", show_default="the latest event"),
 ) -> None:
-    """Learn points from outcomes and write them as a scoring model file."""
+    """Learn points from outcomes (an export, or the CRM itself) and write them as a scoring model file."""
     require_extra("backtest", "fit")
     from connector.backtest.fit import FitOptions
     from connector.backtest.learn import learn
@@ -147,17 +175,32 @@ def fit(
         raise UserError("--folds 1 cannot hold anything out; fix: use 0 (no validation) or 2 and more (5 is usual).")
     if hot_target is not None and hot_share is not None:
         raise UserError("--hot-target and --hot-share both size the hot band; fix: pass one of them.")
-    history = _history(leads, outcome, mapping)
-    cutoff, _ = _default_cutoff(history, as_of)
     options = FitOptions(hot_target=0.8 if hot_target is None else hot_target, hot_share=hot_share, warm_target=warm_target,
                          max_points=max_points, folds=max(folds, 2))
-    learned = learn(history, cutoff, options, name or out.stem, validate=folds > 0)
+    current, calls = None, None
+    if from_crm:
+        if leads is not None or mapping is not None:
+            raise UserError("fit needs exactly one source; fix: pass --leads FILE --mapping FILE (an export) or --from-crm (the CRM itself).")
+        from connector.backtest.crm import require_conversions
+
+        current = chosen_model(model, "--model")
+        cutoff = _cutoff(as_of) or datetime.now(UTC)
+        history, calls = _crm_history(current, _stages(outcome_stages), cutoff, _names(properties), _names(exclude))
+        require_conversions(history)
+    else:
+        if leads is None or mapping is None:
+            raise UserError("fit needs a source; fix: pass --leads FILE --mapping FILE (an export) or --from-crm (the CRM itself).")
+        history = _history(leads, outcome, mapping)
+        cutoff, _ = _default_cutoff(history, as_of)
+    learned = learn(history, cutoff, options, name or out.stem, validate=folds > 0, current=current)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(learned.text, encoding="utf-8")
-    _print_fit(learned, out)
+    _print_fit(learned, out, "--from-crm" if from_crm else "--leads ...")
+    if calls:
+        console.print(calls)
 
 
-def _print_fit(learned, out: Path) -> None:
+def _print_fit(learned, out: Path, source: str) -> None:
     model = learned.model
     console.print(f"wrote {out}: {len(model.fit_rules)} fit rules, {len(model.engagement_rules)} engagement rules")
     for band in learned.fitted.labels:
@@ -167,7 +210,7 @@ def _print_fit(learned, out: Path) -> None:
         console.print(f"  {escape(line)}")
     for warning in learned.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
-    console.print(f"next: leadscore validate {out}; leadscore backtest --model {out} --leads ...")
+    console.print(f"next: leadscore validate {out}; leadscore backtest --model {out} {source}")
 
 
 def register(app: typer.Typer) -> None:

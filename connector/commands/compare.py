@@ -38,14 +38,32 @@ def _portal(name: Optional[str]):
     return next(iter(portals.values()))
 
 
-def _baseline(path: Optional[Path], cfg):
-    """--baseline, else the model the sync scores with (LEADSCORE_MODEL_PATH, else the model
-    shipped with leadscore): the model the portal's scores come from. With how it was chosen."""
+def _baseline(path: Optional[Path], cfg, candidate):
+    """--baseline, else the model the portal was last fully synced with (its text kept in the
+    state store; of several, the one with the candidate's key), else the model the sync scores
+    with (LEADSCORE_MODEL_PATH, else the model shipped with leadscore): the model the portal's
+    scores come from. With how it was chosen."""
     from connector.scoring import load_model
-    from connector.scoring.modelset import split_paths
+    from connector.scoring.model import parse_model
+    from connector.scoring.modelset import label_of, split_paths
+    from connector.sync.fingerprint import ModelStamp, split_text
+    from connector.sync.service import open_store
 
     if path is not None:
         return load_model(path, named_by="--baseline"), "given with --baseline"
+    with open_store(cfg) as store:
+        last = store.last_model(cfg.crm, cfg.portal)
+    if last is not None:
+        source = f"the state store (portal {cfg.portal!r})"
+        text, which = last[1], f"the model portal {cfg.portal!r} was last synced with"
+        several = split_text(ModelStamp(*last))
+        if several:
+            key = label_of(candidate)
+            if key not in several:
+                raise UserError(f"portal {cfg.portal!r} was last synced with the models {', '.join(several)}, "
+                                f"none keyed {key!r} as the candidate is; fix: name the baseline with --baseline.")
+            text, which = several[key], f"the model keyed {key!r} portal {cfg.portal!r} was last synced with"
+        return parse_model(text, source), which
     configured = cfg.model_path
     if configured is not None and len(split_paths(configured)) > 1:
         raise UserError(f"LEADSCORE_MODEL_PATH={configured} lists several models, and compare weighs "
@@ -56,7 +74,7 @@ def _baseline(path: Optional[Path], cfg):
 
 
 def _history(leads: Optional[Path], outcome: Optional[str], mapping: Optional[Path], from_crm: bool,
-             stages: str, adapter):
+             stages: str, adapter, as_of: Optional[str]):
     from connector.backtest.loader import load_history
     from connector.backtest.mapping import DEFAULT, load_mapping
 
@@ -68,7 +86,8 @@ def _history(leads: Optional[Path], outcome: Optional[str], mapping: Optional[Pa
         if not wanted or unknown:
             raise UserError(f"--outcome-stages: unknown stage {', '.join(unknown) or '(none given)'}; fix: use stages "
                             f"of the new model's [stages] order: {', '.join(adapter.stages)}.")
-        return history_from_crm(adapter.crm, adapter.properties, wanted)
+        # Each lead is read as of its own moment (connector.backtest.crm); `now` bounds them.
+        return history_from_crm(adapter.crm, adapter.properties, wanted, now=_cutoff(None, as_of, True)[0])
     return load_history(leads, outcome, load_mapping(mapping) if mapping else DEFAULT)
 
 
@@ -103,7 +122,7 @@ class _Crm:
 
 def compare(
     model: Path = typer.Option(..., "--model", help="The new model file (the change under review)."),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="The current model (default: the one the sync scores with: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="The current model (default: the one the portal was last synced with, else the one the sync scores with: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
     leads: Optional[Path] = typer.Option(None, "--leads", help="History of leads with known outcomes: CSV or JSONL.", show_default="none: --from-crm, or --live alone"),
     outcome: Optional[str] = typer.Option(None, "--outcome", help="Column holding the outcome (default: the mapping's)."),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="Mapping file: which columns are properties, events, post-contact.", show_default="every column a property of the same name"),
@@ -135,13 +154,13 @@ def compare(
         raise UserError("--fail-if-worse judges the ranking of known outcomes; fix: add --leads FILE --mapping M or --from-crm.")
     needs_crm = from_crm or live
     cfg = _portal(portal) if needs_crm or baseline is None else None
-    baseline_model, chosen = _baseline(baseline, cfg)
     candidate_model = load_model(model, named_by="--model")
+    baseline_model, chosen = _baseline(baseline, cfg, candidate_model)
     crm = _Crm(cfg, baseline_model, candidate_model) if needs_crm else None
     try:
         history = None
         if history_given:
-            lead_history = _history(leads, outcome, mapping, from_crm, outcome_stages, crm)
+            lead_history = _history(leads, outcome, mapping, from_crm, outcome_stages, crm, as_of)
             cutoff, explicit = _cutoff(lead_history, as_of, from_crm)
             history = compare_history(lead_history, baseline_model, candidate_model, cutoff=cutoff,
                                       explicit_cutoff=explicit, resamples=resamples, seed=seed)

@@ -21,6 +21,7 @@ from rich.table import Table
 from connector.commands.invocation import settings
 from connector.errors import UserError
 from connector.scoring import ModelSet, ScoreResult, ScoringModel, label_of, load_model, load_models, score_lead
+from connector.scoring.compiled import AccountModel
 from connector.scoring.modelset import split_paths
 from connector.scoring.leadfile import read_leads
 from connector.scoring.types import Lead
@@ -223,6 +224,23 @@ def summarize(model: ScoringModel) -> Iterator[str]:
             where = f" where {', '.join(c.summary for c in srule.where)}" if srule.where else ""
             conditions.append(f"a {srule.event}{where}{within}")
         yield f"  to {srule.stage} when " + " and ".join(conditions)
+    if model.account is not None:
+        yield from _account_summary(model.account)
+
+
+_ROLLUP_WORDS = {"sum": "the sum", "max": "the highest", "top3_mean": "the mean of the three highest"}
+
+
+def _account_summary(section: AccountModel) -> Iterator[str]:
+    """The [account] section in a few lines: rollup, cap, fit rules, labels."""
+    yield (f"accounts: engagement is {_ROLLUP_WORDS[section.rollup]} of their contacts' engagement scores, "
+           f"held at most at {section.cap}")
+    yield f"  account fit rules ({len(section.fit.fit_rules)}):"
+    for rule in section.fit.fit_rules:
+        yield f"    {rule.points:+g}  {rule.id}: {rule.condition.summary}"
+    yield "  account labels: " + ", ".join(
+        f"{label.name} ({', '.join(_minimums(label.min_fit, label.min_engagement)) or 'otherwise'})"
+        for label in section.fit.labels)
 
 
 def _minimums(min_fit: float | None, min_engagement: float | None) -> list[str]:
@@ -245,3 +263,7 @@ def summarize_set(models: ModelSet) -> Iterator[str]:
         yield f"  {label_of(model)}: {model.name} {model.version} writes {names}{moves}"
     if any(m.stage_rules for m in models if m is not stage):
         yield "  the stage rules of the other models are not applied: one model moves the stage"
+    account = models.account_model
+    if account is not None:
+        yield (f"  companies are scored by the [account] section of {label_of(account)}, from its contacts' "
+               "engagement, under leadscore's plain names (<prefix>fit ... on the company)")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
+from functools import partial
 from pathlib import Path
 from typing import Optional
 
@@ -42,21 +43,23 @@ def sync_command(
     if out is not None and len(portals) > 1:
         raise typer.BadParameter(f"--out saves one portal's changes; fix: add --portal with one of "
                                  f"{', '.join(portals)}", param_hint="--out")
-    with _worker_lock(cfg, dry_run):
+    with _worker_lock(cfg, portals, dry_run) as holds:
         outcomes = [_sync_portal(name if len(portals) > 1 else None, portal_cfg, full, dry_run, out,
-                                 markdown=output is DryRunFormat.markdown)
+                                 markdown=output is DryRunFormat.markdown,
+                                 holds=None if holds is None else partial(holds, name))
                     for name, portal_cfg in portals.items()]
     if not all(outcomes):
         raise typer.Exit(1)
 
 
 def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out: Path | None,
-                 *, markdown: bool = False) -> bool:
+                 *, markdown: bool = False, holds: Callable[[], bool] | None = None) -> bool:
     """One portal's pass and its summary; False when it failed (said on stderr)."""
     from connector.scoring import load_models
     from connector.sync.loop import RunHooks
-    from connector.sync.output import (ChangeSink, labels_line, print_dry_run, print_notes, stage_line,
-                                       stats_line)
+    from connector.sync.output import (
+        ChangeSink, accounts_line, labels_line, print_dry_run, print_notes, stage_line, stats_line,
+    )
     from connector.sync.service import sync_once
 
     said = f"portal {name}: " if name else ""
@@ -65,7 +68,7 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
         models = load_models(cfg.model_path, named_by="LEADSCORE_MODEL_PATH")
         sink = ChangeSink(out, models.keys) if dry_run else None
         report = sync_once(cfg, full=full, dry_run=dry_run, model=models,
-                           hooks=RunHooks(on_change=sink))
+                           hooks=RunHooks(on_change=sink, holds=holds))
     except CrmError as exc:
         report_error(f"{said}sync failed: {exc}")
         return False
@@ -88,6 +91,8 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
     if len(report.tallies) > 1:
         console.print(f"{said}labels by model: {labels_line(report.stats)}")
     print_notes(console, report)
+    if accounts_line(report):
+        console.print(f"{said}{accounts_line(report)}")
     if report.stats.failed:
         console.print(f"[yellow]{said}{report.stats.failed} contacts were not written; they are kept "
                       "and retried on the next run (see `leadscore status`).[/]")
@@ -95,19 +100,22 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
 
 
 @contextmanager
-def _worker_lock(cfg: Settings, dry_run: bool) -> Iterator[None]:
-    """A pass that writes holds the worker lock, so it never runs beside a worker (or another
-    one-shot job) on the same state; a dry run writes nothing and needs none."""
+def _worker_lock(cfg: Settings, portals: dict[str, Settings], dry_run: bool
+                 ) -> Iterator[Callable[[str], bool] | None]:
+    """A pass that writes holds the worker lock (on PostgreSQL: its portals' leases), so it
+    never runs beside a worker (or another one-shot job) on the same state; yields whether a
+    portal's sync may still write (see `WorkerLock.holds`). A dry run writes nothing and needs
+    no lock."""
     if dry_run:
-        yield
+        yield None
         return
     from connector.sync.service import open_store
     from connector.worker.lock import WorkerLock
 
     with open_store(cfg) as store, WorkerLock(store, wait_seconds=cfg.lock_wait_seconds,
                                               stale_seconds=cfg.lock_stale_seconds,
-                                              portals={cfg.portal: cfg}):
-        yield
+                                              portals=portals) as lock:
+        yield lock.holds
 
 
 def status_command(

@@ -34,7 +34,7 @@ def run_command(
                         replica=True) as lock:
             tracker = RunTracker(cfg.readiness_max_age_seconds)
             abort = Abort()
-            runs = Runs(portals, partial(sync_portal, abort=abort), tracker,
+            runs = Runs(portals, partial(sync_portal, abort=abort, holds=lock.holds), tracker,
                         listed=bool(cfg.portals), owns=lock.owns, abort=abort)
             restore_last_success(tracker, portals)
             if once:

@@ -14,21 +14,23 @@ leads of a page are unchanged since our own write, so it can drop them before re
 engagement.
 
 Beyond the sync, an adapter may offer optional capabilities (field setup for `leadscore setup`,
-property values as of a moment for `backtest --from-crm`, the floor of API calls for the demo);
+property values as of a moment for `backtest --from-crm`, the floor of API calls for the demo,
+companies for account scores);
 one it lacks answers with a UserError naming the CRM and what it lacks (`lacks`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from connector.errors import UserError
-from connector.scoring.types import Lead
+from connector.scoring.types import Account, Lead
 
 if TYPE_CHECKING:
+    from connector.scoring.compiled import AccountModel
     from connector.scoring.model import ScoringModel
 
 # What leadscore writes, by neutral name. "stage" is written only when it moves forward.
@@ -207,22 +209,32 @@ class FieldSetup(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class StagedLead:
-    """A lead as it is now, with when it first entered each outcome stage it reached. The
-    stage (in `lead.stage`) and its dates are not among `lead.properties`."""
+    """A lead as it is now, with when it first entered each outcome stage it reached and when
+    the CRM created it. The stage (in `lead.stage`) and its dates are not among
+    `lead.properties`."""
 
     lead: Lead
     entered: Mapping[str, datetime]
+    created: datetime | None = None
 
 
 class PropertyHistory(Protocol):
-    """Leads' past: when each entered a stage, and property values as they were at a moment."""
+    """Leads' past, for learning and backtesting from the CRM: when each entered a stage, and
+    each lead as it was at a moment (its property values then, its activity counters then)."""
 
-    def staged_leads(self, stages: Sequence[str]) -> Iterator[StagedLead]:
-        """Every lead (one full read), with when it entered each of `stages`."""
+    def staged_leads(self, stages: Sequence[str], properties: Sequence[str] = ()) -> Iterator[StagedLead]:
+        """Every lead (one full read, streamed), with when it entered each of `stages`; its
+        properties include `properties` besides those the model reads."""
 
-    def values_as_of(self, cutoffs: Mapping[str, datetime], names: Sequence[str]
-                     ) -> Mapping[str, Mapping[str, str | None]]:
-        """By lead id, properties `names` as they were at that lead's cutoff (None: not set yet)."""
+    def leads_as_of(self, leads: Iterable[tuple[Lead, datetime]], names: Sequence[str]) -> Iterator[Lead]:
+        """Each lead as it was at its moment, in the order given (streamed in the CRM's batch
+        size): properties `names` as they were then (None: not set yet), and the activity the CRM
+        keeps as totals on the record as it stood then. Dated activity is left as it is: the
+        caller keeps only what happened by the moment."""
+
+    def untracked(self, names: Sequence[str]) -> Sequence[str]:
+        """Those of `names` whose past values the CRM does not keep (their current value is all
+        there is: possibly set after the moment, a leak)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,9 +264,61 @@ class OwnerTasks(Protocol):
         """Make the task, assigned to its owner and attached to its lead; its id."""
 
 
-def lacks(crm: str, what: str, fix: str) -> UserError:
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """A company (account) to score: its neutral record, leadscore's values as the CRM holds them
+    now (by neutral name), and the ids of its contacts (leads)."""
+
+    account: Account
+    written: Mapping[str, str | None]
+    contacts: Sequence[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ContactScore:
+    """A contact's engagement score as the CRM holds it (None: never scored), and its name."""
+
+    name: str
+    engagement: int | None
+
+
+class AccountSource(Protocol):
+    """Companies (accounts) and their contacts, for scores rolled up from the contacts
+    (the model's [account] section). Ids are the CRM's; values go by neutral name."""
+
+    max_batch: int  # how many account updates one write call takes
+
+    def ensure_fields(self, section: AccountModel, *, create: bool = True) -> None:
+        """Check (and create, when `create`) leadscore's fields on the account object."""
+
+    def moment(self) -> str:
+        """Now, by the CRM's clock, in the form `changed_accounts` takes back as `since`."""
+
+    def changed_accounts(self, since: str | None) -> Iterator[Mapping[str, str | None]]:
+        """Pages of accounts whose own properties changed since `since` (a `moment`, less the
+        CRM's search lag), or every account when None: {id: modification stamp as read}."""
+
+    def accounts_of(self, contact_ids: Sequence[str]) -> set[str]:
+        """The accounts these contacts belong to."""
+
+    def read_accounts(self, ids: Sequence[str]) -> list[AccountRecord]:
+        """These accounts with their contacts; ids the CRM no longer has are left out."""
+
+    def contact_scores(self, contact_ids: Sequence[str]) -> Mapping[str, ContactScore]:
+        """Contacts' engagement scores as leadscore last wrote them."""
+
+    def write_accounts(self, updates: Sequence[ScoreUpdate]) -> Sequence[WriteResult]:
+        """Write at most `max_batch` account updates; one result per update, with the
+        modification stamp the write produced as its marker."""
+
+
+class Lacking(UserError):
+    """A capability the CRM's adapter does not offer (what `lacks` gives)."""
+
+
+def lacks(crm: str, what: str, fix: str) -> Lacking:
     """The error for a capability the CRM's adapter does not offer."""
-    return UserError(f"{crm}: leadscore's {crm} adapter cannot {what} yet; fix: {fix}")
+    return Lacking(f"{crm}: leadscore's {crm} adapter cannot {what} yet; fix: {fix}")
 
 
 class CrmAdapter(Protocol):
@@ -315,3 +379,7 @@ class CrmAdapter(Protocol):
     def fewest_calls(self) -> int:
         """The fewest API calls the CRM's page and batch sizes allow for the work done so far."""
         raise lacks(self.title, "count the fewest calls its work needs", "compare the call counts only")
+
+    def accounts(self) -> AccountSource:
+        """Companies (accounts) and their contacts, for the model's [account] section."""
+        raise lacks(self.title, "score companies (accounts)", "remove the [account] section from the model")

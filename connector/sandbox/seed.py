@@ -7,7 +7,10 @@ only on `(seed, i, anchor)`: the first 300 people of a 5,000-person portal are t
 
 Each person has a hidden `propensity` (0..1) to convert. It is drawn from their fit (seniority,
 company size, industry) plus noise, and drives, noisily, how much activity they have, how recent
-it is, and whether they already converted (`stage == "customer"`). The data carries the flaws
+it is, and whether they already converted (`stage == "customer"`, at `converted_at`, never before
+the person was created). A customer's activity goes on after converting, and onboarding adds
+some that the conversion caused (meetings, calls, emails, docs): the leak a learner must not fall
+into, so only activity before the conversion tells anything. The data carries the flaws
 real portals have: blank and "n/a" values, the same email twice in a different case, very long
 strings, non-ASCII names, and a few people with thousands of events (person 7 always is one, so
 that even a small test portal has one).
@@ -251,6 +254,10 @@ def person(seed: int, index: int, anchor: datetime) -> Person:
     converted = rng.random() < propensity**3 * 0.6
     stage = _stage(rng, propensity, converted, activities)
     converted_at = anchor - timedelta(days=rng.uniform(1, 60)) if converted else None
+    if converted_at is not None:
+        converted_at = max(converted_at, created + timedelta(days=1))  # never before the record existed
+        activities = tuple(sorted((*activities, *_onboarding(_rng(seed, "onboarding", index), converted_at, anchor)),
+                                  key=lambda a: a.at))
     country = comp.country if rng.random() > 0.15 else rng.choices(COUNTRIES, weights=COUNTRY_WEIGHTS)[0][0]
     return Person(
         index=index,
@@ -359,6 +366,27 @@ def _activities(rng: random.Random, propensity: float, created: datetime, anchor
             add("page_view", url=f"https://www.example-saas.com{url}", title=title)
     out.sort(key=lambda a: a.at)
     return tuple(out)
+
+
+def _onboarding(rng: random.Random, converted_at: datetime, anchor: datetime) -> list[Activity]:
+    """What a new customer does after converting: a kickoff and onboarding meetings, calls and
+    emails with the team, the getting-started docs. Caused by the conversion, not a sign of it:
+    a learner that counts it (no cutoff at the conversion) finds a signal that is not there
+    before a lead converts."""
+    out = [Activity("meeting", _when(rng, converted_at, anchor, 0.0), {"title": "Kickoff", "outcome": "completed"})]
+    for _ in range(rng.randint(1, 3)):
+        out.append(Activity("meeting", _when(rng, converted_at, anchor, 0.3), {"title": "Onboarding", "outcome": "completed"}))
+    for _ in range(rng.randint(1, 4)):
+        out.append(Activity("call", _when(rng, converted_at, anchor, 0.3), {
+            "direction": "outbound", "disposition": "connected", "duration_seconds": str(rng.randint(300, 1800))}))
+    for _ in range(rng.randint(2, 5)):
+        subject = rng.choice(("Welcome aboard", "Your onboarding plan", "Next steps"))
+        out.append(Activity("sales_email_sent", _when(rng, converted_at, anchor, 0.3), {"subject": subject}))
+        out.append(Activity("sales_email_reply", _when(rng, converted_at, anchor, 0.3), {"subject": f"Re: {subject}"}))
+    for _ in range(rng.randint(3, 12)):
+        out.append(Activity("page_view", _when(rng, converted_at, anchor, 0.3), {
+            "url": "https://www.example-saas.com/docs/getting-started", "title": "Getting started"}))
+    return out
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 
 from connector.errors import UserError
 from connector.scoring import limits
 from connector.scoring.checking.report import type_name
-from connector.scoring.checking.verdicts import VerdictChecks
+from connector.scoring.checking.accounts import AccountChecks
 from connector.scoring.compiled import Bounds, Group, ScoringModel
 from connector.scoring.decay import NO_DECAY
 
@@ -39,16 +40,17 @@ KEY_MAX = 20
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 UNKEYED = "default"  # how figures name the model without a key
 
-_TOP_KEYS = ("model", "scores", "lists", "groups", "fit", "engagement", "decay", "labels", "grade", "stages")
+_TOP_KEYS = ("model", "scores", "lists", "groups", "fit", "engagement", "decay", "labels", "grade", "stages",
+             "account")
 
 
-class _Parser(VerdictChecks):
+class _Parser(AccountChecks):
     """The whole file: its metadata, score bounds, lists and groups, then the parts' sections."""
 
     def parse(self, data: dict[str, object]) -> ScoringModel:
         self.keys(data, _TOP_KEYS, "", None)
         for key in _TOP_KEYS:
-            if key in ("fit", "engagement", "labels"):
+            if key in ("fit", "engagement", "labels", "account"):
                 continue
             if key in data and not isinstance(data[key], dict):
                 self.problem(key, f"expected a table, got {type_name(data[key])}", f"write it as a [{key}] section",
@@ -70,15 +72,17 @@ class _Parser(VerdictChecks):
         labels = self.parse_labels(data, fit_bounds, engagement_bounds)
         fit_bands, engagement_bands = self.parse_grade(data.get("grade"), fit_bounds, engagement_bounds)
         stages, stage_rules = self.parse_stages(data.get("stages", {}), lists, fit_bounds, engagement_bounds)
-        if self.problems:
-            raise ModelError(self.source, self.messages())
-        return ScoringModel(
+        model = ScoringModel(
             name=name or "", version=version or "", source=self.source, description=description or "",
             fit_bounds=fit_bounds, engagement_bounds=engagement_bounds, lists=lists, groups=groups,
             fit_rules=tuple(fit_rules), engagement_rules=tuple(engagement_rules), default_decay=default_decay,
             labels=tuple(labels), fit_bands=tuple(fit_bands), engagement_bands=tuple(engagement_bands),
             stages=stages, stage_rules=tuple(stage_rules), key=key, moves_stage=moves_stage,
         )
+        account = self.parse_account(data.get("account"), model)
+        if self.problems:
+            raise ModelError(self.source, self.messages())
+        return replace(model, account=account) if account is not None else model
 
     def parse_meta(self, table: object) -> tuple[str | None, str | None, str | None]:
         line = self.header_line("model")

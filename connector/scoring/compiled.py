@@ -142,6 +142,25 @@ class EventPlan:
         object.__setattr__(self, "indexes", tuple(rule.index for rule in self.rules))
 
 
+ROLLUPS = ("sum", "max", "top3_mean")
+
+
+@dataclass(frozen=True)
+class AccountModel:
+    """A model file's `[account]` section: how a company (account) is scored.
+
+    `fit` is a model of its own holding the account's fit rules (on company properties), its
+    labels and grade bands, and no engagement rules: an account's engagement is not read from
+    events but rolled up from its contacts' engagement scores (`rollup`: their sum, the highest,
+    or the mean of the three highest), held within the model's engagement minimum and `cap`.
+    The `named` contacts that contribute most are named in the reasons."""
+
+    fit: ScoringModel
+    rollup: str
+    cap: int
+    named: int = 3
+
+
 @dataclass(frozen=True)
 class ScoringModel:
     name: str
@@ -164,6 +183,7 @@ class ScoringModel:
     # names); `moves_stage` marks the one model of a set whose stage is written.
     key: str | None = None
     moves_stage: bool = False
+    account: AccountModel | None = None  # the [account] section; None: companies are not scored
     # Precompiled for the engine.
     fit_plan: tuple[FitPlan, ...] = field(init=False, repr=False, compare=False)
     fit_steps: tuple[tuple[str, bool, dict, FitPlan], ...] = field(init=False, repr=False, compare=False)

@@ -4,7 +4,9 @@ Each model names its properties by its `[model] key` (`leadscore_enterprise_fit`
 without a key writes leadscore's plain names. Keys must differ (two models writing the same
 properties would overwrite each other on every run), and one model only moves the lifecycle
 stage (two could disagree and move it back and forth): the one marked `moves_stage = true`,
-else the first listed.
+else the first listed. One model only may carry an `[account]` section: company scores have one
+set of properties (`leadscore_fit` on the company, whatever the model's key), so two sections
+would overwrite each other; that model's own contact engagement is what companies roll up.
 """
 
 from __future__ import annotations
@@ -55,6 +57,11 @@ class ModelSet:
         return next((m for m in self.models if m.moves_stage), self.models[0])
 
     @property
+    def account_model(self) -> ScoringModel | None:
+        """The one model whose [account] section scores companies, or None."""
+        return next((m for m in self.models if m.account is not None), None)
+
+    @property
     def keys(self) -> tuple[str | None, ...]:
         return tuple(m.key for m in self.models)
 
@@ -81,6 +88,11 @@ def _conflicts(models: Sequence[ScoringModel]) -> list[str]:
     if len(movers) > 1:
         problems.append(f"{' and '.join(movers)} are all marked moves_stage = true; fix: mark one "
                         "model only (the lifecycle stage follows one model)")
+    accounts = [m.source for m in models if m.account is not None]
+    if len(accounts) > 1:
+        problems.append(f"{' and '.join(accounts)} all have an [account] section, and company scores "
+                        "have one set of properties; fix: keep the [account] section in one model only "
+                        "(its contacts' engagement is what companies roll up)")
     return problems
 
 

@@ -97,3 +97,22 @@ class ScoreResult:
     warnings: tuple[DataWarning, ...]  # what in the lead's data could not be used
     model_name: str
     model_version: str
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A company (HubSpot) or account (Salesforce): its CRM id, name and properties."""
+
+    id: str
+    name: str
+    properties: Mapping[str, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One of an account's contacts as it counts towards the account's engagement: its id, a
+    name a rep recognises, and its engagement score."""
+
+    contact_id: str
+    name: str
+    engagement: int

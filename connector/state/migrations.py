@@ -145,11 +145,29 @@ def _v6(op: Operations) -> None:
 
 
 def _v7(op: Operations) -> None:
+    """Scoring inputs kept per lead (only what the model reads) and, per portal, what they hold
+    and when a full read last kept them all: the nightly rescore from the store."""
+    op.create_table(
+        "lead_inputs",
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("lead_id", sa.String(64), primary_key=True),
+        sa.Column("inputs", sa.Text, nullable=False),
+        sa.Column("written", sa.Text, nullable=False),
+    )
+    op.create_table(
+        "input_sets",
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("signature", sa.String(64), nullable=False),
+        sa.Column("read_at", UTCDateTime, nullable=True),
+    )
+
+
+def _v8(op: Operations) -> None:
     """Runs keep how many leads each model labelled how (several models per portal)."""
     op.add_column("runs", sa.Column("labels", sa.Text, nullable=False, server_default="{}"))
 
 
-def _v8(op: Operations) -> None:
+def _v9(op: Operations) -> None:
     """Owner tasks: one row per lead and transition ("hot", "mql"), written before the task is
     made (`pending`, with what it will say) and completed with the task's id (`done`), or
     `no_owner`: at most one task per lead and transition, across crashes and restarts."""
@@ -165,7 +183,7 @@ def _v8(op: Operations) -> None:
     )
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 LATEST = len(STEPS)
 
 

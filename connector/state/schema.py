@@ -120,6 +120,27 @@ models = Table(
     Column("scored_at", UTCDateTime, nullable=False),
 )
 
+# A lead's scoring inputs (what the model reads of it: connector/sync/inputs.py) and
+# leadscore's values as the CRM holds them, kept so a decay-only rescore reads nothing.
+lead_inputs = Table(
+    "lead_inputs",
+    metadata,
+    Column("portal", String(100), primary_key=True),
+    Column("lead_id", String(64), primary_key=True),
+    Column("inputs", Text, nullable=False),  # JSON: the properties, stage and events rules read
+    Column("written", Text, nullable=False),  # JSON: leadscore's values in the CRM, by neutral name
+)
+
+# Per portal: what the kept inputs hold (`signature` of what the model reads) and when the last
+# full read of the CRM kept them all (`read_at`; None while that read has not finished).
+input_sets = Table(
+    "input_sets",
+    metadata,
+    Column("portal", String(100), primary_key=True),
+    Column("signature", String(64), nullable=False),
+    Column("read_at", UTCDateTime, nullable=True),
+)
+
 owner_tasks = Table(
     "owner_tasks",
     metadata,

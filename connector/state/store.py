@@ -1,4 +1,5 @@
-"""The state store: checkpoints, failed records, run history and own-write markers, per portal.
+"""The state store: checkpoints, failed records, run history, own-write markers and kept scoring
+inputs (connector/state/inputs.py), per portal.
 
 SQLAlchemy Core over a SQLite file by default (`LEADSCORE_STATE_URL` may name PostgreSQL for a
 team running several replicas). Every write that must be atomic with another (a batch's failures
@@ -18,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from connector.state import migrations
+from connector.state.inputs import InputsMixin
 from connector.state.schema import (
     checkpoints, failed_records, leases, locks, models, own_writes, runs,
 )
@@ -91,7 +93,7 @@ class RecordOutcome:
     marker: str | None = None
 
 
-class StateStore:
+class StateStore(InputsMixin):
     """The state of one CRM's portals: every method's `portal` is a portal of `crm`, stored
     under the key "crm:portal" (`key`), so another CRM's portal of the same name is another row.
     The worker lock is the only state shared by every CRM of the store."""
@@ -236,14 +238,18 @@ class StateStore:
 
     # The worker lock -------------------------------------------------------------------
     def acquire_lock(
-        self, name: str, owner: str, now: datetime, stale_after: timedelta
+        self, name: str, owner: str, now: datetime, stale_after: timedelta, *,
+        dead_owner: str | None = None,
     ) -> LockHolder | None:
         """Take lock `name` for `owner` unless another owner holds it with a heartbeat newer
         than `stale_after` (a holder that stopped beating crashed: its lock is taken over).
-        Returns None when taken, or the current holder."""
+        `dead_owner`: a holder known to be gone, whose lock is taken whatever its heartbeat;
+        only from that holder, never from one that took it meanwhile. Returns None when taken,
+        or the current holder."""
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(locks).where(locks.c.name == name)).first()
-            if row is not None and row.owner != owner and now - row.heartbeat_at < stale_after:
+            if (row is not None and row.owner not in (owner, dead_owner)
+                    and now - row.heartbeat_at < stale_after):
                 return LockHolder(row.owner, row.acquired_at, row.heartbeat_at)
             if row is None:
                 try:
@@ -285,16 +291,20 @@ class StateStore:
             return sorted(r.owner for r in rows)
 
     # Portal leases ---------------------------------------------------------------------
-    def take_lease(self, portal: str, owner: str, now: datetime, stale_after: timedelta
-                   ) -> LockHolder | None:
-        """Take (or renew) the lease of `portal` for `owner`: free, already ours, or its holder's
-        heartbeat older than `stale_after`. None when taken, else the holder. On PostgreSQL the
-        row is locked with FOR UPDATE SKIP LOCKED, so replicas racing for it never wait on each
-        other: the loser sees the winner as the holder."""
+    def take_lease(self, portal: str, owner: str, now: datetime, stale_after: timedelta, *,
+                   dead_owner: str | None = None) -> LockHolder | None:
+        """Take (or renew) the lease of `portal` for `owner`: free, already ours, its holder's
+        heartbeat older than `stale_after`, or held by `dead_owner` (a holder known to be gone:
+        only from that one, never from a replica that took it over meanwhile). None when taken,
+        else the holder. On PostgreSQL the row is locked with FOR UPDATE SKIP LOCKED, so
+        replicas racing for it never wait on each other: the loser sees the winner as the
+        holder."""
         key = self.key(portal)
         self._lease_row(key)
         takeable = (leases.c.owner.is_(None) | (leases.c.owner == owner)
                     | (leases.c.heartbeat_at <= now - stale_after))
+        if dead_owner is not None:
+            takeable = takeable | (leases.c.owner == dead_owner)
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(leases).where((leases.c.portal == key) & takeable)
                                .with_for_update(skip_locked=True)).first()

@@ -12,6 +12,7 @@ order listed: a change to any model (or to which models are listed) rescores eve
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 
 # The state store's column for the fingerprint (connector/state/schema.py, models.fingerprint).
 FINGERPRINT_MAX = 300
+_HEADER = "# model "  # what starts each model's text in the text of several models' stamp
+# A fingerprint of several models: "key=<fingerprint>; key=..." or, when too long, "3 models sha256:..."
+_SEVERAL = re.compile(r"[a-z][a-z0-9_]*=[^;]+(; [a-z][a-z0-9_]*=[^;]+)+|\d+ models sha256:[0-9a-f]{12}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,12 +58,24 @@ def stamp_of(model: ScoringModel | ModelSet) -> ModelStamp:
 def combine(stamps: list[tuple[str | None, ModelStamp]]) -> ModelStamp:
     """One stamp for several models' stamps (by their `[model] key`), in the order listed."""
     parts = [f"{key or 'default'}={s.fingerprint}" for key, s in stamps]
-    text = "".join(f"# model {key or 'default'}\n{s.text.rstrip()}\n" for key, s in stamps)
+    text = "".join(f"{_HEADER}{key or 'default'}\n{s.text.rstrip()}\n" for key, s in stamps)
     fingerprint = "; ".join(parts)
     if len(fingerprint) > FINGERPRINT_MAX:
         digest = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:12]
         fingerprint = f"{len(stamps)} models sha256:{digest}"
     return ModelStamp(fingerprint, text)
+
+
+def split_text(stamp: ModelStamp) -> dict[str, str]:
+    """The model texts of a stamp of several models (`combine`), by key ("default" for the model
+    without one); empty for a single model's stamp."""
+    if not _SEVERAL.fullmatch(stamp.fingerprint) or not stamp.text.startswith(_HEADER):
+        return {}
+    parts: dict[str, str] = {}
+    for chunk in stamp.text[len(_HEADER):].split("\n" + _HEADER):
+        key, _, body = chunk.partition("\n")
+        parts[key] = body
+    return parts
 
 
 def _file_stamp(model: ScoringModel) -> ModelStamp:

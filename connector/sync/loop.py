@@ -8,6 +8,10 @@ Records that failed on an earlier run are retried first, and the pass then leave
 lead is scored and written at most once a run. A lead that cannot be mapped or scored is recorded
 as failed with its reason and the run goes on. The scorer's data warnings are counted by kind.
 A run whose model differs from the one the portal was last fully scored with rescores every lead.
+Every scored lead's scoring inputs are kept in the state store once its outcome is known
+(connector/sync/inputs.py); a run started `from_inputs` (the nightly rescore, when they are
+complete) is an incremental pass followed by a rescore of every other lead from its kept inputs,
+which reads nothing from the CRM.
 """
 
 from __future__ import annotations
@@ -23,17 +27,20 @@ from typing import TYPE_CHECKING
 
 from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate, score_field
 from connector.crm.errors import CallsStopped
+from connector.errors import UserError
 from connector.scoring.checker import UNKEYED
 from connector.scoring.modelset import ModelSet, label_of
 from connector.state import RecordOutcome, RunStats, StateStore
 from connector.sync.diff import desired_values, model_changes
 from connector.sync.fingerprint import ModelStamp
+from connector.sync.inputs import InputKeeper
 
 if TYPE_CHECKING:
     from connector.notify import Notifier
     from connector.scoring.model import ScoringModel
     from connector.sync.abort import Abort
     from connector.scoring.types import ScoreResult
+    from connector.sync.accounts import AccountPass, AccountReport
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +87,7 @@ class SyncReport:
     tasks: Counter = field(default_factory=Counter)  # owner tasks: created, found, no_owner ...
     model_changed: bool = False  # the model differed from the portal's last: every lead rescored
     warning_examples: list[tuple[str, str, str]] = field(default_factory=list)  # (lead, kind, text)
+    accounts: AccountReport | None = None  # the account pass, when the model scores accounts
 
     def __post_init__(self) -> None:
         if not self.tallies:  # a report of one model without a key
@@ -120,6 +128,9 @@ class RunHooks:
     cancel: threading.Event = field(default_factory=threading.Event)
     clock: Callable[[], float] = time.monotonic
     abort: Abort | None = None  # closes the run's adapter when a shutdown's time runs out
+    # Whether this process may still write for the portal (its lease or lock held and renewed
+    # in time: worker/lock.py); asked before each write and checkpoint. None: always.
+    holds: Callable[[], bool] | None = None
 
 
 WARNING_EXAMPLES = 10  # data warnings a report keeps word for word (all are counted)
@@ -127,6 +138,19 @@ WARNING_EXAMPLES = 10  # data warnings a report keeps word for word (all are cou
 
 class Cancelled(Exception):
     """Raised inside the loop when the cancel event is set between batches."""
+
+
+class LeaseLost(UserError):
+    """The process no longer holds the portal's lease (or the worker lock) in time: another
+    may sync the portal now, so this run stops before its next write, saving nothing more."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "stopped before the next write: this process could not renew its lease of the "
+            "portal in time (database slow or unreachable, or the process starved), so another "
+            "replica may be syncing it now; nothing more is written by this run, and the next "
+            "run resumes from the last saved checkpoint. Fix: if this recurs, check the state "
+            "database's latency and the worker's CPU, or raise LEADSCORE_LOCK_STALE_SECONDS")
 
 
 def display_name(record: LeadRecord) -> str:
@@ -157,6 +181,9 @@ class SyncRun:
         hooks: RunHooks | None = None,
         notify: Sequence[Notifier] = (),
         stamp: ModelStamp | None = None,
+        accounts: AccountPass | None = None,
+        inputs: InputKeeper | None = None,
+        from_inputs: bool = False,
     ) -> None:
         self.adapter = adapter
         self.notify = tuple(notify)  # owner tasks, webhook: leads that turn hot / enter MQL
@@ -169,9 +196,15 @@ class SyncRun:
         self.dry_run = dry_run
         self.stamp = stamp  # the model's fingerprint and text; None: not tracked (tests' fakes)
         self.hooks = hooks = hooks or RunHooks()
+        self.accounts = accounts  # companies rescored after the contacts (sync/accounts.py)
         self.cancel = hooks.cancel
         self.clock = hooks.clock
-        mode = "dry-run" if dry_run else ("full" if full else "incremental")
+        # Scoring inputs are kept only with a keeper (sync_once passes one; tests' fakes need not).
+        self.inputs = inputs or InputKeeper(store, portal, self.models, keep=False)
+        self.from_inputs = from_inputs  # rescore every lead, those unchanged from kept inputs
+        self._touched: set[str] = set()  # leads scored from the CRM this run (when from_inputs)
+        self._from_kept = False  # the writes now are of leads scored from kept inputs
+        mode = "dry-run" if dry_run else ("full" if full or from_inputs else "incremental")
         self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0,
                                  tallies={label_of(m): Tally() for m in self.models})
         for notifier in self.notify:
@@ -199,8 +232,20 @@ class SyncRun:
             self.adapter.ensure_fields(self.models, create=not self.dry_run)
             for notifier in self.notify:
                 notifier.resume()
+            self.inputs.begin()
+            if self.accounts is not None:
+                self.accounts.begin(create=not self.dry_run)
             self._retry_failed()
             self._pages()
+            self._rescore_kept()
+            if self.full:
+                self.inputs.read_all(self.times.started)
+            if self.accounts is not None:
+                before = self.adapter.api_usage()
+                self.report.accounts = self.accounts.run(self.cancel, self._check_holds)
+                self.report.accounts.calls = self.adapter.api_usage().since(before).calls
+                if self.report.accounts.cancelled:
+                    raise Cancelled
             self._keep_model()
         except Cancelled:
             self.report.cancelled = True
@@ -235,6 +280,8 @@ class SyncRun:
             log.info("the scoring model changed (was %s, now %s): rescoring every lead, not only "
                      "the changed ones", last[0], self.stamp.fingerprint)
         self.full = self.report.model_changed = True
+        if self.accounts is not None:
+            self.accounts.full = True  # the [account] section may have changed too
         if not self.dry_run:
             self.report.mode = "full"
 
@@ -275,11 +322,14 @@ class SyncRun:
             return
         log.info("retrying %d records that failed earlier", len(ids))
         self._retried.update(ids)
+        if self.from_inputs:
+            self._touched.update(ids)
         records = list(self.adapter.read_leads(ids))
         found = {r.lead.id for r in records}
         gone = [RecordOutcome(i, ok=True) for i in ids if i not in found]
         if gone and not self.dry_run:
             self.store.record_outcomes(self.portal, gone, self.times.started)
+            self.inputs.forget([g.lead_id for g in gone])
         self._process(records, clear_unchanged=True)
         self._flush(full_batches_only=True)
 
@@ -289,17 +339,36 @@ class SyncRun:
         for page in self.adapter.iter_pages(checkpoint, full=self.full, own_writes=own):
             self.report.stats.skipped += page.skipped
             fresh = [r for r in page.records if r.lead.id not in self._retried]
+            if self.from_inputs:
+                self._touched.update(r.lead.id for r in fresh)
             self._process(fresh, clear_unchanged=False)
             if page.checkpoint is not None:
                 self._marks.append((self._queued, page.checkpoint))
-            self._flush(full_batches_only=True)
-            if page.records or page.skipped:
-                self._log_progress()
-            if self.hooks.on_page:
-                self.hooks.on_page(self.report)
-            if self.cancel.is_set():
-                self._flush(full_batches_only=False)
-                raise Cancelled
+            self._page_done(bool(page.records or page.skipped))
+        self._flush(full_batches_only=False)
+
+    def _page_done(self, any_lead: bool) -> None:
+        """After a page's records are queued: write the full batches, say how far the run is, and
+        stop here (the rest written first) when asked to."""
+        self._flush(full_batches_only=True)
+        if any_lead:
+            self._log_progress()
+        if self.hooks.on_page:
+            self.hooks.on_page(self.report)
+        if self.cancel.is_set():
+            self._flush(full_batches_only=False)
+            raise Cancelled
+
+    def _rescore_kept(self) -> None:
+        """After the incremental pass (its writes all made, so its leads' kept values are the
+        CRM's): every other lead, scored from its kept inputs; only changed values are written."""
+        if not self.from_inputs or self.full:
+            return
+        log.info("rescoring every other lead from its kept scoring inputs (no reads)")
+        self._from_kept = True
+        for page in self.inputs.pages(exclude=self._touched):
+            self._process(page.records, clear_unchanged=False)
+            self._page_done(bool(page.records))
         self._flush(full_batches_only=False)
 
     def _log_progress(self) -> None:
@@ -330,7 +399,12 @@ class SyncRun:
         while self._marks and self._marks[0][0] <= self._written:
             saved = self._marks.popleft()[1]
         if saved is not None and not self.dry_run:
+            self._check_holds()
             self.store.save_checkpoint(self.portal, saved, self.times.started)
+
+    def _check_holds(self) -> None:
+        if self.hooks.holds is not None and not self.hooks.holds():
+            raise LeaseLost
 
     def _own_writes(self, stamps: Mapping[str, str]) -> Set[str]:
         ours = self.store.markers(self.portal, list(stamps))
@@ -341,6 +415,7 @@ class SyncRun:
         stats = self.report.stats
         updates: list[ScoreUpdate] = []
         unchanged: list[str] = []
+        seen: list[RecordOutcome] = []
         broken: list[RecordOutcome] = []
         for record in records:
             stats.read += 1
@@ -350,8 +425,11 @@ class SyncRun:
                 broken.append(RecordOutcome(record.lead.id, ok=False,
                                             reason=f"could not be scored: {_describe(exc)}"))
                 continue
+            self.inputs.scored(record, values)
             if not values:
                 unchanged.append(record.lead.id)
+                if record.marker is not None and not self.full:
+                    seen.append(RecordOutcome(record.lead.id, ok=True, marker=record.marker))
                 continue
             if self.notify:  # outside the one-bad-record guard: a ledger that fails stops the run
                 self._notice(record, results, values)
@@ -362,8 +440,12 @@ class SyncRun:
         if self.dry_run:
             return
         done = [RecordOutcome(i, ok=True) for i in unchanged] if clear_unchanged else []
-        if done or broken:
-            self.store.record_outcomes(self.portal, done + broken, self.times.started)
+        # `seen`: read as it is now and already holding our values: that stamp is as good as our
+        # own write's, so a later pass that finds it unchanged need not read it again (a lead a
+        # rescore from kept inputs wrote, read back by the next incremental pass).
+        if done or broken or seen:
+            self.store.record_outcomes(self.portal, done + broken + seen, self.times.started)
+        self.inputs.flush()
         self._pending.extend(updates)
         self._queued += len(updates)
 
@@ -378,6 +460,9 @@ class SyncRun:
         self.report.stats.scored += 1
         self._tally(record, results)
         self._count_warnings(record, results.values())
+        if self.accounts is not None:
+            rolled = results[label_of(self.models.account_model or self.models.stage_model)]
+            self.accounts.note(record.lead.id, display_name(record), rolled.engagement, bool(values))
         if values:
             self.report.stats.changed += 1
             if self.hooks.on_change:
@@ -403,9 +488,14 @@ class SyncRun:
                 self.report.warning_examples.append((record.lead.id, kind, text))
 
     def _write(self, batch: Sequence[ScoreUpdate]) -> None:
+        self._check_holds()
         results = self.adapter.write_batch(batch)
+        # A write from kept inputs keeps no own-write marker: a person's change the kept inputs
+        # missed (search lag, or made while the rescore ran) would hide behind it, so the next
+        # incremental pass reads these leads again (docs/architecture.md, "The nightly rescore").
         outcomes = [
-            RecordOutcome(r.lead_id, ok=r.ok, reason=r.error, marker=r.marker) for r in results
+            RecordOutcome(r.lead_id, ok=r.ok, reason=r.error,
+                          marker=None if self._from_kept else r.marker) for r in results
         ]
         missing = {u.lead_id for u in batch} - {r.lead_id for r in results}
         outcomes += [RecordOutcome(i, ok=False, reason="no result from the CRM") for i in missing]
@@ -413,6 +503,8 @@ class SyncRun:
         written = [o.lead_id for o in outcomes if o.ok]
         for notifier in self.notify:
             notifier.written(written)
+        self.inputs.outcomes(outcomes)
+        self.inputs.flush()
         for item in outcomes:
             if item.ok:
                 self.report.stats.written += 1

@@ -86,6 +86,17 @@ def stats_line(stats: RunStats, duration_s: float) -> str:
             f"{stats.retries} retries; {duration_s:.1f}s{_quota(stats.api_quota)}")
 
 
+def accounts_line(report: SyncReport) -> str | None:
+    """The account pass in one line (None when the model scores no accounts)."""
+    a = report.accounts
+    if a is None:
+        return None
+    labels = ", ".join(f"{n} {label}" for label, n in a.labels.most_common())
+    return (f"accounts{' (every one)' if a.full else ''}: read {a.read}, changed {a.changed}, "
+            f"written {a.written}, failed {a.failed}, unchanged since our write {a.skipped}"
+            + (f"; {labels}" if labels else ""))
+
+
 def _quota(quota: dict[str, int]) -> str:
     if not quota.get("daily_max"):
         return ""
@@ -187,11 +198,14 @@ def print_dry_run(console: Console, report: SyncReport, sink: ChangeSink, *, mar
     if sink.out:
         tail.append(f"{sink.total} changes saved to {sink.out}")
     notes = notes_lines(report)
+    accounts = [line for line in (accounts_line(report),) if line]
     if markdown:
-        print("\n".join([f"**{head}**", "", *notes, *([""] if notes else []),
+        print("\n".join([f"**{head}**", *accounts, "", *notes, *([""] if notes else []),
                          *(to_markdown(g) for g in grids), *tail]))
         return
     console.print(head)
+    for line in accounts:
+        console.print(line)
     print_notes(console, report)
     for grid in grids:
         console.print(to_rich(grid, lines=grid.headers[0] == "lead"))

@@ -10,7 +10,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connector.crm.base import RunTimes
+from connector.crm.base import Lacking, RunTimes
 from connector.crm.registry import open_adapter
 from connector.errors import UserError
 from connector.notify import Notifier
@@ -21,10 +21,12 @@ from connector.settings import Settings
 from connector.state import StateStore, default_url
 from connector.state.tasks import Ledger, TaskLedger
 from connector.sync.fingerprint import stamp_of
+from connector.sync.accounts import AccountPass
+from connector.sync.inputs import InputKeeper
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
-    from connector.crm.base import CrmAdapter
+    from connector.crm.base import AccountSource, CrmAdapter
     from connector.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,35 @@ def notifiers(settings: Settings, crm: CrmAdapter, store: StateStore, models: Mo
     return found
 
 
+def account_pass(crm: CrmAdapter, store: StateStore, models: ModelSet, settings: Settings,
+                 times: RunTimes, *, full: bool, dry_run: bool) -> AccountPass | None:
+    """The account pass when a model scores accounts (the one with an [account] section); a CRM
+    whose adapter cannot is said once a run and its contacts are scored alone (the default model
+    has an [account] section)."""
+    model = models.account_model
+    if model is None or model.account is None:
+        return None
+    try:
+        source = crm.accounts()
+    except Lacking as exc:
+        log.warning("%s; scoring contacts only", exc)
+        return None
+    return AccountPass(source, store, model.account, portal=settings.portal, times=times,
+                       full=full, dry_run=dry_run)
+
+
+def rescore_from_inputs(keeper: InputKeeper, settings: Settings, now: datetime) -> bool:
+    """Whether a full rescore may score from the kept inputs instead of reading every lead again:
+    they hold this model's inputs, and a full read kept them all within
+    LEADSCORE_FULL_REREAD_DAYS (0: every full rescore reads the CRM)."""
+    days = settings.full_reread_days
+    if days <= 0 or not keeper.usable(now, timedelta(days=days)):
+        return False
+    log.info("full rescore from the kept scoring inputs: an incremental pass, then every other "
+             "lead rescored without reading it (the last full read is under %s days old)", days)
+    return True
+
+
 def sync_once(
     settings: Settings,
     *,
@@ -104,14 +135,19 @@ def sync_once(
         if why is not None:
             log.info(why)
             full = True
+        keeper = InputKeeper(store, settings.portal, models, text=model_stamp.text,
+                             keep=not dry_run)
+        from_inputs = full and rescore_from_inputs(keeper, settings, times.started)
         crm = adapter or open_adapter(settings, models)
         if hooks is not None and hooks.abort is not None:
             hooks.abort.watch(crm)
         try:
             notify = notifiers(settings, crm, store, models, times, dry_run)
+            accounts = account_pass(crm, store, models, settings, times, full=full, dry_run=dry_run)
             return SyncRun(crm, store, models, score_lead, portal=settings.portal, times=times,
-                           full=full, dry_run=dry_run, hooks=hooks, notify=notify,
-                           stamp=model_stamp).run()
+                           full=full and not from_inputs, dry_run=dry_run, hooks=hooks, notify=notify,
+                           stamp=model_stamp, inputs=keeper, from_inputs=from_inputs,
+                           accounts=accounts).run()
         finally:
             if hooks is not None and hooks.abort is not None:
                 hooks.abort.forget(crm)

@@ -14,8 +14,13 @@ the next runs. A one-shot `leadscore sync` takes its portal's lease for the pass
 Every holder renews its rows every third of `lock_stale_seconds`; a row not renewed for that
 long belongs to a process that died (SIGKILL, a lost node) and is taken over, its runs left
 "running" marked interrupted, and the sync resumes from the checkpoint. A holder on this same
-host whose process is gone is taken over at once. `release` (a clean stop, SIGTERM) hands
-everything back at once.
+host whose process is gone is taken over at once (from that holder only: two replicas that both
+saw it gone never both take it). `release` (a clean stop, SIGTERM) hands everything back at once.
+
+A holder that could not renew (the database unreachable, the process starved of CPU) may have
+lost its row to another process without knowing yet; `holds` says whether a sync of this
+process may still write: only while its last renewal is younger than two thirds of the stale
+time, so that it stops writing before anyone else may take the row over.
 """
 
 from __future__ import annotations
@@ -82,6 +87,7 @@ class WorkerLock:
         self.replica = replica
         self.leasing = shares_portals(store)
         self._held: set[str] = set()
+        self._renewed: dict[str, float] = {}  # lock or portal name -> monotonic time renewed
         self._held_lock = threading.Lock()
         self._stop = threading.Event()
         self._beat: threading.Thread | None = None
@@ -108,28 +114,51 @@ class WorkerLock:
         self._beat.start()
         return self
 
+    def holds(self, name: str) -> bool:
+        """Whether a sync of portal `name` in this process may still write: the lock (or the
+        portal's lease) held and renewed within two thirds of the stale time (see the module's
+        doc)."""
+        key = name if self.leasing else LOCK_NAME
+        with self._held_lock:
+            if self.leasing and key not in self._held:
+                return False
+            renewed = self._renewed.get(key)
+        return renewed is not None and time.monotonic() - renewed < self._safe_seconds
+
+    @property
+    def _safe_seconds(self) -> float:
+        return self.stale.total_seconds() * 2 / 3
+
     @property
     def _replica_name(self) -> str:
         return REPLICA_PREFIX + self.owner
 
     def _take_worker_lock(self) -> LockHolder | None:
+        taken_at = time.monotonic()
         holder = self.store.acquire_lock(LOCK_NAME, self.owner, datetime.now(UTC), self.stale)
         if holder is not None and _dead_here(holder.owner):
             log.warning("taking over the worker lock of %s: that process no longer runs",
                         holder.owner)
-            holder = self.store.acquire_lock(LOCK_NAME, self.owner, datetime.now(UTC), timedelta(0))
+            holder = self.store.acquire_lock(LOCK_NAME, self.owner, datetime.now(UTC), self.stale,
+                                             dead_owner=holder.owner)
+        if holder is None:
+            with self._held_lock:
+                self._renewed[LOCK_NAME] = taken_at
         return holder
 
     def _take_lease(self, name: str) -> LockHolder | None:
+        taken_at = time.monotonic()
         holder = self.store.take_lease(name, self.owner, datetime.now(UTC), self.stale)
         if holder is not None and _dead_here(holder.owner):
             log.warning("taking over the lease of portal %s from %s: that process no longer "
                         "runs", name, holder.owner)
-            holder = self.store.take_lease(name, self.owner, datetime.now(UTC), timedelta(0))
+            holder = self.store.take_lease(name, self.owner, datetime.now(UTC), self.stale,
+                                           dead_owner=holder.owner)
         if holder is None:
             with self._held_lock:
                 new = name not in self._held
                 self._held.add(name)
+                self._renewed[name] = taken_at
             if new:
                 log.info("holding the lease of portal %s", name, extra={"portal_lease": name})
                 self._interrupt_dead_runs(name)
@@ -197,6 +226,7 @@ class WorkerLock:
     def _hand_back(self, name: str) -> None:
         with self._held_lock:
             self._held.discard(name)
+            self._renewed.pop(name, None)
         self.store.release_lease(name, self.owner)
 
     def _interrupt_dead_runs(self, name: str | None) -> None:
@@ -223,18 +253,28 @@ class WorkerLock:
                 log.warning("could not renew the worker lock", exc_info=True)
 
     def _renew(self) -> None:
-        now = datetime.now(UTC)
+        """Renew every row; the moment is taken before the database is asked, so that a slow
+        answer shortens what `holds` allows rather than lengthening it."""
+        beat, now = time.monotonic(), datetime.now(UTC)
         if not self.leasing:
-            if not self.store.heartbeat_lock(LOCK_NAME, self.owner, now):
+            if self.store.heartbeat_lock(LOCK_NAME, self.owner, now):
+                with self._held_lock:
+                    self._renewed[LOCK_NAME] = beat
+            else:
                 log.error("the worker lock was taken over by another worker")
+                with self._held_lock:
+                    self._renewed.pop(LOCK_NAME, None)
             return
         if self.replica:
             self.store.acquire_lock(self._replica_name, self.owner, now, timedelta(0))
         for name in self.held:
-            if self.store.take_lease(name, self.owner, now, self.stale) is not None:
-                log.error("the lease of portal %s was taken over by another replica", name)
+            if self.store.take_lease(name, self.owner, now, self.stale) is None:
                 with self._held_lock:
-                    self._held.discard(name)
+                    self._renewed[name] = beat
+                continue
+            log.error("the lease of portal %s was taken over by another replica", name)
+            with self._held_lock:
+                self._held.discard(name)
 
     def release(self) -> None:
         """Hand everything back: the lock, or every lease (and the replica's registration)."""

@@ -4,7 +4,7 @@ RunReport, and its API usage and rate-limit headroom fed to the metrics."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from connector.crm.base import ApiUsage
 from connector.observability import metrics
@@ -28,11 +28,14 @@ def portal_settings(base: Settings, portals: Mapping[str, Settings]) -> dict[str
 
 
 def sync_portal(name: str, settings: Settings, full: bool, stop: threading.Event,
-                *, abort: Abort | None = None) -> RunReport:
+                *, abort: Abort | None = None,
+                holds: Callable[[str], bool] | None = None) -> RunReport:
     """One sync pass of the portal; raises what `sync_once` raises (the worker explains it).
-    `abort`: the worker's, to end the pass's CRM calls when its shutdown time runs out."""
+    `abort`: the worker's, to end the pass's CRM calls when its shutdown time runs out;
+    `holds`: whether this process still holds a portal's lease (asked before each write)."""
     hooks = RunHooks(cancel=stop, abort=abort,
-                     on_usage=lambda usage: _record_usage(settings, usage))
+                     on_usage=lambda usage: _record_usage(settings, usage),
+                     holds=None if holds is None else lambda: holds(name))
     report = sync_once(settings, full=full, hooks=hooks)
     metrics.record_labels(settings.portal, report.stats.labels)
     metrics.record_warnings(settings.portal, report.stats.warnings)

@@ -5,18 +5,18 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hubspot import HubSpot
 from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimplePublicObjectBatchInput
 
-from connector.backtest.asof import as_of
 from connector.backtest.crm import OUTCOME_STAGES, history_from_crm
 from connector.crm.hubspot.history import value_as_of
 from connector.backtest.runner import run_backtest
 from connector.sandbox.hubspot import HubSpotSandbox
 from connector.scoring import load_model, score_lead
+from connector.scoring.leadfile import parse_timestamp
 from connector.settings import Settings
 from connector.crm.registry import open_adapter
 from tests.sync.hubspot_helpers import ANCHOR, FAST, MODEL, NOW, contact_ids
@@ -33,7 +33,7 @@ def crm_history(sb, tmp_path_factory):
     cfg = Settings(_env_file=None, crm="hubspot", hubspot_url=sb.url, hubspot_token=sb.token,
                    data_dir=tmp_path_factory.mktemp("data"), portal="test", **FAST)
     model = load_model(MODEL)
-    return history_from_crm(open_adapter(cfg, model), sorted({plan.property for plan in model.fit_plan}))
+    return history_from_crm(open_adapter(cfg, model), sorted({plan.property for plan in model.fit_plan}), now=NOW)
 
 
 def test_outcome_is_reaching_an_outcome_stage(sb, crm_history):
@@ -42,23 +42,39 @@ def test_outcome_is_reaching_an_outcome_stage(sb, crm_history):
     assert 0 < sum(crm_history.outcomes) < len(crm_history.leads)
 
 
-def test_converted_leads_are_cut_off_when_they_entered_the_stage_and_the_stage_is_hidden(crm_history):
+def test_the_stage_and_its_dates_are_hidden(crm_history):
     for item in crm_history.leads:
         assert "lifecyclestage" not in item.lead.properties
         assert not any(name.startswith("hs_lifecyclestage_") for name in item.lead.properties)
-        assert (item.as_of is not None) == bool(item.outcome)
 
 
-def test_an_event_after_the_cutoff_never_counts(crm_history):
+def test_converted_leads_are_cut_off_when_they_entered_an_outcome_stage(sb, crm_history):
+    for item in (x for x in crm_history.leads if x.outcome):
+        stage = sb.contact(item.lead.id, ["lifecyclestage"])["lifecyclestage"]
+        entered = sb.contact(item.lead.id, [f"hs_lifecyclestage_{stage}_date"])[f"hs_lifecyclestage_{stage}_date"]
+        assert item.as_of <= parse_timestamp(entered)
+
+
+def test_leads_that_did_not_convert_are_cut_off_at_a_converters_age(sb, crm_history):
+    converters = [x for x in crm_history.leads if x.outcome]
+    created = {x.lead.id: parse_timestamp(sb.contact(x.lead.id, ["createdate"])["createdate"]) for x in crm_history.leads}
+    ages = {x.as_of - created[x.lead.id] for x in converters}
+    for item in (x for x in crm_history.leads if not x.outcome):
+        assert item.as_of == NOW or item.as_of - created[item.lead.id] in ages
+    assert any(x.as_of < NOW for x in crm_history.leads if not x.outcome)
+
+
+def test_an_event_after_the_cutoff_never_counts(sb, crm_history):
     model = load_model(MODEL)
-    later = [x for x in crm_history.leads if x.as_of and any(e.timestamp and e.timestamp > x.as_of for e in x.lead.events)]
+    def last_sales_activity(cid):
+        return parse_timestamp(sb.contact(cid, ["hs_last_sales_activity_timestamp"]).get("hs_last_sales_activity_timestamp"))
+    later = [x for x in crm_history.leads if x.outcome and (last_sales_activity(x.lead.id) or x.as_of) > x.as_of]
     assert later, "the seeded portal has converted contacts with activity after converting"
     result = run_backtest(crm_history, model, NOW, explicit_cutoff=False)
     scored = {s.lead_id: s for s in result.scored}
     for item in later:
-        before = as_of(item.lead, item.as_of)[0]
-        assert all(e.timestamp <= item.as_of for e in before.events)
-        expected = score_lead(before, model, item.as_of)
+        assert all(e.timestamp <= item.as_of for e in item.lead.events)
+        expected = score_lead(item.lead, model, item.as_of)
         assert (scored[item.lead.id].fit, scored[item.lead.id].engagement) == (expected.fit, expected.engagement)
 
 
@@ -82,14 +98,33 @@ def test_from_crm_and_a_leads_file_are_one_or_the_other(tmp_path):
     assert "backtest needs exactly one source" in run.stderr
 
 
-def test_value_as_of_takes_the_latest_value_set_by_the_cutoff():
+def test_value_as_of_takes_the_latest_value_set_before_the_cutoff():
     history = [
         {"value": "VP Sales", "timestamp": "2026-03-01T00:00:00Z"},
         {"value": "Sales Manager", "timestamp": "2026-01-01T00:00:00Z"},
     ]
     assert value_as_of(history, datetime(2026, 2, 1, tzinfo=UTC)) == "Sales Manager"
-    assert value_as_of(history, datetime(2026, 3, 1, tzinfo=UTC)) == "VP Sales"
+    assert value_as_of(history, datetime(2026, 3, 1, 0, 0, 1, tzinfo=UTC)) == "VP Sales"
+
+
+def test_a_value_set_at_the_moment_of_converting_does_not_count():
+    history = [{"value": "", "timestamp": "2026-03-01T00:00:00Z"}, {"value": "OPEN", "timestamp": "2026-01-01T00:00:00Z"}]
+    assert value_as_of(history, datetime(2026, 3, 1, tzinfo=UTC)) == "OPEN"
     assert value_as_of(history, datetime(2025, 12, 1, tzinfo=UTC)) is None
+
+
+def test_the_lead_status_a_conversion_cleared_is_read_as_it_was_before(sb, crm_history):
+    customers = [x for x in crm_history.leads if sb.contact(x.lead.id, ["lifecyclestage"])["lifecyclestage"] == "customer"]
+    assert customers and all(sb.contact(x.lead.id, ["hs_lead_status"]).get("hs_lead_status") in (None, "") for x in customers)
+    assert all(x.lead.properties["hs_lead_status"] for x in customers)
+
+
+def test_marketing_totals_are_the_totals_the_lead_had_then(sb, crm_history):
+    item = next(x for x in crm_history.leads if x.outcome and x.as_of < NOW - timedelta(days=2)
+                and int(sb.contact(x.lead.id, ["hs_analytics_num_page_views"]).get("hs_analytics_num_page_views") or 0))
+    now_total = int(sb.contact(item.lead.id, ["hs_analytics_num_page_views"])["hs_analytics_num_page_views"])
+    then_total = sum(e.count for e in item.lead.events if e.type == "page_view")
+    assert then_total < now_total
 
 
 def test_a_property_changed_after_converting_is_read_as_it_was(tmp_path):
@@ -101,23 +136,6 @@ def test_a_property_changed_after_converting_is_read_as_it_was(tmp_path):
         before = sb.contact(converted, ["jobtitle"])["jobtitle"]
         change = SimplePublicObjectBatchInput(id=converted, properties={"jobtitle": "Chief Revenue Officer"})
         HubSpot(access_token=sb.token, host=sb.url).crm.contacts.batch_api.update(BatchInputSimplePublicObjectBatchInput(inputs=[change]))
-        history = history_from_crm(open_adapter(cfg, model), ["jobtitle"])
+        history = history_from_crm(open_adapter(cfg, model), ["jobtitle"], now=NOW)
     (item,) = [x for x in history.leads if x.lead.id == converted]
     assert item.lead.properties["jobtitle"] == before != "Chief Revenue Officer"
-
-
-def test_backtest_from_a_crm_lacking_property_history_stops_with_one_clear_line(tmp_path):
-    from connector.sandbox.salesforce import SalesforceSandbox
-
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_")}
-    env["COLUMNS"] = "500"  # rich wraps at the terminal width; keep the message on one line
-    with SalesforceSandbox.start(people=20) as org:
-        env.update({"LEADSCORE_" + k.upper(): str(v) for k, v in org.settings().items()})
-        env.update(LEADSCORE_CRM="salesforce", LEADSCORE_DATA_DIR=str(tmp_path))
-        run = subprocess.run([sys.executable, "-m", "connector", "backtest", "--from-crm", "--model", str(MODEL)],
-                             capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
-    assert run.returncode == 1
-    assert "Traceback" not in run.stderr
-    [line] = run.stderr.strip().splitlines()
-    assert line.startswith("error: Salesforce: ")
-    assert "read property values as of a moment" in line and "fix: " in line

@@ -102,3 +102,23 @@ def test_a_fitted_model_has_no_rule_that_fires_on_every_lead_and_no_negative_thr
     assert fired and max(fired.values()) < len(leads)
     assert all(band.min_fit >= 0 and band.min_engagement >= 0 for band in fitted.labels)
     assert min(fitted.fit_bands) >= 0 and min(fitted.engagement_bands) >= 0
+
+
+def test_a_recent_event_that_lowers_the_odds_is_not_written_as_a_fading_penalty():
+    from datetime import timedelta
+
+    rng = np.random.default_rng(3)
+    leads, y = [], []
+    for i in range(600):
+        converted = int(rng.random() < 0.3)
+        # Old visits belong to everyone; a visit in the last week mostly to those who did not convert.
+        events = [Event("visit", NOW - timedelta(days=60), count=int(rng.integers(1, 4)))]
+        if rng.random() < (0.1 if converted else 0.7):
+            events.append(Event("visit", NOW - timedelta(days=2)))
+        events += [Event("form_submission", NOW - timedelta(days=40))] * (converted and rng.random() < 0.8)
+        leads.append(Lead(str(i), {}, tuple(events)))
+        y.append(converted)
+    fitted = fit_model(leads, [NOW] * len(leads), y, FitOptions())
+    counts = fitted.points.candidates.counts
+    assert all(p >= 0 for k, p in zip(counts, fitted.points.count_points) if k.window_days is not None)
+    assert any(k.event == "form_submission" for k, p in zip(counts, fitted.points.count_points) if p > 0)

@@ -29,6 +29,13 @@ def _main(monkeypatch, *args: str) -> int:
     return exit_info.value.code
 
 
+def test_validate_summarises_the_account_section():
+    result = runner.invoke(app, ["validate", str(DEFAULT_MODEL)])
+    assert result.exit_code == 0
+    assert "accounts: engagement is the mean of the three highest of their contacts' engagement scores" in result.output
+    assert "+30  account_size_mid: numberofemployees between 50 and 999" in result.output
+
+
 def test_validate_bad_model_exits_1_naming_file_field_and_fix(tmp_path, capsys, monkeypatch):
     bad = tmp_path / "bad.toml"
     bad.write_text(DEFAULT_MODEL.read_text().replace("points = 25", "pionts = 25", 1))

@@ -87,3 +87,14 @@ def test_stage_checks_name_only_the_stages_whose_rules_changed():
     assert list(checks) == ["salesqualifiedlead"]
     assert checks["salesqualifiedlead"] == ("new: fit ≥ 50 and engagement ≥ 20 and a meeting_booked within 90 days; "
                                             "baseline: fit ≥ 30 and engagement ≥ 20 and a meeting_booked within 90 days")
+
+
+def test_the_baseline_is_the_model_the_portal_was_last_synced_with(sb, edited, monkeypatch):
+    monkeypatch.setenv("LEADSCORE_MODEL_PATH", str(edited))
+    synced = runner.invoke(app, ["sync", "--full"])
+    assert synced.exit_code == 0, synced.output
+    monkeypatch.setenv("LEADSCORE_MODEL_PATH", str(MODEL))  # the file changed since that sync
+    result = runner.invoke(app, ["compare", "--model", str(MODEL), "--live", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert "the model portal 'default' was last synced with" in result.output
+    assert json.loads(result.output)["live"]["moved"] > 0  # the edit, seen from the other side

@@ -1,6 +1,7 @@
 """Portal leases: worker replicas sharing one PostgreSQL state store (issue 17, item 2)."""
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -143,3 +144,44 @@ def test_replicas_opening_a_fresh_postgresql_store_together_migrate_it_once(post
         assert conn.execute(sa.text("select version from schema_version")).scalars().all() == [
             migrations.LATEST]
     engine.dispose()
+
+
+def test_a_lease_known_dead_is_taken_from_that_holder_only_never_from_its_new_holder(state_url):
+    store = StateStore.open(state_url)
+    store.take_lease("acme", "dead", T0, STALE)
+    assert store.take_lease("acme", "b", T0 + timedelta(seconds=1), STALE, dead_owner="dead") is None
+    late = store.take_lease("acme", "c", T0 + timedelta(seconds=2), STALE, dead_owner="dead")
+    assert late is not None and late.owner == "b"
+
+
+def test_a_worker_lock_known_dead_is_taken_from_that_holder_only(state_url):
+    store = StateStore.open(state_url)
+    store.acquire_lock("worker", "dead", T0, STALE)
+    assert store.acquire_lock("worker", "b", T0 + timedelta(seconds=1), STALE,
+                              dead_owner="dead") is None
+    late = store.acquire_lock("worker", "c", T0 + timedelta(seconds=2), STALE, dead_owner="dead")
+    assert late is not None and late.owner == "b"
+
+
+def test_a_lease_not_renewed_for_two_thirds_of_the_stale_time_may_no_longer_write(
+        state_url, monkeypatch):
+    store = StateStore.open(state_url)
+    lock = WorkerLock(store, wait_seconds=0, stale_seconds=30, owner="host-a pid 1",
+                      portals=_portals(["acme"])).acquire()
+    try:
+        assert lock.holds("acme")
+        taken = time.monotonic()
+        lock._stop.set()  # the heartbeat stalls (a starved process, an unreachable database)
+        monkeypatch.setattr("connector.worker.lock.time.monotonic", lambda: taken + 21)
+        assert not lock.holds("acme")
+    finally:
+        lock.release()
+
+
+def test_a_portal_whose_lease_is_not_held_may_not_be_written(pg):
+    lock = _replica(pg, "host-a pid 1")
+    try:
+        assert not lock.holds("p1")
+        assert lock.owns("p1") and lock.holds("p1")
+    finally:
+        lock.release()

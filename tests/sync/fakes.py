@@ -13,12 +13,13 @@ from connector.scoring.types import Event, Lead, Reason, ScoreResult
 
 @dataclass(frozen=True)
 class FakeModel:
-    """What the loop reads of a model (its key, whether it moves the stage); fake_score ignores
-    the rest."""
+    """What the loop reads of a model (its key, whether it moves the stage, no [account]
+    section); fake_score ignores the rest."""
 
     key: str | None = None
     moves_stage: bool = False
     source: str = "fake.toml"
+    account: None = None
 
 
 def fake_score(lead: Lead, model: object, now) -> ScoreResult:

@@ -187,3 +187,15 @@ def test_a_stage_left_as_is_counts_as_unchanged_and_shows_in_the_change(store):
     report = sync(crm, store, dry_run=True, hooks=RunHooks(on_change=changes.append))
     assert report.stage_moves == Counter({("customer", "customer"): 1, ("none", "none"): 1})
     assert next(c for c in changes if c.lead_id == "1").after["stage"] == "customer"
+
+
+def test_a_run_whose_lease_is_lost_stops_before_its_next_write_and_saves_no_checkpoint(store):
+    from connector.sync.loop import LeaseLost
+
+    crm = FakeCrm(25)
+    holds = iter([True])  # the first batch's write; lost from then on
+    with pytest.raises(LeaseLost, match="another replica may be syncing it"):
+        sync(crm, store, hooks=RunHooks(holds=lambda: next(holds, False)))
+    assert len(crm.writes) == crm.max_batch
+    assert store.checkpoint("acme") is None
+    assert store.runs("acme", 1)[0].outcome == "failed"

@@ -16,7 +16,7 @@ def test_a_lost_answer_to_a_collection_update_resends_only_what_salesforce_does_
         sync_once(settings_for(clean, tmp_path / "clean"), full=True, as_of=NOW)
         expected = crm_state(clean, clean.ids("Lead"))
     with SalesforceSandbox.start(people=PEOPLE, seed=3, anchor=ANCHOR, clock=Clock(NOW),
-                                 faults=Faults(seed=2, lost_rate=0.3)) as sb:
+                                 faults=Faults(seed=3, lost_rate=0.3)) as sb:  # a seed whose draws lose a collection answer
         cfg = settings_for(sb, tmp_path / "lost", retry_attempts=10)
         with caplog.at_level("INFO", logger="connector.crm"):
             sync_once(cfg, full=True, as_of=NOW)

@@ -5,7 +5,7 @@ What needs scoring (a *pass*): contacts whose properties changed in a time windo
 then contacts whose engagement objects changed in it (searched by `hs_lastmodifieddate` and
 mapped to contacts through v4 associations), or, in a full pass, every contact. `hi` is the
 pass's start; `lo` the previous pass's `hi` less an overlap (newly written records take a few
-seconds to reach search: crm-api-facts.md). The checkpoint records the position inside a pass
+seconds to reach search: docs/crm-api-facts.md). The checkpoint records the position inside a pass
 (phase and last id), so a restarted run resumes where the last saved page ended.
 """
 
@@ -25,6 +25,7 @@ from connector.crm.base import (
 from connector.crm.errors import CrmError, CrmRequestError
 from connector.crm.hubspot import reader
 from connector.crm.hubspot.client import Response
+from connector.crm.hubspot.companies import HubSpotCompanies
 from connector.crm.hubspot.events import COUNTER_PROPERTIES, ENGAGEMENT_TYPES, counter_events
 from connector.crm.hubspot.floor import floor_calls
 from connector.crm.hubspot.history import HubSpotHistory
@@ -97,6 +98,7 @@ class HubSpotAdapter(CrmAdapter):
         web_events: bool = False,
     ) -> None:
         self.client = client
+        self.model = model
         self.group = group
         self.overlap = overlap
         self.times = RunTimes.begin()
@@ -134,6 +136,10 @@ class HubSpotAdapter(CrmAdapter):
 
     def property_history(self) -> HubSpotHistory:
         return HubSpotHistory(self)
+
+    def accounts(self) -> HubSpotCompanies:
+        return HubSpotCompanies(self.client, ModelSet.of(self.model), self.names, self.group, self.overlap,
+                                self._results)
 
     # Reading -----------------------------------------------------------------------------
     def _record(self, obj: dict, events: Sequence) -> LeadRecord:

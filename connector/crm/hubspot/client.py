@@ -3,7 +3,7 @@ counter by endpoint, here and nowhere else.
 
 Uses the official hubspot-api-client for paths, auth and request encoding, with its own urllib3
 retry turned off (it would retry only idempotent methods and would stack under ours:
-crm-api-facts.md). Responses are read as JSON dicts (`_preload_content=False`) rather than the
+docs/crm-api-facts.md). Responses are read as JSON dicts (`_preload_content=False`) rather than the
 client's model objects: the sync reads up to millions of objects, and dicts are several times
 cheaper to build than models with dateutil-parsed datetimes.
 """
@@ -39,7 +39,7 @@ class Response:
 
 @dataclass(frozen=True)
 class ClientOptions:
-    rate_limit_per_10s: int = 190  # a Professional/Enterprise private app (crm-api-facts.md)
+    rate_limit_per_10s: int = 190  # a Professional/Enterprise private app (docs/crm-api-facts.md)
     search_per_second: float = 5.0
     attempts: int = 6
     max_wait: float = 60.0

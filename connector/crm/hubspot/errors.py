@@ -1,6 +1,6 @@
 """How HubSpot failures are classified for the one retry policy (connector.crm.retry).
 
-Error bodies and headers follow crm-api-facts.md ("Auth and errors", "Rate limits"): 401
+Error bodies and headers follow docs/crm-api-facts.md ("Auth and errors", "Rate limits"): 401
 `INVALID_AUTHENTICATION`; 403 `MISSING_SCOPES` with `errors[].context.requiredScopes`; 429 with
 `policyName` (TEN_SECONDLY_ROLLING, SECONDLY for search, DAILY) and, on the 10-second policy,
 `X-HubSpot-RateLimit-Interval-Milliseconds` to wait; 5xx and dropped connections are transient.

@@ -1,6 +1,6 @@
 """HubSpot activity → the core's neutral events.
 
-Two sources (crm-api-facts.md, "Engagement history"): engagement objects (emails, meetings,
+Two sources (docs/crm-api-facts.md, "Engagement history"): engagement objects (emails, meetings,
 calls, notes), read through the v4 associations of a page of contacts; and the marketing
 activity HubSpot keeps as counters on the contact itself (page views, visits, form
 submissions, marketing email opens and clicks, opt-out), which cost no extra call. A counter
@@ -29,7 +29,7 @@ COUNTER_PROPERTIES = (
     "hs_email_delivered", "hs_email_open", "hs_email_click", "hs_email_bounce",
     "hs_email_last_open_date", "hs_email_last_click_date", "hs_email_optout",
 )
-# HubSpot's default call outcome GUIDs (crm-api-facts.md, Calls: hs_call_disposition).
+# HubSpot's default call outcome GUIDs (docs/crm-api-facts.md, Calls: hs_call_disposition).
 CALL_OUTCOMES = {
     "f240bbac-87c9-4f6e-bf70-924b57d47db7": "connected",
     "9d9162e7-6cf3-4944-bf63-4dff82258764": "busy",
@@ -142,7 +142,7 @@ def _clean(attrs: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in attrs.items() if v}
 
 
-# Web analytics events (events API; crm-api-facts.md "Per-event web analytics": Marketing Hub
+# Web analytics events (events API; docs/crm-api-facts.md "Per-event web analytics": Marketing Hub
 # Enterprise, unconfirmed): event type → neutral event and the properties to keep.
 WEB_EVENTS = {
     "e_visited_page": ("page_view", {"hs_url": "url", "hs_page_title": "title"}),

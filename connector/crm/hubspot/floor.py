@@ -19,6 +19,8 @@ def capacity(endpoint: str) -> int | None:
         return BATCH_UPDATE
     if endpoint.startswith("POST /crm/v4/associations/"):
         return reader.ASSOCIATION_BATCH
+    if endpoint.endswith("/batch/read" + reader.HISTORY_SUFFIX):
+        return reader.BATCH_READ_WITH_HISTORY
     if endpoint.endswith("/batch/read"):
         return reader.BATCH_READ
     return None

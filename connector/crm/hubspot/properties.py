@@ -1,6 +1,6 @@
 """leadscore's contact properties in HubSpot: their definitions and `ensure_properties`.
 
-Types follow crm-api-facts.md (Properties): numbers for the scores, enumerations (select) for the
+Types follow docs/crm-api-facts.md (Properties): numbers for the scores, enumerations (select) for the
 label and the grade with options from the model, multi-line text for the reasons, a datetime for
 when it was scored, text for the model. A property that exists with another type is never
 overwritten: it is a UserError saying how to fix it.
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 STAGE_PROPERTY = "lifecyclestage"
+_KIND = {"contacts": "contact", "companies": "company"}
 
 
 @dataclass(frozen=True)
@@ -81,19 +82,21 @@ def _options(values: Sequence[str]) -> list[dict]:
     return [{"label": v, "value": v, "displayOrder": i, "hidden": False} for i, v in enumerate(values)]
 
 
-def _existing(client: HubSpotClient) -> dict[str, dict]:
-    listing = client.call("GET /crm/v3/properties/contacts", client.properties.get_all_with_http_info,
-                          "contacts")
+def _existing(client: HubSpotClient, object_type: str = "contacts") -> dict[str, dict]:
+    listing = client.call(f"GET /crm/v3/properties/{object_type}", client.properties.get_all_with_http_info,
+                          object_type)
     return {p["name"]: p for p in listing.body.get("results", [])}
 
 
 def ensure_properties(
     client: HubSpotClient, model: ScoringModel | ModelSet, names: Mapping[str, str], group: str,
-    *, create: bool,
+    *, create: bool, object_type: str = "contacts",
 ) -> list[str]:
-    """Check (and, when `create`, create) the properties; return the problems a dry run would
-    fix (missing properties or options). Raises UserError for a property of the wrong type."""
-    existing = _existing(client)
+    """Check (and, when `create`, create) the properties of `object_type` (contacts, or
+    companies with the model's [account] section as `model`); return the problems a dry run
+    would fix (missing properties or options). Raises UserError for a property of the wrong type."""
+    existing = _existing(client, object_type)
+    kind = _KIND[object_type]
     todo: list[str] = []
     missing: list[tuple[str, PropertySpec]] = []
     for spec in property_specs(model):
@@ -101,11 +104,11 @@ def ensure_properties(
         found = existing.get(name)
         if found is None:
             missing.append((name, spec))
-            todo.append(f"create property {name}")
+            todo.append(f"create {'' if object_type == 'contacts' else kind + ' '}property {name}")
             continue
         if found.get("type") != spec.type:
             raise UserError(
-                f"HubSpot contact property {name!r} exists with type {found.get('type')!r}, but "
+                f"HubSpot {kind} property {name!r} exists with type {found.get('type')!r}, but "
                 f"leadscore writes {spec.field} as {spec.type!r}. leadscore never changes an "
                 "existing property's type. Fix: delete or rename that property in HubSpot "
                 "(Settings → Properties), or choose another prefix with LEADSCORE_PROPERTY_PREFIX."
@@ -113,91 +116,117 @@ def ensure_properties(
         have = {o.get("value") for o in found.get("options") or []}
         lacking = [v for v in spec.options if v not in have]
         if lacking:
-            todo.append(f"add options {', '.join(lacking)} to {name}")
+            todo.append(f"add options {', '.join(lacking)} to {'' if object_type == 'contacts' else kind + ' '}{name}")
             if create:
-                _add_options(client, name, found, lacking)
+                _add_options(client, name, found, lacking, object_type)
     if missing and create:
-        _ensure_group(client, group)
+        _ensure_group(client, group, object_type)
         for name, spec in missing:
-            _create(client, name, spec, group)
+            _create(client, name, spec, group, object_type)
     elif todo:
         log.info("dry run: a sync would first %s", "; ".join(todo))
     return todo
 
 
-def _ensure_group(client: HubSpotClient, group: str) -> None:
+def _ensure_group(client: HubSpotClient, group: str, object_type: str = "contacts") -> None:
     body = {"name": group, "label": "Lead scoring (leadscore)", "displayOrder": -1}
     try:
-        client.call("POST /crm/v3/properties/contacts/groups", client.groups.create_with_http_info,
-                    "contacts", body)
-        log.info("created the contact property group %s", group)
+        client.call(f"POST /crm/v3/properties/{object_type}/groups", client.groups.create_with_http_info,
+                    object_type, body)
+        log.info("created the %s property group %s", _KIND[object_type], group)
     except CrmRequestError as err:
         if err.status != 409:
             raise
 
 
-def _create(client: HubSpotClient, name: str, spec: PropertySpec, group: str) -> None:
+def _create(client: HubSpotClient, name: str, spec: PropertySpec, group: str,
+            object_type: str = "contacts") -> None:
     try:
-        client.call("POST /crm/v3/properties/contacts", client.properties.create_with_http_info,
-                    "contacts", _create_body(name, spec, group))
-        log.info("created the contact property %s (%s)", name, spec.type)
+        client.call(f"POST /crm/v3/properties/{object_type}", client.properties.create_with_http_info,
+                    object_type, _create_body(name, spec, group))
+        log.info("created the %s property %s (%s)", _KIND[object_type], name, spec.type)
     except CrmRequestError as err:
         if err.status != 409:
             raise
         # Created meanwhile (another worker): check what exists instead.
-        found = client.call(f"GET /crm/v3/properties/contacts/{name}",
-                            client.properties.get_by_name_with_http_info, "contacts", name).body
+        found = client.call(f"GET /crm/v3/properties/{object_type}/{name}",
+                            client.properties.get_by_name_with_http_info, object_type, name).body
         if found.get("type") != spec.type:
             raise UserError(
-                f"HubSpot contact property {name!r} was created with type {found.get('type')!r} "
+                f"HubSpot {_KIND[object_type]} property {name!r} was created with type {found.get('type')!r} "
                 f"while leadscore expects {spec.type!r}. Fix: delete it in HubSpot or set "
                 "LEADSCORE_PROPERTY_PREFIX."
             ) from None
 
 
-def _add_options(client: HubSpotClient, name: str, found: dict, lacking: list[str]) -> None:
+def _add_options(client: HubSpotClient, name: str, found: dict, lacking: list[str],
+                 object_type: str = "contacts") -> None:
     current = [o.get("value") for o in found.get("options") or []]
     body = {"options": _options([*current, *lacking])}
-    client.call(f"PATCH /crm/v3/properties/contacts/{name}", client.properties.update_with_http_info,
-                "contacts", name, body)
+    client.call(f"PATCH /crm/v3/properties/{object_type}/{name}", client.properties.update_with_http_info,
+                object_type, name, body)
     log.info("added options %s to %s", ", ".join(lacking), name)
 
 
+def targets(models: ScoringModel | ModelSet) -> list[tuple[str, ScoringModel | ModelSet]]:
+    """The objects leadscore writes to, each with the models their properties and options come
+    from: contacts (every model's), and companies when a model has an [account] section (its
+    section's, with leadscore's plain names whatever the model's key)."""
+    models = ModelSet.of(models)
+    found: list[tuple[str, ScoringModel | ModelSet]] = [("contacts", models)]
+    account = models.account_model
+    if account is not None and account.account is not None:
+        found.append(("companies", account.account.fit))
+    return found
+
+
 class HubSpotFields:
-    """`leadscore setup hubspot`: leadscore's contact properties checked, and created (with their
-    group and options) on request."""
+    """`leadscore setup hubspot`: leadscore's contact (and company) properties checked, and
+    created (with their group and options) on request."""
 
     def __init__(self, client: HubSpotClient, model: ModelSet, names: Mapping[str, str],
                  group: str) -> None:
         self.client, self.model, self.names, self.group = client, model, names, group
 
     def problems(self) -> list[FieldProblem]:
-        existing = _existing(self.client)
         found: list[FieldProblem] = []
-        for spec in property_specs(self.model):
+        for object_type, model in targets(self.model):
+            found += self._problems(object_type, model)
+        return found
+
+    def _problems(self, object_type: str, model: ScoringModel | ModelSet) -> list[FieldProblem]:
+        existing = _existing(self.client, object_type)
+        kind = _KIND[object_type]
+        found: list[FieldProblem] = []
+        for spec in property_specs(model):
             name = self.names[spec.field]
             prop = existing.get(name)
+            where = name if object_type == "contacts" else f"{kind} {name}"
             if prop is None:
-                found.append(FieldProblem(name, "missing", (
-                    f"contact property {name} does not exist; fix: run `leadscore setup hubspot "
+                found.append(FieldProblem(where, "missing", (
+                    f"{kind} property {name} does not exist; fix: run `leadscore setup hubspot "
                     "--create` (a sync also creates it)")))
             elif prop.get("type") != spec.type:
-                found.append(FieldProblem(name, "type", (
-                    f"contact property {name} has type {prop.get('type')!r}, leadscore writes "
+                found.append(FieldProblem(where, "type", (
+                    f"{kind} property {name} has type {prop.get('type')!r}, leadscore writes "
                     f"{spec.type!r}; fix: delete or rename it in HubSpot, or set LEADSCORE_PROPERTY_PREFIX")))
             else:
                 have = {o.get("value") for o in prop.get("options") or []}
                 lacking = [v for v in spec.options if v not in have]
                 if lacking:
-                    found.append(FieldProblem(name, "options", (
-                        f"contact property {name} lacks the options {', '.join(lacking)}; fix: run "
+                    found.append(FieldProblem(where, "options", (
+                        f"{kind} property {name} lacks the options {', '.join(lacking)}; fix: run "
                         "`leadscore setup hubspot --create`")))
         return found
 
     def create_missing(self) -> list[str]:
-        done = ensure_properties(self.client, self.model, self.names, self.group, create=True)
+        done: list[str] = []
+        for object_type, model in targets(self.model):
+            done += ensure_properties(self.client, model, self.names, self.group, create=True,
+                                      object_type=object_type)
         return [f"done: {item}" for item in done]
 
     def ready(self) -> str:
-        return (f"HubSpot is ready: leadscore's contact properties exist (group {self.group}) with "
-                "the model's options.")
+        objects = " and company" if self.model.account_model is not None else ""
+        return (f"HubSpot is ready: leadscore's contact{objects} properties exist (group {self.group}) "
+                "with the model's options.")

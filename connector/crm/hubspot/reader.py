@@ -1,6 +1,6 @@
 """Reading from HubSpot: keyset search pages, batch reads, and a page's engagement.
 
-Search (crm-api-facts.md, Contacts: Search) allows one sort, `limit` ≤ 200 and at most 10,000
+Search (docs/crm-api-facts.md, Contacts: Search) allows one sort, `limit` ≤ 200 and at most 10,000
 results per query. Every query here sorts by `hs_object_id` ascending and filters
 `hs_object_id GT <last id seen>`, so each query starts at offset 0: paging never meets the cap,
 and the order is stable however many records share a modification time. Incremental reads add a
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 SEARCH_LIMIT = 200  # the most a search page holds
 BATCH_READ = 100  # the most ids a batch read takes
-BATCH_READ_WITH_HISTORY = 50  # ... when it asks for property histories (crm-api-facts.md)
+BATCH_READ_WITH_HISTORY = 50  # ... when it asks for property histories (docs/crm-api-facts.md)
 ASSOCIATION_BATCH = 1000  # the most ids an associations batch read takes
 SEARCH_BODY_MAX = 3000  # characters (CRM search guide, Limits)
 
@@ -107,10 +107,10 @@ def _batch(client: HubSpotClient, endpoint: str, method, args: tuple, body_for, 
 def batch_read(client: HubSpotClient, object_type: str, ids: Sequence[str],
                properties: Sequence[str], with_history: Sequence[str] = ()) -> list[dict]:
     """The objects with these ids (missing ids are left out), 100 per call; with `with_history`,
-    those properties' past values too (`propertiesWithHistory`), 50 per call (crm-api-facts.md)."""
+    those properties' past values too (`propertiesWithHistory`), 50 per call (docs/crm-api-facts.md)."""
     found: list[dict] = []
     size = BATCH_READ_WITH_HISTORY if with_history else BATCH_READ
-    endpoint = response_endpoint(object_type)
+    endpoint = response_endpoint(object_type) + (HISTORY_SUFFIX if with_history else "")
     if object_type == "contacts":
         method, args = client.contacts_batch.read_with_http_info, ()
     else:
@@ -129,6 +129,9 @@ def batch_read(client: HubSpotClient, object_type: str, ids: Sequence[str],
     return found
 
 
+HISTORY_SUFFIX = " (with history)"  # counted apart: a call with histories carries half as many ids
+
+
 def response_endpoint(object_type: str) -> str:
     return f"POST /crm/v3/objects/{object_type}/batch/read"
 
@@ -136,7 +139,7 @@ def response_endpoint(object_type: str) -> str:
 def associated_ids(client: HubSpotClient, from_type: str, to_type: str,
                    ids: Sequence[str]) -> dict[str, list[str]]:
     """{from id: [to ids]} through the v4 associations batch read (1,000 ids a call). An id with
-    no associations comes back as a 207 error item (crm-api-facts.md): it simply maps to []. A
+    no associations comes back as a 207 error item (docs/crm-api-facts.md): it simply maps to []. A
     result with more associations than one response holds pages on through the per-object API."""
     found: dict[str, list[str]] = {}
     endpoint = f"POST /crm/v4/associations/{from_type}/{to_type}/batch/read"

@@ -47,8 +47,9 @@ def make_client(options: SalesforceOptions, **kwargs: object) -> SalesforceClien
 def connect(options: SalesforceOptions, model: ScoringModel | ModelSet | None = None,
             **client_kwargs: object) -> SalesforceAdapter:
     """The adapter for the org the options name. The models say which of leadscore's fields it
-    reads and writes (one set per model key; their inputs come from the field mapping). The
-    OAuth flows ask for a session here; token auth makes no call until asked."""
+    reads and writes (one set per model key; their inputs come from the field mapping); the
+    [account] section of the model that moves the stage makes Accounts scored too. The OAuth
+    flows ask for a session here; token auth makes no call until asked."""
     mapping = options.mapping
     if model is not None:
         models = ModelSet.of(model)
@@ -59,4 +60,5 @@ def connect(options: SalesforceOptions, model: ScoringModel | ModelSet | None = 
         include_contacts=options.include_contacts,
         overlap_seconds=options.overlap_seconds,
         bulk_threshold=options.bulk_threshold,
+        model=model,
     )

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
@@ -18,8 +19,10 @@ from connector.crm.base import (
     ApiUsage, CrmAdapter, FieldProblem, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate,
     WriteResult,
 )
+from connector.crm.salesforce.accounts import SalesforceAccounts
 from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
 from connector.crm.salesforce.floor import floor_calls
+from connector.crm.salesforce.history import SalesforceHistory
 from connector.crm.salesforce.errors import error_items, error_message
 from connector.crm.salesforce.mapping import (
     EventMapper,
@@ -32,6 +35,10 @@ from connector.crm.salesforce.reader import Checkpoint, LeadReader, max_stamp, m
 from connector.crm.salesforce.schema import FieldCheck
 from connector.crm.salesforce.tasks import SalesforceTasks
 from connector.errors import UserError
+from connector.scoring.modelset import ModelSet
+
+if TYPE_CHECKING:
+    from connector.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +59,10 @@ class SalesforceAdapter(CrmAdapter):
         include_contacts: bool = False,
         overlap_seconds: int = 300,
         bulk_threshold: int = 2000,
+        model: ScoringModel | ModelSet | None = None,
     ) -> None:
         self.client = client
+        self.model = model  # the [account] section of one of its models, when one has it, scores Accounts
         self.config = config
         self.overlap = overlap_seconds
         self.bulk_threshold = bulk_threshold
@@ -74,8 +83,23 @@ class SalesforceAdapter(CrmAdapter):
 
     # -- fields ----------------------------------------------------------------------------------
 
-    def field_setup(self, model: object = None) -> SalesforceFields:
-        return SalesforceFields(FieldCheck(self.client, self.config, self.reader.objects))
+    def field_setup(self, model: ScoringModel | ModelSet | None = None) -> SalesforceFields:
+        accounts = model is not None and ModelSet.of(model).account_model is not None
+        return SalesforceFields(FieldCheck(self.client, self.config, self.reader.objects, accounts))
+
+    def accounts(self) -> SalesforceAccounts:
+        assert self.model is not None
+        return SalesforceAccounts(self.client, self.config, ModelSet.of(self.model), self.overlap,
+                                  self._integration_user)
+
+    def _integration_user(self) -> str | None:
+        if not self._user_known:
+            self._user_id, self._user_known = self.client.user_id(), True
+        return self._user_id
+
+    def property_history(self) -> SalesforceHistory:
+        """Converted and unconverted Leads with their LeadHistory (connector.crm.salesforce.history)."""
+        return SalesforceHistory(self)
 
     def ensure_fields(self, model: object = None, *, create: bool = True) -> None:
         """Check that every field leadscore reads and writes exists and is updateable: a clear
@@ -129,8 +153,7 @@ class SalesforceAdapter(CrmAdapter):
         """Records changed since the checkpoint (less the overlap), by SystemModstamp; then those
         whose activity changed, read by id."""
         since = minus(state.since, self.overlap)
-        if not self._user_known:
-            self._user_id, self._user_known = self.client.user_id(), True
+        self._integration_user()
         phases = [*self.reader.objects, "activity"]
         resume = phases.index(state.phase) if state.phase in phases else 0
         seen: set[str] = set()

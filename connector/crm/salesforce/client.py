@@ -288,7 +288,7 @@ class SalesforceClient:
         every model's scored-at) are sent again; the others answer success (docs/crm-api-facts.md, Salesforce › Writing)."""
         if len(records) > COLLECTION_SIZE:
             raise ValueError(f"at most {COLLECTION_SIZE} records per collection call")
-        self.written["collections"] += len(records)
+        self.written[f"collections:{sobject}"] += len(records)
         pending = {record["id"]: record for record in records}
         applied: set[str] = set()
         skipped = {"id", *stamp_fields}

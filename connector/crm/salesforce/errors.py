@@ -1,7 +1,7 @@
 """How leadscore reads Salesforce's errors: which to retry, which stop the run, which a person fixes.
 
 Salesforce answers errors as a JSON array `[{"message", "errorCode", "fields"}]` and
-simple-salesforce raises one exception class per status (crm-api-facts, Salesforce: "Auth,
+simple-salesforce raises one exception class per status (docs/crm-api-facts.md, Salesforce: "Auth,
 versions, errors"). It retries nothing but a 401 itself, so the classification lives here, in one
 function the retry policy calls.
 """
@@ -35,7 +35,7 @@ EXHAUSTED = (
 # 503 SERVER_UNAVAILABLE and the 5xx of a busy org are transient (REST API guide, status codes);
 # Airbyte's connector also retries 406, 420 and 429 from Salesforce's edge (rate_limiting.py).
 RETRY_STATUSES = frozenset({406, 420, 429, 500, 502, 503, 504})
-# Per-record or top-level codes worth another try (crm-api-facts, "Writing"; QUERY_TIMEOUT: singer's tap).
+# Per-record or top-level codes worth another try (docs/crm-api-facts.md, "Writing"; QUERY_TIMEOUT: singer's tap).
 RETRY_CODES = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "QUERY_TIMEOUT"})
 
 
@@ -101,7 +101,7 @@ def classify(exc: BaseException) -> Verdict:
     The daily quota (TotalRequests) does not clear within a run: fatal, AllocationStop. Too many
     long requests at once (ConcurrentPerOrgLongTxn, the same 403 code) clears within seconds:
     retried and counted as rate limited, like a 429 or 420 from Salesforce's edge. Core REST sends
-    no Retry-After (crm-api-facts), so the wait is the policy's backoff.
+    no Retry-After (docs/crm-api-facts.md), so the wait is the policy's backoff.
     """
     if isinstance(exc, (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)):
         return connection_verdict(exc)

@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime
 from connector.crm.base import field_kind, score_field, score_fields
 from connector.scoring.types import Event, Lead
 
-LEAD_PREFIX = "00Q"  # Id key prefixes (crm-api-facts: "route each activity by its WhoId prefix")
+LEAD_PREFIX = "00Q"  # Id key prefixes (docs/crm-api-facts.md, Salesforce: "route each activity by its WhoId prefix")
 CONTACT_PREFIX = "003"
 USER_PREFIX = "005"
+ACCOUNT_PREFIX = "001"
 
 # leadscore's own fields, by neutral name (connector.crm.base.SCORE_FIELDS); "stage" is a setting.
 SCORE_FIELD_NAMES = {
@@ -95,7 +96,10 @@ class MappingConfig:
 
 
 def sobject_of(record_id: str) -> str:
-    return "Contact" if record_id.startswith(CONTACT_PREFIX) else "Lead"
+    """Contact, Account or Lead, by the id's key prefix."""
+    if record_id.startswith(CONTACT_PREFIX):
+        return "Contact"
+    return "Account" if record_id.startswith(ACCOUNT_PREFIX) else "Lead"
 
 
 def field_value(record: Mapping, path: str) -> object:

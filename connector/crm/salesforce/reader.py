@@ -2,7 +2,7 @@
 
 Per page of leads (up to 2,000 records, one query call) the activity comes from three queries
 (Task and Event by `WhoId IN (...)`, CampaignMember by `LeadId`/`ContactId IN (...)`), split only
-where a GET's URI would pass the 16,384-byte limit (crm-api-facts, "Query"): never one query per
+where a GET's URI would pass the 16,384-byte limit (docs/crm-api-facts.md, "Query"): never one query per
 lead.
 """
 
@@ -157,7 +157,7 @@ class LeadReader:
         ids = [row["Id"] for row in rows]
         events: dict[str, list[Event]] = defaultdict(list)
         if ids and id_range:
-            self._collect_range(ids, events)
+            self.collect_range(ids, events)
         elif ids:
             self._collect(ids, events)
         out = []
@@ -195,7 +195,7 @@ class LeadReader:
                         events[row[key]].extend(convert(row))
 
 
-    def _collect_range(self, ids: list[str], events: dict[str, list[Event]]) -> None:
+    def collect_range(self, ids: list[str], events: dict[str, list[Event]]) -> None:
         """Activity of a page of one object read `ORDER BY Id`: its first and last Id bound it.
         Salesforce compares the Ids itself, as it ordered them, so the range holds exactly the
         page's records and those skipped by the page's filter (converted Leads), dropped here.

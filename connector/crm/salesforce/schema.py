@@ -1,7 +1,7 @@
 """leadscore's custom fields on Lead and Contact: check them through describe, create the missing.
 
 Describe (`GET /sobjects/{Object}/describe`) lists the fields the integration user can see, each
-with `type` and `updateable` (crm-api-facts, "Schema"). A field that is missing, of the wrong
+with `type` and `updateable` (docs/crm-api-facts.md, "Schema"). A field that is missing, of the wrong
 type or not updateable (field-level security) is a clear error naming it and the fix, raised
 before anything is written. Creation uses the Tooling API (`POST tooling/sobjects/CustomField`
 with `FullName` and `Metadata`, the CustomField metadata type; Salesforce Tooling API guide,
@@ -11,7 +11,7 @@ with `FullName` and `Metadata`, the CustomField metadata type; Salesforce Toolin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from connector.crm.base import score_field
 from connector.crm.salesforce.client import SalesforceClient
@@ -38,6 +38,18 @@ def field_specs(config: MappingConfig) -> list[FieldSpec]:
     names = config.score_fields()
     specs = [spec for key in config.keys for spec in _model_specs(names, key)]
     return [*specs, _spec("stage", names["stage"], "Leadscore Stage", _TEXT, type="Text", length=80)]
+
+
+def account_config(config: MappingConfig) -> MappingConfig:
+    """The mapping of leadscore's fields on Account: the plain names (`Leadscore_Fit__c` ...)
+    whatever the key of the model whose [account] section scores Accounts (one section per
+    portal: connector.scoring.modelset), and no Rating."""
+    return replace(config, keys=(None,), rating_key=None)
+
+
+def account_specs(config: MappingConfig) -> list[FieldSpec]:
+    """leadscore's fields on Account: a model's fields under the plain names, no stage."""
+    return [spec for spec in field_specs(account_config(config)) if spec.neutral != "stage"]
 
 
 _TEXT = ("string", "picklist", "textarea")
@@ -86,10 +98,12 @@ class Problem:
 
 
 class FieldCheck:
-    def __init__(self, client: SalesforceClient, config: MappingConfig, objects: Sequence[str]) -> None:
+    def __init__(self, client: SalesforceClient, config: MappingConfig, objects: Sequence[str],
+                 accounts: bool = False) -> None:
         self.client = client
         self.config = config
         self.objects = list(objects)
+        self.accounts = accounts  # the model scores accounts: leadscore's fields on Account too
 
     def _fields(self, sobject: str) -> dict[str, dict]:
         return {f["name"]: f for f in self.client.describe(sobject)["fields"]}
@@ -100,9 +114,9 @@ class FieldCheck:
         for sobject in self.objects:
             fields = self._fields(sobject)
             for spec in field_specs(self.config):
-                found.extend(_check(sobject, spec.name, spec.accepts, fields))
+                found.extend(check_field(sobject, spec.name, spec.accepts, fields))
             if sobject == "Lead" and self.config.rating_enabled:
-                found.extend(_check(sobject, "Rating", frozenset({"picklist"}), fields))
+                found.extend(check_field(sobject, "Rating", frozenset({"picklist"}), fields))
             for neutral, path in self.config.property_fields(sobject).items():
                 head, _, tail = path.partition(".")
                 if not tail:
@@ -117,6 +131,10 @@ class FieldCheck:
                     related[reference] = self._fields(reference)
                 if tail not in related[reference]:
                     found.append(Problem(sobject, path, "input", neutral))
+        if self.accounts:
+            fields = self._fields("Account")
+            for spec in account_specs(self.config):
+                found.extend(check_field("Account", spec.name, spec.accepts, fields))
         return found
 
     def require(self) -> None:
@@ -128,7 +146,8 @@ class FieldCheck:
         """Create leadscore's missing fields through the Tooling API; returns their full names."""
         created = []
         for problem in self.problems():
-            spec = next((s for s in field_specs(self.config) if s.name == problem.field), None)
+            specs = account_specs(self.config) if problem.sobject == "Account" else field_specs(self.config)
+            spec = next((s for s in specs if s.name == problem.field), None)
             if problem.what != "missing" or spec is None:
                 continue
             full_name = f"{problem.sobject}.{spec.name}"
@@ -137,7 +156,7 @@ class FieldCheck:
         return created
 
 
-def _check(sobject: str, name: str, accepts: frozenset[str], fields: dict[str, dict]) -> list[Problem]:
+def check_field(sobject: str, name: str, accepts: frozenset[str], fields: dict[str, dict]) -> list[Problem]:
     described = fields.get(name)
     if described is None:
         return [Problem(sobject, name, "missing")]

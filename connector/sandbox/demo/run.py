@@ -19,6 +19,7 @@ from rich.table import Table
 
 from connector.crm.registry import open_adapter
 from connector.errors import UserError
+from connector.sandbox.demo.accounts import show_accounts
 from connector.sandbox.demo.hubspot import hubspot_org
 from connector.sandbox.demo.salesforce import salesforce_org
 from connector.scoring import ModelSet, label_of, load_models
@@ -56,6 +57,10 @@ def _grade_matrix(grades: Counter, model) -> Table:
     return table
 
 
+# Lifecycle stages past the sale: such a record is a customer, not a lead for sales to call.
+CUSTOMER_STAGES = frozenset({"customer", "evangelist"})
+
+
 def _top_reasons(result, n: int = 5) -> str:
     """The reasons that weigh most, largest first; a bound line ("held at its maximum") is no
     reason and is left out."""
@@ -73,6 +78,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
     model = models.first  # ranks the hottest leads; the others' scores are shown beside
     rank = {name: i for i, name in enumerate(model.label_names)}
     hottest: list[tuple] = []
+    customers = [0]
     console.print(f"starting the {crm} sandbox with {contacts} seeded people (seed {seed}) ...")
     with tempfile.TemporaryDirectory() as tmp, open_org(settings, Path(tmp), people=contacts, seed=seed) as org:
         cfg = org.settings
@@ -80,6 +86,9 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
         adapter = open_adapter(cfg, models)
 
         def keep(record, results) -> None:
+            if record.lead.stage in CUSTOMER_STAGES:  # already bought: no lead for sales to call
+                customers[0] += 1
+                return
             result = results[label_of(model)]
             key = (-rank.get(result.label, len(rank)), result.fit + result.engagement, record.lead.id)
             item = (key, record, results)
@@ -115,15 +124,19 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
                                         report.tallies[label_of(each)].labels, each.label_names))
         console.print(_grade_matrix(report.grades, model))
         top = sorted(hottest, reverse=True)
-        console.print(_hottest(top, models))
+        console.print(_hottest(top, models, customers[0]))
+        if report.accounts is not None:
+            show_accounts(console, report.accounts)
         if top:
             org.show(console, top[0][1].lead.id)
 
 
-def _hottest(top: list[tuple], models: ModelSet) -> Table:
-    """The hottest leads by the first model, with every other model's score beside."""
+def _hottest(top: list[tuple], models: ModelSet, customers: int) -> Table:
+    """The hottest leads by the first model, with every other model's score beside (customers,
+    left out, counted in the title)."""
     first, others = models.first, models.models[1:]
-    table = Table(title=f"The {len(top)} hottest leads", show_lines=True)
+    left_out = f" ({customers} customers left out)" if customers else ""
+    table = Table(title=f"The {len(top)} hottest leads{left_out}", show_lines=True)
     for col in ("lead", "label", "grade", "fit", "engagement", "why"):
         table.add_column(col)
     for other in others:

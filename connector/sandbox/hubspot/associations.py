@@ -16,9 +16,9 @@ ASSOCIATIONS_PAGE = 500  # associations a page holds (the per-object read's defa
 # Object type names and ids HubSpot accepts in paths (developers.hubspot.com, "Object type IDs").
 ALIASES = {"contact": "contacts", "0-1": "contacts", "email": "emails", "0-49": "emails", "meeting": "meetings",
            "0-47": "meetings", "call": "calls", "0-48": "calls", "note": "notes", "0-46": "notes",
-           "task": "tasks", "0-27": "tasks"}
+           "task": "tasks", "0-27": "tasks", "company": "companies", "0-2": "companies"}
 SINGULAR = {"contacts": "contact", "emails": "email", "meetings": "meeting", "calls": "call", "notes": "note",
-            "tasks": "task"}
+            "tasks": "task", "companies": "company"}
 
 
 def to_item(target: int, type_id: int) -> dict[str, Any]:
@@ -38,7 +38,8 @@ def object_type(name: str) -> str:
 def _pair(from_name: str, to_name: str) -> tuple[str, str]:
     from_type, to_type = object_type(from_name), object_type(to_name)
     if (from_type == "contacts") == (to_type == "contacts"):
-        raise errors.validation(f"The sandbox associates contacts with engagements, not {from_type} with {to_type}.")
+        raise errors.validation(f"The sandbox associates contacts with engagements and companies, not {from_type} with "
+                                f"{to_type}.")
     return from_type, to_type
 
 

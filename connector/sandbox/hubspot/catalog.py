@@ -182,10 +182,40 @@ ENGAGEMENT_GROUPS = {
     "notes": (("engagement", "Engagement"), ("note", "Note information")),
     "tasks": (("engagement", "Engagement"), ("task", "Task information")),
 }
-# HubSpot-defined association type ids, contact → engagement and back
-# (developers.hubspot.com/docs/api/crm/associations, "Association type id values").
+# The company's industry options the seeded companies use: HubSpot's internal names for the
+# generator's industries (docs/crm-api-facts.md, HubSpot › Companies).
+COMPANY_INDUSTRIES = {
+    "Computer Software": "COMPUTER_SOFTWARE", "Information Technology and Services": "INFORMATION_TECHNOLOGY_AND_SERVICES",
+    "Internet": "INTERNET", "Financial Services": "FINANCIAL_SERVICES", "Marketing and Advertising": "MARKETING_AND_ADVERTISING",
+    "Hospital & Health Care": "HOSPITAL_HEALTH_CARE", "Manufacturing": "MECHANICAL_OR_INDUSTRIAL_ENGINEERING",
+    "Retail": "RETAIL", "Education Management": "EDUCATION_MANAGEMENT", "Non-Profit": "NON_PROFIT_ORGANIZATION_MANAGEMENT",
+    "Telecommunications": "TELECOMMUNICATIONS", "Logistics and Supply Chain": "LOGISTICS_AND_SUPPLY_CHAIN",
+}
+# Default company properties (docs/crm-api-facts.md, HubSpot › Companies): numberofemployees and
+# annualrevenue are numbers on a company (on a contact they are not), industry an enumeration.
+COMPANY_PROPERTIES = (
+    _p("name", "Company name", group="companyinformation"),
+    _p("domain", "Company Domain Name", group="companyinformation"),
+    _p("industry", "Industry", "enumeration", "select", group="companyinformation",
+       options=tuple(COMPANY_INDUSTRIES.values()),
+       labels=tuple(COMPANY_INDUSTRIES)),
+    _p("numberofemployees", "Number of Employees", "number", group="companyinformation"),
+    _p("annualrevenue", "Annual Revenue", "number", group="companyinformation"),
+    _p("country", "Country/Region", group="companyinformation"),
+    _p("city", "City", group="companyinformation"),
+    _p("lifecyclestage", "Lifecycle Stage", "enumeration", "radio", group="companyinformation",
+       options=LIFECYCLE_STAGES, labels=LIFECYCLE_LABELS),
+    _p("createdate", "Create Date", "datetime", group="companyinformation"),
+    _p("hs_lastmodifieddate", "Last Modified Date", "datetime", group="companyinformation"),
+    _p("hs_object_id", "Record ID", "number", group="companyinformation"),
+)
+COMPANY_GROUPS = (("companyinformation", "Company information"),)
+
+# HubSpot-defined association type ids, contact → object and back
+# (developers.hubspot.com/docs/api/crm/associations, "Association type id values"): contact →
+# company is 279 unlabelled (1 is the primary company), company → contact 280.
 ASSOCIATION_TYPE_IDS = {"emails": (197, 198), "meetings": (199, 200), "calls": (193, 194), "notes": (201, 202),
-                        "tasks": (203, 204)}
+                        "tasks": (203, 204), "companies": (279, 280)}
 
 # Call outcome GUIDs HubSpot ships for the default dispositions (docs/crm-api-facts.md, HubSpot › Engagement history).
 CALL_DISPOSITIONS = {
@@ -205,19 +235,25 @@ DEFAULT_RETURNED = {
     "calls": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     "notes": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     "tasks": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+    "companies": ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
 }
 # The created/modified date properties of each object type.
 DATE_PROPERTIES = {
     "contacts": ("createdate", "lastmodifieddate"),
     **{kind: ("hs_createdate", "hs_lastmodifieddate") for kind in ENGAGEMENT_PROPERTIES},
+    "companies": ("createdate", "hs_lastmodifieddate"),
 }
-OBJECT_TYPES = ("contacts", *ENGAGEMENT_PROPERTIES)
+OBJECT_TYPES = ("contacts", *ENGAGEMENT_PROPERTIES, "companies")
 READ_ONLY = {"hs_object_id", "createdate", "lastmodifieddate", "hs_createdate", "hs_lastmodifieddate"}
 
 
 def default_properties(object_type: str) -> tuple[PropertyDef, ...]:
+    if object_type == "companies":
+        return COMPANY_PROPERTIES
     return CONTACT_PROPERTIES if object_type == "contacts" else ENGAGEMENT_PROPERTIES[object_type]
 
 
 def default_groups(object_type: str) -> tuple[tuple[str, str], ...]:
+    if object_type == "companies":
+        return COMPANY_GROUPS
     return CONTACT_GROUPS if object_type == "contacts" else ENGAGEMENT_GROUPS[object_type]

@@ -17,7 +17,7 @@ MAX_LIST = 100
 MAX_BATCH = 100
 MAX_HISTORY_BATCH = 50
 OBJECT_LABEL = {"contacts": "CONTACT", "emails": "EMAIL", "meetings": "MEETING", "calls": "CALL", "notes": "NOTE",
-                "tasks": "TASK"}
+                "tasks": "TASK", "companies": "COMPANY"}
 
 
 def property_names(values: list[str] | None) -> list[str]:

@@ -154,3 +154,23 @@ class HubSpotSandbox:
         """A contact's current values, read directly (not through the API, not counted)."""
         found = self.store.read_many("contacts", self.store.known("contacts", list(properties)), [str(contact_id)])
         return found[str(contact_id)]["properties"]
+
+    def company(self, company_id: str | int, properties: Iterable[str]) -> dict[str, str | None]:
+        """A company's current values, read directly (not through the API, not counted)."""
+        found = self.store.read_many("companies", self.store.known("companies", list(properties)), [str(company_id)])
+        return found[str(company_id)]["properties"]
+
+    def company_ids(self) -> list[str]:
+        """Every company of the portal, read directly."""
+        with self.store.lock:
+            return [str(r[0]) for r in self.store.db.execute("SELECT _id FROM obj_companies ORDER BY _id")]
+
+    def set_company(self, company_id: str | int, properties: dict[str, Any]) -> None:
+        """A person editing the company in HubSpot: values change, the modified date moves."""
+        values = objects.validate_properties(self.store, "companies", properties)
+        now = self.store.now_ms()
+        with self.store.tx() as db:
+            if not self.store.exists("companies", [int(company_id)]):
+                raise KeyError(f"no company {company_id}")
+            self.store.log_write(db, "companies", int(company_id), now, "CRM_UI", properties)
+            self.store.apply(db, "companies", int(company_id), values, "CRM_UI", now)

@@ -5,6 +5,12 @@ contact (page views, sessions, forms, marketing email counters and dates, unsubs
 sales emails, replies, meetings, calls and notes become engagement objects associated with the
 contact; page views and form submissions are also kept as web analytics events for the events API.
 Rows stream into SQLite in batches, so a million contacts never sit in memory.
+
+Property history is what the portal would have recorded (`history_rows`): the lifecycle stage as
+the contact moved through it, the lead status a customer had before converting (cleared then),
+and each marketing counter and date as it changed. So values read "as of" a moment through
+`propertiesWithHistory` are the values the contact had then. Other properties were set when the
+contact was created.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from datetime import datetime, timedelta
 from connector.sandbox import seed as gen
 from connector.sandbox.hubspot import catalog
 from connector.sandbox.hubspot.store import Store, q
-from connector.sandbox.hubspot.values import to_ms
+from connector.sandbox.hubspot.values import iso, to_ms
 
 STAGE_MAP = {
     "subscriber": "subscriber", "lead": "lead", "marketing_qualified": "marketingqualifiedlead",
@@ -39,6 +45,7 @@ SESSION_GAP = timedelta(minutes=30)
 BATCH = 2000
 PARALLEL_FROM = 10  # batches; smaller portals are generated in this process
 AHEAD = 4
+FIRST_COMPANY_ID = 30_000_000_001
 SEQUENCE_EMAILS = 520  # logged on the heavy contact (more than associations.ASSOCIATIONS_PAGE)
 
 
@@ -55,8 +62,7 @@ def contact_values(p: gen.Person) -> dict[str, object]:
         # Most contacts have an owner (a rep); one in seven nobody has claimed yet.
         "hubspot_owner_id": None if p.index % 7 == 3 else catalog.OWNER_IDS[p.index % len(catalog.OWNER_IDS)],
         "hs_analytics_source": SOURCE_MAP[p.source],
-        "hs_lead_status": None if stage == "customer" else ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT",
-                                                             "CONNECTED", "UNQUALIFIED")[p.index % 6],
+        "hs_lead_status": None if stage == "customer" else LEAD_STATUSES[p.index % 6],
     }
     # The stage's entry date, and creation as the entry date of the early stages passed through.
     passed = catalog.LIFECYCLE_STAGES[: catalog.LIFECYCLE_STAGES.index(stage)]
@@ -65,6 +71,28 @@ def contact_values(p: gen.Person) -> dict[str, object]:
     values[f"hs_lifecyclestage_{stage}_date"] = _stage_date(p)
     values.update(_marketing_counters(p.activities))
     return values
+
+
+def company_id(c: gen.Company) -> int:
+    """The record id of a generated company (ids of their own, apart from contacts' and engagements')."""
+    return FIRST_COMPANY_ID + c.index
+
+
+def company_values(c: gen.Company) -> dict[str, object]:
+    """The stored values of a generated company's record: the industry as the option's internal
+    name, employees and revenue as numbers (docs/crm-api-facts.md, HubSpot › Companies)."""
+    return {"name": c.name, "domain": c.domain, "industry": catalog.COMPANY_INDUSTRIES.get(c.industry),
+            "numberofemployees": c.employees, "annualrevenue": c.annual_revenue, "country": c.country,
+            "city": c.city, "lifecyclestage": "lead"}
+
+
+def has_company(p: gen.Person) -> bool:
+    """Whether the person's contact is associated with their company (not when its company name
+    reads "n/a": nobody linked it)."""
+    return bool(p.index % 37)
+
+
+LEAD_STATUSES = ("NEW", "OPEN", "IN_PROGRESS", "ATTEMPTED_TO_CONTACT", "CONNECTED", "UNQUALIFIED")
 
 
 def employee_range(employees: int | None) -> str | None:
@@ -109,8 +137,14 @@ def country_text(country: str | None, index: int) -> str | None:
 
 
 def _stage_date(p: gen.Person) -> int:
+    """When the contact entered its stage: on converting; a day after the meeting that qualified
+    it for a sales stage; else at its latest activity."""
     if p.converted_at is not None:
         return to_ms(p.converted_at)
+    if p.stage in ("sales_qualified", "opportunity"):
+        met = [a.at for a in p.activities if a.kind == "meeting" and a.attributes["outcome"] == "completed"]
+        if met:
+            return to_ms(min(met[0] + timedelta(days=1), p.activities[-1].at))
     return to_ms(max([p.created_at] + [a.at for a in p.activities][-1:]))
 
 
@@ -155,6 +189,59 @@ def _marketing_counters(activities: Iterable[gen.Activity]) -> dict[str, object]
     return out
 
 
+def history_rows(p: gen.Person) -> list[tuple[str, str, int, str]]:
+    """(property, value as HubSpot sends it, epoch ms, source type) in the order they were set:
+    the lifecycle stages passed, the lead status cleared at conversion, the counters' changes."""
+    created = to_ms(p.created_at)
+    stage = STAGE_MAP[p.stage]
+    passed = catalog.LIFECYCLE_STAGES[: catalog.LIFECYCLE_STAGES.index(stage)]
+    rows = [("lifecyclestage", step, created, "AUTOMATION_PLATFORM") for step in passed[:2]]
+    rows.append(("lifecyclestage", stage, _stage_date(p), "AUTOMATION_PLATFORM"))
+    if stage == "customer":
+        rows += [("hs_lead_status", LEAD_STATUSES[p.index % 6], created, "CRM_UI"),
+                 ("hs_lead_status", "", _stage_date(p), "AUTOMATION_PLATFORM")]
+    return rows + _counter_changes(p.activities)
+
+
+_EMAIL_COUNTERS = {"marketing_email_delivered": "hs_email_delivered", "marketing_email_open": "hs_email_open",
+                   "marketing_email_click": "hs_email_click", "marketing_email_bounce": "hs_email_bounce"}
+_LAST_DATES = {"marketing_email_open": "hs_email_last_open_date", "marketing_email_click": "hs_email_last_click_date"}
+
+
+def _counter_changes(activities: Iterable[gen.Activity]) -> list[tuple[str, str, int, str]]:
+    """Each marketing counter and date as it moved, activity by activity (the same values
+    `_marketing_counters` gives for all of them)."""
+    rows: list[tuple[str, str, int, str]] = []
+    counts: dict[str, int] = {}
+    last_view = None
+    opted_out = False
+
+    def bump(name: str, at: int, source: str) -> None:
+        counts[name] = counts.get(name, 0) + 1
+        rows.append((name, str(counts[name]), at, source))
+
+    for a in activities:
+        at = to_ms(a.at)
+        if a.kind == "page_view":
+            bump("hs_analytics_num_page_views", at, "ANALYTICS")
+            if last_view is None or a.at - last_view > SESSION_GAP:
+                bump("hs_analytics_num_visits", at, "ANALYTICS")
+            rows.append(("hs_analytics_last_visit_timestamp", iso(at), at, "ANALYTICS"))
+            last_view = a.at
+        elif a.kind == "form_submission":
+            bump("num_conversion_events", at, "ANALYTICS")
+            rows += [("recent_conversion_event_name", a.attributes["form"], at, "ANALYTICS"),
+                     ("recent_conversion_date", iso(at), at, "ANALYTICS")]
+        elif a.kind in _EMAIL_COUNTERS:
+            bump(_EMAIL_COUNTERS[a.kind], at, "EMAIL")
+            if a.kind in _LAST_DATES:
+                rows.append((_LAST_DATES[a.kind], iso(at), at, "EMAIL"))
+        elif a.kind == "unsubscribe" and not opted_out:
+            opted_out = True
+            rows.append(("hs_email_optout", "true", at, "EMAIL"))
+    return rows
+
+
 def engagement(activity: gen.Activity) -> tuple[str, dict[str, object]] | None:
     """A sales activity → (engagement object type, its stored values); None for marketing ones."""
     at, attrs = to_ms(activity.at), activity.attributes
@@ -193,6 +280,7 @@ def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
     contact_cols = sorted({p.name for p in catalog.CONTACT_PROPERTIES} - {"hs_object_id", "createdate", "lastmodifieddate"})
     eng_cols = {kind: [p.name for p in props if p.name not in ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")]
                 for kind, props in catalog.ENGAGEMENT_PROPERTIES.items()}
+    company_cols = sorted({p.name for p in catalog.COMPANY_PROPERTIES} - {"hs_object_id", *catalog.DATE_PROPERTIES["companies"]})
     with store.tx() as db:
         store.set_meta(db, "seed", str(seed))
         store.set_meta(db, "contacts", str(count))
@@ -202,40 +290,50 @@ def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
                    f"VALUES ({','.join('?' * (len(contact_cols) + 3))})")
     eng_sql = {kind: f"INSERT INTO obj_{kind} (_id, _created, _updated, {', '.join(map(q, cols))}) "
                      f"VALUES ({','.join('?' * (len(cols) + 3))})" for kind, cols in eng_cols.items()}
-    jobs = [(seed, start, min(count, start + BATCH), anchor, contact_cols, eng_cols) for start in range(0, count, BATCH)]
+    company_sql = (f"INSERT OR IGNORE INTO obj_companies (_id, _created, _updated, {', '.join(map(q, company_cols))}) "
+                   f"VALUES ({','.join('?' * (len(company_cols) + 3))})")
+    jobs = [(seed, start, min(count, start + BATCH), anchor, contact_cols, eng_cols, company_cols)
+            for start in range(0, count, BATCH)]
     done = 0
     with store.bulk_load(), _mapper(len(jobs)) as mapper:
-        for contacts, activities, events in mapper(_batch_rows, jobs):
+        for contacts, activities, events, companies, history in mapper(_batch_rows, jobs):
             engagements: dict[str, list[tuple]] = {k: [] for k in eng_sql}
-            assoc = []
+            assoc = [(cid, "companies", row[0]) for cid, row in companies]
             for kind, cid, row in activities:
                 engagements[kind].append((next_id, *row))
                 assoc.append((cid, kind, next_id))
                 next_id += 1
             with store.tx() as db:
                 db.executemany(contact_sql, contacts)
+                db.executemany(company_sql, [row for _, row in companies])
                 for kind, rows in engagements.items():
                     db.executemany(eng_sql[kind], rows)
                 db.executemany("INSERT INTO associations VALUES (?, ?, ?)", assoc)
                 db.executemany("INSERT INTO web_events(contact_id, event_type, occurred, properties) VALUES (?, ?, ?, ?)",
                                events)
+                db.executemany("INSERT INTO history VALUES ('contacts', ?, ?, ?, ?, ?)", history)
                 store.set_meta(db, "next_engagement_id", str(next_id))
             done += len(contacts)
             if progress:
                 progress(done)
 
 
-def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple]]:
+def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple], list[tuple], list[tuple]]:
     """The rows of people start..stop: contacts, engagements (kind, contact id, row without its id,
-    in activity order) and web events."""
-    seed, start, stop, anchor, contact_cols, eng_cols = job
-    contacts, activities, events = [], [], []
+    in activity order), web events, (contact id, the row of its company: created with its first
+    contact; inserted once) and property history."""
+    seed, start, stop, anchor, contact_cols, eng_cols, company_cols = job
+    contacts, activities, events, companies, history = [], [], [], [], []
     for p in gen.generate_people_range(seed, start, stop, anchor):
         cid = p.index + 1
         values = contact_values(p)
         created = to_ms(p.created_at)
         updated = max([created] + [to_ms(a.at) for a in p.activities[-1:]])
         contacts.append((cid, created, updated, *(values.get(c) for c in contact_cols)))
+        if has_company(p):
+            company = company_values(p.company)
+            companies.append((cid, (company_id(p.company), created, created, *(company.get(c) for c in company_cols))))
+        history += [(cid, *row) for row in history_rows(p)]
         if p.index == gen.HEAVY_INDEX:
             activities += _sequence_emails(cid, to_ms(anchor), eng_cols["emails"])
         for a in p.activities:
@@ -248,7 +346,7 @@ def _batch_rows(job: tuple) -> tuple[list[tuple], list[tuple], list[tuple]]:
             event = web_event(a)
             if event is not None:
                 events.append((cid, event[0], to_ms(a.at), _event_json(tuple(event[1].items()))))
-    return contacts, activities, events
+    return contacts, activities, events, companies, history
 
 
 def _sequence_emails(cid: int, anchor_ms: int, cols: list[str]) -> list[tuple]:

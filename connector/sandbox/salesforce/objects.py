@@ -16,7 +16,7 @@ from connector.sandbox.seed import INDUSTRIES as SEED_INDUSTRIES
 
 KEY_PREFIXES = {"Lead": "00Q", "Contact": "003", "Account": "001", "Task": "00T", "Event": "00U",
                 "Campaign": "701", "CampaignMember": "00v", "User": "005", "CustomField": "00N",
-                "Group": "00G"}
+                "Group": "00G", "LeadHistory": "017"}
 
 
 @dataclass
@@ -87,6 +87,8 @@ OBJECTS: dict[str, list[FieldDef]] = {
         _f("Status", "picklist", picklist=LEAD_STATUSES), _f("Rating", "picklist", picklist=RATINGS),
         _f("IsConverted", "boolean", updateable=False),
         _f("ConvertedContactId", "reference", updateable=False, reference_to="Contact", relationship="ConvertedContact"),
+        _f("ConvertedAccountId", "reference", updateable=False, reference_to="Account", relationship="ConvertedAccount"),
+        _f("ConvertedDate", "date", updateable=False),
     ],
     "Contact": SYSTEM + PERSON + [
         _f("AccountId", "reference", reference_to="Account", relationship="Account"),
@@ -105,6 +107,16 @@ OBJECTS: dict[str, list[FieldDef]] = {
         _f("StartDateTime", "datetime"), _f("EndDateTime", "datetime"),
     ],
     "Campaign": SYSTEM + [_f("Name", "string", length=80), _f("Type", "picklist")],
+    # Field history of the Lead fields the org tracks (docs/crm-api-facts.md, Salesforce › Field
+    # history): one row per change, never updated; OldValue/NewValue are anyType (read as text).
+    "LeadHistory": [
+        _f("Id", "id", updateable=False, length=18), _f("IsDeleted", "boolean", updateable=False),
+        _f("CreatedDate", "datetime", updateable=False),
+        _f("CreatedById", "reference", updateable=False, reference_to="User", relationship="CreatedBy"),
+        _f("LeadId", "reference", updateable=False, reference_to="Lead", relationship="Lead"),
+        _f("Field", "picklist", updateable=False), _f("OldValue", "anyType", updateable=False),
+        _f("NewValue", "anyType", updateable=False),
+    ],
     "CampaignMember": SYSTEM + [
         _f("CampaignId", "reference", reference_to="Campaign", relationship="Campaign"),
         _f("LeadId", "reference", reference_to="Lead", relationship="Lead"),

@@ -44,9 +44,10 @@ def open_store(data_dir: Path | str | None, *, seed: int, people: int, anchor: d
             anchor = default_anchor()
         seed_org(store, seed, people, anchor)  # type: ignore[arg-type]
         if leadscore_fields:
-            for sobject in ("Lead", "Contact"):
+            for sobject in ("Lead", "Contact", "Account"):
                 for fdef in LEADSCORE_FIELDS:
-                    store.add_field(sobject, FieldDef(**vars(fdef)))
+                    if sobject != "Account" or fdef.name != "Leadscore_Stage__c":  # accounts have no stage
+                        store.add_field(sobject, FieldDef(**vars(fdef)))
     return store
 
 
@@ -118,8 +119,7 @@ class SalesforceSandbox:
         return self.store.all_writes()
 
     def record(self, record_id: str) -> dict | None:
-        sobject = "Contact" if record_id.startswith("003") else "Lead"
-        return self.store.get(sobject, record_id)
+        return self.store.get(_sobject(record_id), record_id)
 
     def ids(self, sobject: str = "Lead") -> list[str]:
         where = '"IsDeleted" = 0' + (' AND "IsConverted" = 0' if sobject == "Lead" else "")
@@ -140,8 +140,7 @@ class SalesforceSandbox:
 
     def edit(self, record_id: str, **values: Any) -> None:
         """A person edits the record (LastModifiedById is not the integration user)."""
-        sobject = "Contact" if record_id.startswith("003") else "Lead"
-        self.store.touch(sobject, record_id, values)
+        self.store.touch(_sobject(record_id), record_id, values)
 
     def set_updateable(self, sobject: str, name: str, updateable: bool) -> None:
         self.store.set_updateable(sobject, name, updateable)
@@ -181,3 +180,8 @@ class SalesforceSandbox:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _sobject(record_id: str) -> str:
+    """A Lead, Contact or Account id's object, by its key prefix."""
+    return {"003": "Contact", "001": "Account"}.get(record_id[:3], "Lead")

@@ -1,7 +1,11 @@
 """The shared generator's people as a Salesforce org holds them.
 
-Customers are Contacts under their company's Account (converted long ago); everyone else is an
-unconverted Lead. Their activity: sales emails and replies and calls are Tasks (TaskSubtype
+Customers are Contacts under their company's Account, each converted from a Lead that stays in
+the org (IsConverted, ConvertedDate, ConvertedContactId), as a conversion leaves it: the Lead's
+Tasks and Events moved to the Contact, its campaign members gained the ContactId and kept the
+LeadId. Everyone else is an unconverted Lead. The org tracks the history of the Lead's Status
+(LeadHistory: created, worked on at its first sales activity, converted), and not of its other
+fields. Their activity: sales emails and replies and calls are Tasks (TaskSubtype
 Email/Call, CallDisposition), meetings are Events (canceled ones were deleted), form fills and
 marketing email are CampaignMembers (one per campaign and person, status Sent < Bounced < Opened <
 Clicked < Unsubscribed, or Responded for a form). Page views and notes have no place in a Salesforce
@@ -40,7 +44,7 @@ class Seeder:
         self.accounts: dict[int, str] = {}
         self.campaigns: dict[str, str] = {}
         self.rows: dict[str, list[dict]] = {k: [] for k in ("Account", "Lead", "Contact", "Task", "Event",
-                                                           "Campaign", "CampaignMember")}
+                                                           "Campaign", "CampaignMember", "LeadHistory")}
         self.counters: dict[str, int] = {k: int(store.meta(f"next:{k}") or 1) for k in self.rows}
 
     def _id(self, sobject: str) -> str:
@@ -72,17 +76,44 @@ class Seeder:
                 self.accounts[c.index] = account
             who = self._add("Contact", {**base, "AccountId": account, "MailingCountry": p.country,
                                         "Department": p.department})
+            lead = self._add("Lead", {**self._lead(p, base), "Status": "Closed - Converted", "IsConverted": True,
+                                      "ConvertedContactId": who, "ConvertedAccountId": account,
+                                      "ConvertedDate": p.converted_at.date().isoformat()})
+            self._status_history(lead, p, "Closed - Converted")
+            self.activities(who, p.activities, also_lead=lead)
         else:
-            c = p.company
-            who = self._add("Lead", {**base, "Company": c.name, "Industry": c.industry,
-                                     "NumberOfEmployees": c.employees, "AnnualRevenue": c.annual_revenue,
-                                     "Country": p.country, "City": p.city, "Status": LEAD_STATUS.get(p.stage, "Open - Not Contacted"),
-                                     "IsConverted": False})
-        self.activities(who, p.activities)
+            status = LEAD_STATUS.get(p.stage, "Open - Not Contacted")
+            lead = self._add("Lead", {**self._lead(p, base), "Status": status, "IsConverted": False})
+            self._status_history(lead, p, status)
+            self.activities(lead, p.activities)
         if sum(len(v) for v in self.rows.values()) > BATCH * 10:
             self.flush()
 
-    def activities(self, who: str, activities: Iterable) -> None:  # noqa: C901
+    @staticmethod
+    def _lead(p, base: dict) -> dict:  # noqa: ANN001 (connector.sandbox.seed.Person)
+        c = p.company
+        return {**base, "Company": c.name, "Industry": c.industry, "NumberOfEmployees": c.employees,
+                "AnnualRevenue": c.annual_revenue, "Country": p.country, "City": p.city}
+
+    def _status_history(self, lead: str, p, status: str) -> None:  # noqa: ANN001
+        """LeadHistory of Status: created, worked on at the first sales activity, converted."""
+        rows = [("created", None, None, p.created_at)]
+        sales = [a.at for a in p.activities if a.kind in ("sales_email_sent", "call", "meeting")]
+        worked = "Working - Contacted"
+        if status != "Open - Not Contacted" and sales and (p.converted_at is None or sales[0] < p.converted_at):
+            rows.append(("Status", "Open - Not Contacted", worked, sales[0]))
+        if p.converted_at is not None:
+            before = worked if len(rows) > 1 else "Open - Not Contacted"
+            rows.append(("Status", before, "Closed - Converted", p.converted_at))
+        for field, old, new, at in rows:
+            self._add("LeadHistory", {"LeadId": lead, "Field": field, "OldValue": old, "NewValue": new,
+                                      "CreatedDate": stamp(at)})
+        if sum(len(v) for v in self.rows.values()) > BATCH * 10:
+            self.flush()
+
+    def activities(self, who: str, activities: Iterable, also_lead: str | None = None) -> None:  # noqa: C901
+        """`who`'s activity; `also_lead`: the Lead `who` was converted from, which its campaign
+        members keep naming."""
         members: dict[str, dict] = {}
         column = "ContactId" if who.startswith("003") else "LeadId"
         for a in activities:
@@ -107,6 +138,8 @@ class Seeder:
             elif a.kind in EMAIL_STATUS:
                 self._member(members, who, column, attrs.get("campaign", "Email"), EMAIL_STATUS[a.kind], a.at)
         for member in members.values():
+            if also_lead:
+                member["LeadId"] = also_lead
             self._add("CampaignMember", member)
 
     def _task(self, who: str, subtype: str, subject: str, when: datetime, at: str, **extra: object) -> None:
@@ -133,7 +166,7 @@ class Seeder:
             member.update(HasResponded=True, FirstRespondedDate=when.date().isoformat())
 
     def flush(self) -> None:
-        for sobject in ("Account", "Campaign", "Lead", "Contact", "Task", "Event", "CampaignMember"):
+        for sobject in ("Account", "Campaign", "Lead", "Contact", "Task", "Event", "CampaignMember", "LeadHistory"):
             rows = self.rows[sobject]
             if rows:
                 self.store.insert_many(sobject, rows)

@@ -37,8 +37,9 @@ class RuleChecks(ConditionChecks):
 
     def rule_tables(self, data: Mapping[str, object], section: str, allowed: tuple[str, ...]
                     ) -> Iterator[tuple[int, Mapping[str, object], int | None, str, str | None]]:
-        """Each [[section]] table with its line, field path and checked id; unknown keys reported."""
-        for index, rule in enumerate(self.tables(data, section, section)):
+        """Each [[section]] table with its line, field path and checked id; unknown keys reported.
+        A dotted `section` ("account.fit") is read from `data` by its last part."""
+        for index, rule in enumerate(self.tables(data, section.rsplit(".", 1)[-1], section)):
             line = self.header_line(section, index)
             path = self.rule_path(section, index, rule)
             self.keys(rule, allowed, path, line)
@@ -91,9 +92,9 @@ class RuleChecks(ConditionChecks):
         return reason  # type: ignore[return-value]
 
     def parse_fit_rules(self, data: Mapping[str, object], lists: Mapping[str, tuple[str, ...]],
-                        groups: Mapping[str, Group]) -> list[FitRule]:
+                        groups: Mapping[str, Group], section: str = "fit") -> list[FitRule]:
         rules: list[FitRule] = []
-        for index, rule, line, path, rule_id in self.rule_tables(data, "fit", FIT_KEYS):
+        for index, rule, line, path, rule_id in self.rule_tables(data, section, FIT_KEYS):
             condition = self.parse_condition(rule, "property", path, line, lists)
             points = self.number(rule, "points", path, line, required=True, example="points = 10 (negative to subtract)",
                                  bounds=(-limits.POINTS, limits.POINTS))

@@ -16,19 +16,20 @@ STAGE_RULE_KEYS = ("stage", "min_fit", "min_engagement", "event", "where", "with
 class VerdictChecks(RuleChecks):
     """Labels, grades and stages; stage rules may look for events, so they build on the rules."""
 
-    def parse_labels(self, data: Mapping[str, object], fit: Bounds, engagement: Bounds) -> list[Label]:
-        tables = self.tables(data, "labels", "labels")
+    def parse_labels(self, data: Mapping[str, object], fit: Bounds, engagement: Bounds,
+                     section: str = "labels") -> list[Label]:
+        tables = self.tables(data, "labels", section)
         if not tables and "labels" not in data:
-            self.problem("labels", "no [[labels]] defined",
-                         'add at least one, e.g. [[labels]] name = "hot" min_fit = 60 min_engagement = 50, '
-                         'then [[labels]] name = "cold"', None)
+            self.problem(section, f"no [[{section}]] defined",
+                         f'add at least one, e.g. [[{section}]] name = "hot" min_fit = 60 min_engagement = 50, '
+                         f'then [[{section}]] name = "cold"', None)
             return []
         labels: list[Label] = []
         names: set[str] = set()
         for index, table in enumerate(tables):
-            line = self.header_line("labels", index)
+            line = self.header_line(section, index)
             label_name = table.get("name")
-            path = f'labels "{label_name}"' if isinstance(label_name, str) and label_name else f"labels[{index + 1}]"
+            path = f'{section} "{label_name}"' if isinstance(label_name, str) and label_name else f"{section}[{index + 1}]"
             self.keys(table, ("name", "min_fit", "min_engagement"), path, line)
             name = self.plain(table, "name", path, line, required=True, example='name = "hot"')
             min_fit = self.number(table, "min_fit", path, line)
@@ -43,9 +44,9 @@ class VerdictChecks(RuleChecks):
                 self.check_label_order(path, line, labels, min_fit, min_eng, fit, engagement)
             labels.append(Label(name if isinstance(name, str) else "", min_fit, min_eng))
         if labels and (labels[-1].min_fit is not None or labels[-1].min_engagement is not None):
-            self.problem(f'labels "{labels[-1].name}"', "the last label has minimums, so some leads would get no label",
+            self.problem(f'{section} "{labels[-1].name}"', "the last label has minimums, so some leads would get no label",
                          "remove min_fit/min_engagement from the last label (it catches every other lead)",
-                         self.header_line("labels", len(tables) - 1))
+                         self.header_line(section, len(tables) - 1))
         return labels
 
     def check_label_order(self, path: str, line: int | None, earlier: list[Label], min_fit: float | None,
@@ -73,19 +74,22 @@ class VerdictChecks(RuleChecks):
             self.problem(f"{path}.{key}", f"{value:g} is outside the score's range {bounds.min}..{bounds.max}",
                          f"use a threshold from {bounds.min} to {bounds.max}", self.key_line(line, key))
 
-    def parse_grade(self, table: object, fit: Bounds, engagement: Bounds) -> tuple[list[Band], list[Band]]:
-        line = self.header_line("grade")
+    def parse_grade(self, table: object, fit: Bounds, engagement: Bounds, section: str = "grade"
+                    ) -> tuple[list[Band], list[Band]]:
+        line = self.header_line(section)
         if table is None:
-            self.problem("grade", "the [grade] section is missing",
-                         'add [grade] with fit = [{ band = "A", min = 75 }, ...] and engagement = [{ band = "1", min = 75 }, ...]',
-                         None)
+            self.problem(section, f"the [{section}] section is missing",
+                         f'add [{section}] with fit = [{{ band = "A", min = 75 }}, ...] and engagement = '
+                         '[{ band = "1", min = 75 }, ...]', None)
             return [], []
         assert isinstance(table, dict)
-        self.keys(table, ("fit", "engagement"), "grade", line)
-        return (self.parse_bands(table, "fit", fit, line), self.parse_bands(table, "engagement", engagement, line))
+        self.keys(table, ("fit", "engagement"), section, line)
+        return (self.parse_bands(table, "fit", fit, line, section),
+                self.parse_bands(table, "engagement", engagement, line, section))
 
-    def parse_bands(self, table: Mapping[str, object], score: str, bounds: Bounds, line: int | None) -> list[Band]:
-        path = f"grade.{score}"
+    def parse_bands(self, table: Mapping[str, object], score: str, bounds: Bounds, line: int | None,
+                    section: str = "grade") -> list[Band]:
+        path = f"{section}.{score}"
         key_line = self.key_line(line, score)
         bands = table.get(score)
         if not isinstance(bands, list) or not bands or not all(isinstance(b, dict) for b in bands):

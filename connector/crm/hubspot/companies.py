@@ -1,0 +1,119 @@
+"""HubSpot companies as accounts: read with their contacts, scored, written back as `<prefix>*`
+company properties (the model's [account] section).
+
+Calls stay near the floor (docs/crm-api-facts.md, HubSpot › Companies, › Associations v4): a
+company's contacts come from one v4 associations batch read per 1,000 companies, the companies
+themselves and the contacts' written engagement from batch reads of 100, the scores go back in
+batch updates of 100, and companies whose own properties changed come from a keyset search on
+`hs_lastmodifieddate` (companies have no `lastmodifieddate`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from connector.crm.base import MODEL_FIELDS, AccountRecord, ContactScore, ScoreUpdate, WriteResult, score_field
+from connector.crm.errors import CrmRequestError
+from connector.crm.hubspot import reader
+from connector.crm.hubspot.properties import ensure_properties
+from connector.scoring.types import Account
+
+if TYPE_CHECKING:
+    from connector.crm.hubspot.client import HubSpotClient
+    from connector.scoring.compiled import AccountModel
+    from connector.scoring.modelset import ModelSet
+
+COMPANY_BASE = ("name", "domain", "hs_object_id", "hs_lastmodifieddate")
+NAME_PROPERTIES = ("firstname", "lastname", "email")
+UPDATE_ENDPOINT = "POST /crm/v3/objects/companies/batch/update"
+
+
+def contact_name(props: Mapping[str, str | None]) -> str:
+    name = " ".join(p for p in (props.get("firstname"), props.get("lastname")) if p)
+    return name or props.get("email") or ""
+
+
+def _engagement(value: str | None) -> int | None:
+    try:
+        return round(float(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+class HubSpotCompanies:
+    """The AccountSource of a HubSpot portal (connector.crm.base)."""
+
+    max_batch = 100  # a batch update takes at most 100 inputs
+
+    def __init__(self, client: HubSpotClient, models: ModelSet, names: Mapping[str, str], group: str,
+                 overlap: timedelta, write_results) -> None:
+        model = models.account_model
+        assert model is not None and model.account is not None
+        self.client, self.group, self.overlap = client, group, overlap
+        self._results = write_results  # the adapter's reading of a batch answer (207 items)
+        # A company carries leadscore's plain names whatever the key of the model scoring it;
+        # its engagement rolls up that model's own contact engagement (`<prefix><key>_engagement`).
+        self.names = {f: names[f] for f in MODEL_FIELDS}
+        self.contact_engagement = names[score_field(model.key, "engagement")]
+        self.to_neutral = {hubspot: field for field, hubspot in self.names.items()}
+        fit_props = sorted({plan.property for plan in model.account.fit.fit_plan})
+        self.read_properties = list(dict.fromkeys([*COMPANY_BASE, *fit_props, *self.to_neutral]))
+
+    def ensure_fields(self, section: AccountModel, *, create: bool = True) -> None:
+        ensure_properties(self.client, section.fit, self.names, self.group, create=create,
+                          object_type="companies")
+
+    def moment(self) -> str:
+        """The wall clock: HubSpot stamps changes by it (as the contacts' window does)."""
+        return datetime.now(UTC).isoformat()
+
+    def changed_accounts(self, since: str | None) -> Iterator[dict[str, str | None]]:
+        lo = None if since is None else int((datetime.fromisoformat(since) - self.overlap).timestamp() * 1000)
+        window = None if since is None else "hs_lastmodifieddate"
+        for results in reader.search_ids(self.client, "companies", date_property=window, lo_ms=lo, hi_ms=None,
+                                         after_id=0, properties=["hs_object_id"]):
+            yield {str(r["id"]): r.get("updatedAt") for r in results}
+
+    def accounts_of(self, contact_ids: Sequence[str]) -> set[str]:
+        links = reader.associated_ids(self.client, "contacts", "companies", list(contact_ids))
+        return {c for targets in links.values() for c in targets}
+
+    def read_accounts(self, ids: Sequence[str]) -> list[AccountRecord]:
+        objects = reader.batch_read(self.client, "companies", list(ids), self.read_properties)
+        contacts = reader.associated_ids(self.client, "companies", "contacts", [str(o["id"]) for o in objects])
+        records = []
+        for obj in objects:
+            props = obj.get("properties") or {}
+            own = {k: v for k, v in props.items() if k not in self.to_neutral}
+            written = {self.to_neutral[k]: v for k, v in props.items() if k in self.to_neutral}
+            account = Account(str(obj["id"]), props.get("name") or props.get("domain") or str(obj["id"]), own)
+            records.append(AccountRecord(account, written, tuple(contacts.get(str(obj["id"]), ()))))
+        return records
+
+    def contact_scores(self, contact_ids: Sequence[str]) -> dict[str, ContactScore]:
+        engagement = self.contact_engagement
+        objects = reader.batch_read(self.client, "contacts", list(contact_ids), [*NAME_PROPERTIES, engagement])
+        return {str(o["id"]): ContactScore(contact_name(o.get("properties") or {}) or str(o["id"]),
+                                           _engagement((o.get("properties") or {}).get(engagement)))
+                for o in objects}
+
+    def write_accounts(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
+        """One batch update (`lead_id` holds the company id). A 400 for the whole batch is split
+        until the bad company is alone, as for contacts; a missing property stops the run."""
+        body = {"inputs": [{"id": u.lead_id, "properties": {self.names[f]: v for f, v in u.values.items()}}
+                           for u in updates]}
+        try:
+            response = self.client.call(UPDATE_ENDPOINT, self.client.objects_batch.update_with_http_info,
+                                        "companies", body)
+        except CrmRequestError as err:
+            codes = {e.get("code") for e in err.body.get("errors") or [] if isinstance(e, dict)}
+            if err.status != 400 or "PROPERTY_DOESNT_EXIST" in codes:
+                raise
+            if len(updates) == 1:
+                return [WriteResult(updates[0].lead_id, False, str(err))]
+            half = len(updates) // 2
+            return self.write_accounts(updates[:half]) + self.write_accounts(updates[half:])
+        self.client.count_items(UPDATE_ENDPOINT, len(updates))
+        return self._results(updates, response.body, {})
