@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING
 
 from connector.crm.base import (
     ApiUsage, CrmAdapter, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate, WriteResult,
-    holds, score_fields,
+    score_fields,
 )
 from connector.crm.errors import CrmError, CrmRequestError
 from connector.crm.hubspot import reader
-from connector.crm.hubspot.client import Response
 from connector.crm.hubspot.companies import HubSpotCompanies
 from connector.crm.hubspot.events import COUNTER_PROPERTIES, ENGAGEMENT_TYPES, counter_events
 from connector.crm.hubspot.floor import floor_calls
 from connector.crm.hubspot.history import HubSpotHistory
 from connector.crm.hubspot.properties import STAGE_PROPERTY, HubSpotFields, ensure_properties
 from connector.crm.hubspot.tasks import HubSpotTasks
+from connector.crm.hubspot.writing import BatchUpdate
 from connector.scoring.modelset import ModelSet
 from connector.scoring.types import Lead
 from connector.state import checkpoint
@@ -289,43 +289,15 @@ class HubSpotAdapter(CrmAdapter):
         return {self.names[field]: value for field, value in values.items()}
 
     def write_batch(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
-        """One batch update. Should its answer be lost (the connection dropped after sending),
-        the retry policy calls `recheck` first: one batch read of the contacts still pending,
-        and only those that do not yet hold their values are sent again (docs/crm-api-facts.md,
-        HubSpot › Writing)."""
-        pending = {u.lead_id: u for u in updates}
-        applied: dict[str, str | None] = {}  # found already written by a recheck: id → updatedAt
-        endpoint = "POST /crm/v3/objects/contacts/batch/update"
-
-        body = {"inputs": [{"id": u.lead_id, "properties": self._properties(u.values)}
-                           for u in updates]}
-
-        def recheck() -> Response | None:
-            names = sorted({self.names[f] for u in pending.values() for f in u.values})
-            for obj in reader.batch_read(self.client, "contacts", list(pending), names):
-                lead_id = str(obj["id"])
-                if lead_id in pending and holds(obj.get("properties") or {}, self._sent(pending[lead_id])):
-                    applied[lead_id] = obj.get("updatedAt")
-                    del pending[lead_id]
-            log.info("after a lost answer: %d contacts already held their values, %d sent again",
-                     len(applied), len(pending))
-            body["inputs"] = [i for i in body["inputs"] if i["id"] in pending]
-            return None if pending else Response(200, {}, {"results": []})
-
+        """One batch update, rechecked should its answer be lost (connector.crm.hubspot.writing):
+        only the contacts that do not yet hold their values are sent again."""
+        update = BatchUpdate(self.client, "contacts", self._properties)
         try:
-            response = self.client.call(endpoint, self.client.contacts_batch.update_with_http_info,
-                                        body, recheck=recheck)
+            response = update.send(updates)
         except CrmRequestError as err:
-            rest = [u for u in updates if u.lead_id in pending]
-            return self._written(applied) + self._refused(rest, err)
-        self.client.count_items(endpoint, len(updates))
-        return self._results(updates, response.body, applied)
-
-    def _sent(self, update: ScoreUpdate) -> dict[str, str]:
-        """The properties a write sets that tell whether it was applied (all but the stamps,
-        every model's scored-at)."""
-        return self._properties({k: v for k, v in update.values.items()
-                                 if not k.endswith("scored_at")})
+            rest = [u for u in updates if u.lead_id in update.pending]
+            return self._written(update.applied) + self._refused(rest, err)
+        return self._results(updates, response.body, update.applied)
 
     @staticmethod
     def _written(applied: Mapping[str, str | None]) -> list[WriteResult]:

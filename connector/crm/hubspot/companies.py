@@ -18,6 +18,7 @@ from connector.crm.base import MODEL_FIELDS, AccountRecord, ContactScore, ScoreU
 from connector.crm.errors import CrmRequestError
 from connector.crm.hubspot import reader
 from connector.crm.hubspot.properties import ensure_properties
+from connector.crm.hubspot.writing import BatchUpdate
 from connector.scoring.types import Account
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 COMPANY_BASE = ("name", "domain", "hs_object_id", "hs_lastmodifieddate")
 NAME_PROPERTIES = ("firstname", "lastname", "email")
-UPDATE_ENDPOINT = "POST /crm/v3/objects/companies/batch/update"
 
 
 def contact_name(props: Mapping[str, str | None]) -> str:
@@ -100,20 +100,23 @@ class HubSpotCompanies:
                 for o in objects}
 
     def write_accounts(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
-        """One batch update (`lead_id` holds the company id). A 400 for the whole batch is split
+        """One batch update (`lead_id` holds the company id), rechecked should its answer be lost
+        as contacts' are (connector.crm.hubspot.writing). A 400 for the whole batch is split
         until the bad company is alone, as for contacts; a missing property stops the run."""
-        body = {"inputs": [{"id": u.lead_id, "properties": {self.names[f]: v for f, v in u.values.items()}}
-                           for u in updates]}
+        update = BatchUpdate(self.client, "companies", self._properties)
         try:
-            response = self.client.call(UPDATE_ENDPOINT, self.client.objects_batch.update_with_http_info,
-                                        "companies", body)
+            response = update.send(updates)
         except CrmRequestError as err:
             codes = {e.get("code") for e in err.body.get("errors") or [] if isinstance(e, dict)}
             if err.status != 400 or "PROPERTY_DOESNT_EXIST" in codes:
                 raise
-            if len(updates) == 1:
-                return [WriteResult(updates[0].lead_id, False, str(err))]
-            half = len(updates) // 2
-            return self.write_accounts(updates[:half]) + self.write_accounts(updates[half:])
-        self.client.count_items(UPDATE_ENDPOINT, len(updates))
-        return self._results(updates, response.body, {})
+            done = [WriteResult(i, True, marker=stamp) for i, stamp in update.applied.items()]
+            rest = [u for u in updates if u.lead_id in update.pending]
+            if len(rest) == 1:
+                return done + [WriteResult(rest[0].lead_id, False, str(err))]
+            half = len(rest) // 2
+            return done + self.write_accounts(rest[:half]) + self.write_accounts(rest[half:])
+        return self._results(updates, response.body, update.applied)
+
+    def _properties(self, values: Mapping[str, str]) -> dict[str, str]:
+        return {self.names[f]: v for f, v in values.items()}

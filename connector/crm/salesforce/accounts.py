@@ -145,8 +145,10 @@ class SalesforceAccounts:
         return ContactScore(name, None if value is None else round(float(value)))
 
     def write_accounts(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
+        """One collection update, rechecked should its answer be lost as Leads' are: only the
+        Accounts that do not yet hold their values (the scored-at aside) are sent again."""
         rows = [{"id": u.lead_id, **to_fields(u.values, u.lead_id, self.config)} for u in updates]
-        answers = self.client.update_collection("Account", rows)
+        answers = self.client.update_collection("Account", rows, stamp_fields=(self.scores["scored_at"],))
         results = []
         for update, answer in zip(updates, answers, strict=True):
             if answer.get("success"):
