@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from connector.crm.base import (
-    ApiUsage, CrmAdapter, FieldProblem, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate,
-    WriteResult,
+    ApiUsage, CrmAdapter, FieldProblem, Lacking, LeadPage, LeadRecord, OwnWriteCheck, RunTimes,
+    ScoreUpdate, WriteResult,
 )
 from connector.crm.salesforce.accounts import SalesforceAccounts
 from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
@@ -88,7 +88,14 @@ class SalesforceAdapter(CrmAdapter):
         return SalesforceFields(FieldCheck(self.client, self.config, self.reader.objects, accounts))
 
     def accounts(self) -> SalesforceAccounts:
+        """Accounts rolled up from their Contacts (`Contact.AccountId`; a Lead has no Account
+        until converted). Their engagement is the Contacts' Leadscore engagement, which only a
+        sync that scores Contacts writes: without them every Account would roll up nothing."""
         assert self.model is not None
+        if "Contact" not in self.reader.objects:
+            raise Lacking("salesforce: Accounts are scored from their Contacts' engagement scores, and "
+                          "Contacts are not scored (LEADSCORE_SALESFORCE_INCLUDE_CONTACTS is false); fix: set "
+                          "LEADSCORE_SALESFORCE_INCLUDE_CONTACTS=true, or remove the model's [account] section")
         return SalesforceAccounts(self.client, self.config, ModelSet.of(self.model), self.overlap,
                                   self._integration_user)
 
