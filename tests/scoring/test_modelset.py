@@ -100,3 +100,49 @@ def test_every_file_of_the_list_reports_its_problems_together(tmp_path):
         load_models(f"{bad}, {tmp_path / 'missing.toml'}", named_by="LEADSCORE_MODEL_PATH")
     message = str(caught.value)
     assert "version" in message and "missing.toml: no such file" in message
+
+
+ACCOUNT = """
+[account]
+rollup = "max"
+cap = 100
+
+[[account.fit]]
+id = "big"
+property = "numberofemployees"
+op = "gte"
+value = 1000
+points = 40
+reason = "big company"
+
+[[account.labels]]
+name = "hot"
+min_fit = 40
+
+[[account.labels]]
+name = "cold"
+
+[account.grade]
+fit = [{ band = "A", min = 40 }, { band = "D", min = 0 }]
+engagement = [{ band = "1", min = 50 }, { band = "4", min = 0 }]
+"""
+
+
+def with_account(name: str, extra: str = ""):
+    head = f'[model]\nname = "{name}"\nversion = "1"\n{extra}\n'
+    return parse_model(head + BODY + ACCOUNT, f"{name}.toml")
+
+
+def test_companies_are_scored_by_the_one_model_with_an_account_section_keyed_or_not():
+    keyed = with_account("ent", 'key = "enterprise"')
+    models = ModelSet((model("b2b"), keyed))
+    assert models.account_model is keyed and models.stage_model is not keyed
+    assert ModelSet((model("b2b"), model("ent", 'key = "enterprise"'))).account_model is None
+
+
+def test_two_models_with_an_account_section_are_refused_with_the_fix():
+    with pytest.raises(ModelError) as err:
+        ModelSet((with_account("b2b"), with_account("ent", 'key = "enterprise"')))
+    text = str(err.value)
+    assert "b2b.toml and ent.toml all have an [account] section" in text
+    assert "fix: keep the [account] section in one model only" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hubspot import HubSpot
 
@@ -67,3 +69,53 @@ def test_the_enterprise_properties_are_created_with_the_enterprise_models_option
     label = client.crm.properties.core_api.get_by_name("contacts", "leadscore_enterprise_label")
     assert label.label == "Leadscore enterprise label" and label.group_name == "leadscore"
     assert [o.value for o in label.options] == ["hot", "warm", "cold"]
+
+
+ACCOUNT = """
+[account]
+rollup = "top3_mean"
+cap = 100
+
+[[account.fit]]
+id = "account_size_large"
+property = "numberofemployees"
+op = "gte"
+value = 200
+points = 50
+reason = "large company: {value} employees"
+
+[[account.labels]]
+name = "hot"
+min_fit = 50
+min_engagement = 40
+
+[[account.labels]]
+name = "cold"
+"""
+
+
+def test_companies_roll_up_the_engagement_of_the_model_with_the_account_section(sb, tmp_path):
+    """The [account] section in the keyed model: companies carry leadscore's plain names, their
+    engagement the mean of their three most engaged contacts by that model's own engagement
+    (rounded half up, held at the cap)."""
+    text = MODEL.read_text()
+    cut = text.index("\n[account]\n")
+    plain = tmp_path / "plain.toml"
+    plain.write_text(text[:cut] + "\n")
+    enterprise = tmp_path / "enterprise.toml"
+    enterprise.write_text(ENTERPRISE.read_text() + ACCOUNT)
+    report = sync_once(settings_for(sb, tmp_path, model_path=f"{plain}, {enterprise}"), full=True, as_of=NOW)
+    companies = sb.company_ids()
+    assert report.accounts is not None and report.accounts.written == len(companies) > 5
+    rolled = 0
+    for company in companies:
+        contacts = sb.store.associated("companies", "contacts", int(company))
+        engaged = (int(sb.contact(c, ["leadscore_enterprise_engagement"])["leadscore_enterprise_engagement"])
+                   for c in contacts)
+        top = sorted((e for e in engaged if e), reverse=True)[:3]  # contacts with no engagement add none
+        expected = min(100, math.floor(sum(top) / len(top) + 0.5)) if top else 0
+        held = sb.company(company, ["leadscore_engagement", "leadscore_enterprise_engagement"])
+        assert int(held["leadscore_engagement"]) == expected
+        assert held.get("leadscore_enterprise_engagement") is None
+        rolled += expected > 0
+    assert rolled > 0
