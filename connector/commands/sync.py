@@ -121,7 +121,9 @@ def _worker_lock(cfg: Settings, portals: dict[str, Settings], dry_run: bool
 def status_command(
     limit: int = typer.Option(10, "--limit", help="How many runs to show."),
 ) -> None:
-    """Show the last sync runs, the checkpoint and the records that failed to write."""
+    """Show the last sync runs, the checkpoint and the records (contacts, companies) that
+    failed to write."""
+    from connector.sync.accounts import ACCOUNTS_SUFFIX
     from connector.sync.output import labels_line, runs_table, warnings_lines
     from connector.sync.service import open_store
 
@@ -129,6 +131,7 @@ def status_command(
     with open_store(cfg) as store:
         runs = store.runs(cfg.portal, limit)
         failed = store.failed(cfg.portal)
+        failed_accounts = store.failed(cfg.portal + ACCOUNTS_SUFFIX)
         checkpoint = store.checkpoint(cfg.portal)
     if not runs:
         console.print(f"no sync has run yet for portal {cfg.portal!r}.")
@@ -143,17 +146,24 @@ def status_command(
     for line in warnings_lines(runs[0].stats):
         console.print(f"run {runs[0].id}: {line}", markup=False, highlight=False)
     console.print(f"checkpoint: {checkpoint or 'none'}")
-    if not failed:
+    if not failed and not failed_accounts:
         console.print("no failed records.")
         return
-    table = Table(title=f"Failed records ({len(failed)}), retried on the next run")
-    for col in ("contact", "reason", "attempts", "first failed (UTC)", "last failed (UTC)"):
+    if failed:
+        console.print(_failed_table("Failed records", "contact", failed))
+    if failed_accounts:
+        console.print(_failed_table("Failed companies (accounts)", "company", failed_accounts))
+
+
+def _failed_table(title: str, noun: str, failed) -> Table:
+    table = Table(title=f"{title} ({len(failed)}), retried on the next run")
+    for col in (noun, "reason", "attempts", "first failed (UTC)", "last failed (UTC)"):
         table.add_column(col)
     for rec in failed[:50]:
         table.add_row(rec.lead_id, rec.reason, str(rec.attempts),
                       rec.first_failed_at.strftime("%Y-%m-%d %H:%M"),
                       rec.last_failed_at.strftime("%Y-%m-%d %H:%M"))
-    console.print(table)
+    return table
 
 
 def demo_command(
