@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from connector.scoring import load_models
-from connector.sync.fingerprint import FINGERPRINT_MAX, ModelStamp, combine, stamp_of
+from connector.scoring import load_models, parse_model
+from connector.sync.fingerprint import FINGERPRINT_MAX, ModelStamp, combine, split_text, stamp_of
 
 CONFIG = Path(__file__).resolve().parents[2] / "config"
 
@@ -60,3 +60,14 @@ def test_a_long_combined_fingerprint_is_hashed_to_fit_the_store():
     assert len(long.fingerprint) <= FINGERPRINT_MAX
     assert long.fingerprint.startswith("12 models sha256:")
     assert long.fingerprint != edited.fingerprint
+
+
+def test_the_stamp_of_several_models_splits_back_into_each_models_text_by_key(tmp_path):
+    default, enterprise = _copy_models(tmp_path)
+    several = stamp_of(load_models(_spec(default, enterprise)))
+    texts = split_text(several)
+    assert list(texts) == ["default", "enterprise"]
+    assert parse_model(texts["enterprise"], "kept").key == "enterprise"
+    assert parse_model(texts["default"], "kept").account is not None
+    assert split_text(stamp_of(load_models(str(default)))) == {}  # one model's stamp is its own text
+
