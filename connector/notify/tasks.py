@@ -46,6 +46,14 @@ def turned(kind: str, model: ScoringModel, result: ScoreResult, stage: str | Non
     return stage == MQL
 
 
+def owner_task(kind: str, record: LeadRecord, result: ScoreResult, due: datetime) -> OwnerTask:
+    """The task for a lead's owner: who it is and why (the reasons) in its notes."""
+    what = "is a hot lead" if kind == "hot" else "became a marketing-qualified lead"
+    body = (f"{_name(record)} {what} (fit {result.fit}, engagement {result.engagement}, "
+            f"grade {result.grade}). Why:\n{format_reasons(result)}")
+    return OwnerTask(record.lead.id, kind, record.owner or "", f"Follow up: {_name(record)} {what}", body, due)
+
+
 class TaskNotifier:
     """Owner tasks for one pass: `noticed` for each scored lead, `written` after each write
     batch, `resume` at the start (the pending tasks of a killed run)."""
@@ -58,11 +66,7 @@ class TaskNotifier:
         self.counts: Counter = Counter()  # created, found (made by a killed run), no_owner, would_create
 
     def task_for(self, record: LeadRecord, result: ScoreResult) -> OwnerTask:
-        what = "is a hot lead" if self.kind == "hot" else "became a marketing-qualified lead"
-        body = (f"{_name(record)} {what} (fit {result.fit}, engagement {result.engagement}, "
-                f"grade {result.grade}). Why:\n{format_reasons(result)}")
-        return OwnerTask(record.lead.id, self.kind, record.owner or "",
-                         f"Follow up: {_name(record)} {what}", body, self.due)
+        return owner_task(self.kind, record, result, self.due)
 
     def noticed(self, record: LeadRecord, result: ScoreResult, stage: str | None,
                 old_label: str | None, results: Mapping[str, ScoreResult] | None = None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import tempfile
+from importlib.resources import files
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,8 @@ from connector.errors import UserError
 from connector.sandbox.demo.accounts import show_accounts
 from connector.sandbox.demo.hubspot import hubspot_org
 from connector.sandbox.demo.salesforce import salesforce_org
-from connector.scoring import ModelSet, label_of, load_models
+from connector.sandbox.demo.tasks import TaskPreview
+from connector.scoring import ModelSet, label_of, load_model, load_models
 from connector.settings import Settings
 from connector.sync.diff import format_reasons
 from connector.sync.loop import RunHooks
@@ -32,6 +34,7 @@ from connector.sync.service import sync_once
 ORGS = {"hubspot": hubspot_org, "salesforce": salesforce_org}
 
 TOP = 10
+ENTERPRISE = "enterprise.toml"  # the second model shipped with leadscore (config/models/ links to it)
 
 
 def _distribution(title: str, counts: Counter, order: tuple[str, ...]) -> Table:
@@ -74,7 +77,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
     open_org = ORGS.get(crm)
     if open_org is None:
         raise UserError(f"--crm {crm}: no sandbox for that CRM; fix: use {' or '.join(ORGS)}.")
-    models = load_models(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    models = demo_models(settings)
     model = models.first  # ranks the hottest leads; the others' scores are shown beside
     rank = {name: i for i, name in enumerate(model.label_names)}
     hottest: list[tuple] = []
@@ -83,9 +86,13 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
     with tempfile.TemporaryDirectory() as tmp, open_org(settings, Path(tmp), people=contacts, seed=seed) as org:
         cfg = org.settings
         now = datetime.now(UTC)
+        _set_up(console, cfg, models)
         adapter = open_adapter(cfg, models)
+        tasks = TaskPreview(settings.owner_tasks if settings.owner_tasks != "off" else "hot", models,
+                            now=now, due_days=settings.owner_task_due_days)
 
         def keep(record, results) -> None:
+            tasks.see(record, results)
             if record.lead.stage in CUSTOMER_STAGES:  # already bought: no lead for sales to call
                 customers[0] += 1
                 return
@@ -127,8 +134,29 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
         console.print(_hottest(top, models, customers[0]))
         if report.accounts is not None:
             show_accounts(console, report.accounts)
+        tasks.show(console)
         if top:
             org.show(console, top[0][1].lead.id)
+
+
+def demo_models(settings: Settings) -> ModelSet:
+    """LEADSCORE_MODEL_PATH's models, else the two shipped with leadscore: the default model and
+    the enterprise model keyed `enterprise`, so the demo shows two scores."""
+    if settings.model_path is not None:
+        return load_models(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    return ModelSet((load_model(None), load_model(str(files("connector.defaults").joinpath(ENTERPRISE)))))
+
+
+def _set_up(console: Console, cfg: Settings, models: ModelSet) -> None:
+    """What `leadscore setup <crm> --create` does before a first sync (on Salesforce, the keyed
+    model's fields), through an adapter of its own: the sync's API calls are measured alone."""
+    adapter = open_adapter(cfg, models)
+    try:
+        done = adapter.field_setup(models).create_missing()
+    finally:
+        adapter.close()
+    if done:
+        console.print(f"setup: {len(done)} fields created first, as `leadscore setup {cfg.crm} --create` does")
 
 
 def _hottest(top: list[tuple], models: ModelSet, customers: int) -> Table:
