@@ -1,6 +1,6 @@
 """The notification ledger: one row per lead and transition (an owner task "hot" or "mql", a
 webhook event "webhook:hot" ...), so each is made at most once, across crashes and restarts
-(schema step 7).
+(schema step 9).
 
 A row is written `pending`, with the whole payload (the task, the event), before it is sent;
 `done` with the task's id (or the event's answer) once it is; `no_owner` for a task whose lead
