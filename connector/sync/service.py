@@ -26,7 +26,7 @@ from connector.sync.inputs import InputKeeper
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
-    from connector.crm.base import AccountSource, CrmAdapter
+    from connector.crm.base import CrmAdapter
     from connector.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)

@@ -89,8 +89,9 @@ class SalesforceAdapter(CrmAdapter):
 
     def accounts(self) -> SalesforceAccounts:
         """Accounts rolled up from their Contacts (`Contact.AccountId`; a Lead has no Account
-        until converted). Their engagement is the Contacts' Leadscore engagement, which only a
-        sync that scores Contacts writes: without them every Account would roll up nothing."""
+        until converted: docs/crm-api-facts.md, Salesforce › Objects leadscore reads and writes).
+        Their engagement is the Contacts' Leadscore engagement, which only a sync that scores
+        Contacts writes: without them every Account would roll up nothing."""
         assert self.model is not None
         if "Contact" not in self.reader.objects:
             raise Lacking("salesforce: Accounts are scored from their Contacts' engagement scores, and "
