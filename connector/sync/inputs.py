@@ -33,15 +33,18 @@ if TYPE_CHECKING:
     from connector.state import RecordOutcome, StateStore
 
 
-def signature(model: ScoringModel, text: str = "") -> str:
+def signature(model: ScoringModel, text: str = "", extra_reads: str = "") -> str:
     """What kept inputs of `model` hold: the properties and event attributes it reads, with its
     name, version and file `text` (any other model is rescored from the CRM, as the robustness
-    rule says, even one that reads the same inputs)."""
-    reads = {
+    rule says, even one that reads the same inputs), and what the adapter reads beyond the model
+    (`CrmAdapter.extra_reads`; left out when none, so the signature of those stays as it was)."""
+    reads: dict[str, object] = {
         "model": [model.name, model.version, hashlib.sha256(text.encode()).hexdigest()],
         "properties": sorted({plan.property for plan in model.fit_plan}),
         "events": {event: sorted(plan.attributes) for event, plan in sorted(model.event_plans.items())},
     }
+    if extra_reads:
+        reads["adapter"] = extra_reads
     return hashlib.sha256(json.dumps(reads, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -85,11 +88,12 @@ class InputKeeper:
     ones), and serves them back as pages for a rescore. `keep` False (a dry run) keeps nothing."""
 
     def __init__(self, store: StateStore, portal: str, model: ScoringModel, *, text: str = "",
-                 keep: bool = True) -> None:
+                 keep: bool = True, extra_reads: str = "") -> None:
         self.store = store
         self.portal = portal
         self.model = model
         self.text = text  # the model file's text
+        self.extra_reads = extra_reads  # the adapter's (CrmAdapter.extra_reads)
         self.keep = keep
         self._ready: list[KeptInputs] = []
         self._serving = False  # the records scored now came from `pages`: kept already
@@ -97,7 +101,7 @@ class InputKeeper:
 
     @cached_property
     def signature(self) -> str:
-        return signature(self.model, self.text)
+        return signature(self.model, self.text, self.extra_reads)
 
     @cached_property
     def codec(self) -> InputCodec:

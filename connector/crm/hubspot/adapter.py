@@ -100,6 +100,7 @@ class HubSpotAdapter(CrmAdapter):
         self.overlap = overlap
         self.times = RunTimes.begin()
         self.web_events = web_events
+        self.extra_reads = "web events" if web_events else ""
         self.names = {field: prefix + field for field in NEUTRAL_FIELDS}
         self.names["stage"] = STAGE_PROPERTY
         self.to_neutral = {hubspot: field for field, hubspot in self.names.items()}
