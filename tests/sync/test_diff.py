@@ -58,3 +58,13 @@ def test_stage_is_written_only_when_the_core_moves_it():
 def test_reasons_longer_than_a_property_holds_are_cut():
     long = result(reasons=tuple(Reason(f"r{i}", "fit", 1, "x" * 1000) for i in range(100)))
     assert len(format_reasons(long)) == 65_536
+
+
+def test_empty_reasons_equal_an_unset_property_numbers_never_do():
+    """HubSpot clears a property written "" and reads it back null (crm-api-facts.md, Contacts)."""
+    bare = ScoreResult(lead_id="1", fit=0, engagement=0, label="cold", grade="D4", stage=None,
+                       reasons=(), warnings=(), model_name="m", model_version="1")
+    written = {"fit": "0", "engagement": "0", "label": "cold", "grade": "D4", "reasons": None,
+               "model": "m 1"}
+    assert changed_values(bare, written, NOW) == {}
+    assert set(changed_values(bare, {**written, "fit": None}, NOW)) == {"fit", "scored_at"}
