@@ -49,6 +49,12 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds() -> float:
+    """CPU time this process used (user + system): the work done, whatever else the machine ran."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def child(args: argparse.Namespace) -> None:
     """One sync in this process; prints its figures as JSON on the last line."""
     from connector.crm.hubspot.floor import floor_calls
@@ -88,7 +94,7 @@ def child(args: argparse.Namespace) -> None:
         "rate_limited": usage.rate_limited, "retries": usage.retries, "wall": wall,
         "server_s": adapter.client.server_seconds,
         "paced_s": adapter.client.limiter.waited + adapter.client.search_limiter.waited,
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": peak_rss_mb(), "cpu_s": cpu_seconds(),
         "by_endpoint": usage.calls,
     }))
 
@@ -98,9 +104,13 @@ def run_child(sb, data_dir: str, mode: str, scale: int, as_of: datetime | None =
            "--data-dir", data_dir, "--mode", mode, "--scale", str(scale)]
     if as_of is not None:
         cmd += ["--as-of", as_of.isoformat()]
+    sandbox_cpu = cpu_seconds()  # this process serves the sandbox
+    started = time.strftime("%H:%M:%S")
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT,
                          env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    result.update(sandbox_cpu_s=cpu_seconds() - sandbox_cpu, started=started, load=os.getloadavg())
+    return result
 
 
 def show(name: str, r: dict, scale: int) -> None:
@@ -123,6 +133,9 @@ def show(name: str, r: dict, scale: int) -> None:
     print(f"  at real limits {real_floor:>8.1f}s  rate-limit floor at {LIMIT_PER_10S}/10 s, search "
           f"{SEARCH_PER_S}/s; at most {real_floor + r['server_s'] + own:.1f}s with the sandbox's answers "
           "and the sync's own work added (they overlap the pacing at real limits)")
+    print(f"  CPU            {r['cpu_s']:>8.1f}s  the sync process, {r['sandbox_cpu_s']:.1f}s the sandbox's "
+          f"(started {r['started']}; load average at the end {r['load'][0]:.1f} / {r['load'][1]:.1f} / "
+          f"{r['load'][2]:.1f} on {os.cpu_count()} cores)")
     if r["accounts"]:
         a = r["accounts"]
         print(f"  companies      {a['read']:>8} scored, {a['written']} written; {a['calls']} calls on company "

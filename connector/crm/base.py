@@ -330,6 +330,10 @@ class CrmAdapter(Protocol):
     name: str  # its key in the registry: hubspot, salesforce
     title: str  # as people write it: HubSpot, Salesforce
     max_batch: int  # how many updates one write call takes
+    # What the adapter reads into leads' events beyond what the model names, when that is a
+    # setting (HubSpot's web events): part of the kept scoring inputs' signature, so turning it
+    # on or off makes the next full rescore read every lead again (connector/sync/inputs.py).
+    extra_reads: str = ""
 
     def start_pass(self, times: RunTimes) -> None:
         """The moments of the pass about to start (a long-lived adapter serves many passes)."""

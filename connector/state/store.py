@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from connector.state import migrations
-from connector.state.inputs import InputsMixin
+from connector.state.inputs import CHUNK, InputsMixin
 from connector.state.schema import (
     checkpoints, failed_records, leases, locks, models, own_writes, runs,
 )
@@ -159,34 +159,66 @@ class StateStore(InputsMixin):
         self, portal: str, outcomes: Iterable[RecordOutcome], now: datetime
     ) -> None:
         """Keep failures (attempts counted), clear successes from the failed list, and store
-        the own-write markers of successes, all in one transaction."""
+        the own-write markers of successes, all in one transaction.
+
+        Leads that only succeeded (nearly all of them) are cleared and marked in a few set-wise
+        statements per 500, not two or three statements a lead (about half of a full sync's own
+        work in a profile at 20,000 contacts). A lead that also failed in `outcomes` takes them
+        in order."""
         portal = self.key(portal)
+        items = list(outcomes)
+        failing = {item.lead_id for item in items if not item.ok}
+        ok = list(dict.fromkeys(item.lead_id for item in items if item.lead_id not in failing))
+        marks = {item.lead_id: item.marker for item in items
+                 if item.lead_id not in failing and item.marker is not None}
         with self.engine.begin() as conn:
-            for item in outcomes:
-                key = (failed_records.c.portal == portal) & (failed_records.c.lead_id == item.lead_id)
-                if item.ok:
-                    conn.execute(failed_records.delete().where(key))
-                    if item.marker is not None:
-                        self._set_marker(conn, portal, item.lead_id, item.marker)
-                    continue
-                reason = item.reason or "unknown error"
-                done = conn.execute(
-                    failed_records.update()
-                    .where(key)
-                    .values(
-                        reason=reason,
-                        attempts=failed_records.c.attempts + 1,
-                        last_failed_at=now,
-                    )
-                )
-                if done.rowcount == 0:
-                    conn.execute(
-                        failed_records.insert().values(
-                            portal=portal, lead_id=item.lead_id, reason=reason, attempts=1,
-                            first_failed_at=now, last_failed_at=now,
-                        )
-                    )
+            self._clear_failed(conn, portal, ok)
+            self._set_markers(conn, portal, marks)
+            for item in items:
+                if item.lead_id in failing:
+                    self._record_one(conn, portal, item, now)
             self._seen(conn, portal)
+
+    @staticmethod
+    def _clear_failed(conn: sa.Connection, key: str, lead_ids: Sequence[str]) -> None:
+        for start in range(0, len(lead_ids), CHUNK):
+            conn.execute(failed_records.delete().where(
+                (failed_records.c.portal == key)
+                & failed_records.c.lead_id.in_(list(lead_ids[start : start + CHUNK]))))
+
+    @staticmethod
+    def _set_markers(conn: sa.Connection, key: str, marks: dict[str, str]) -> None:
+        """Replace these leads' own-write markers (delete and insert: the same on SQLite and
+        PostgreSQL, within the caller's transaction)."""
+        ids = list(marks)
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            conn.execute(own_writes.delete().where(
+                (own_writes.c.portal == key) & own_writes.c.lead_id.in_(chunk)))
+            conn.execute(own_writes.insert(),
+                         [{"portal": key, "lead_id": i, "marker": marks[i]} for i in chunk])
+
+    def _record_one(self, conn: sa.Connection, key: str, item: RecordOutcome, now: datetime) -> None:
+        """One outcome of a lead that failed in this batch, in order."""
+        where = (failed_records.c.portal == key) & (failed_records.c.lead_id == item.lead_id)
+        if item.ok:
+            conn.execute(failed_records.delete().where(where))
+            if item.marker is not None:
+                self._set_marker(conn, key, item.lead_id, item.marker)
+            return
+        reason = item.reason or "unknown error"
+        done = conn.execute(
+            failed_records.update()
+            .where(where)
+            .values(reason=reason, attempts=failed_records.c.attempts + 1, last_failed_at=now)
+        )
+        if done.rowcount == 0:
+            conn.execute(
+                failed_records.insert().values(
+                    portal=key, lead_id=item.lead_id, reason=reason, attempts=1,
+                    first_failed_at=now, last_failed_at=now,
+                )
+            )
 
     @staticmethod
     def _set_marker(conn: sa.Connection, key: str, lead_id: str, marker: str) -> None:

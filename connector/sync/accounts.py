@@ -29,6 +29,7 @@ from connector.scoring.compiled import AccountModel
 from connector.scoring.types import Contribution, ScoreResult
 from connector.state import RecordOutcome, StateStore
 from connector.sync.diff import changed_values
+from connector.sync.rollup import ContactScores
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,8 @@ class AccountPass:
         self.source, self.store, self.section = source, store, section
         self.key = portal + ACCOUNTS_SUFFIX
         self.times, self.full, self.dry_run = times, full, dry_run
-        self.scores: dict[str, ContactScore] = {}  # contacts scored in this run
-        self.touched: set[str] = set()  # of which those whose written scores changed
+        self.scores = ContactScores()  # contacts scored in this run, off the heap (rollup.py)
+        self.touched: set[str] = set()  # of which those whose written scores changed (not full)
         self.report = AccountReport()
         self._before_write: Callable[[], None] | None = None
         self._since: str | None = None  # the last pass's start, by the CRM's clock
@@ -91,8 +92,8 @@ class AccountPass:
             self._save(since, open_=True)
 
     def note(self, lead_id: str, name: str, engagement: int, changed: bool) -> None:
-        self.scores[lead_id] = ContactScore(name, engagement)
-        if changed:
+        self.scores.add(lead_id, ContactScore(name, engagement))
+        if changed and not self.full:  # a full pass rescores every account anyway
             self.touched.add(lead_id)
 
     def run(self, cancel: threading.Event | None = None,
@@ -101,6 +102,12 @@ class AccountPass:
         flight (`report.cancelled`), leaving the pass open: the next run rescores every account.
         `before_write` is called before each write and may raise to stop the pass there (the
         run's lease lost)."""
+        try:
+            return self._run(cancel, before_write)
+        finally:
+            self.scores.close()
+
+    def _run(self, cancel: threading.Event | None, before_write: Callable[[], None] | None) -> AccountReport:
         self.report.full = self.full
         self._before_write = before_write
         pending: list[ScoreUpdate] = []
@@ -143,13 +150,15 @@ class AccountPass:
 
     # Scoring -----------------------------------------------------------------------------
     def _score(self, records: Sequence[AccountRecord]) -> list[ScoredAccount]:
-        unknown = sorted({c for r in records for c in r.contacts if c not in self.scores}, key=_order)
+        contacts = {c for r in records for c in r.contacts}
+        known = self.scores.get_many(contacts)
+        unknown = sorted(contacts - known.keys(), key=_order)
         read = self.source.contact_scores(unknown) if unknown else {}
         out = []
         for record in records:
             contributions = []
             for contact in record.contacts:
-                score = self.scores.get(contact) or read.get(contact)
+                score = known.get(contact) or read.get(contact)
                 if score is not None and score.engagement is not None:
                     contributions.append(Contribution(contact, score.name, score.engagement))
             result = score_account(record.account, contributions, self.section, self.times.scoring)

@@ -35,11 +35,12 @@ if TYPE_CHECKING:
     from connector.state import RecordOutcome, StateStore
 
 
-def signature(model: ScoringModel | ModelSet, text: str = "") -> str:
+def signature(model: ScoringModel | ModelSet, text: str = "", extra_reads: str = "") -> str:
     """What kept inputs of `model` (one, or every model of a set) hold: the properties and event
     attributes they read, with each model's name and version and the file `text` (any other
     model, or another list of models, is rescored from the CRM, as the robustness rule says,
-    even one that reads the same inputs)."""
+    even one that reads the same inputs), and what the adapter reads beyond the models
+    (`CrmAdapter.extra_reads`, such as HubSpot's web events; left out when none)."""
     models = ModelSet.of(model)
     codec = InputCodec(models)
     digest = hashlib.sha256(text.encode()).hexdigest()
@@ -53,6 +54,8 @@ def signature(model: ScoringModel | ModelSet, text: str = "") -> str:
     else:
         reads["models"] = [[m.key, m.name, m.version] for m in models]
         reads["text"] = digest
+    if extra_reads:
+        reads["adapter"] = extra_reads
     return hashlib.sha256(json.dumps(reads, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -108,11 +111,12 @@ class InputKeeper:
     ones), and serves them back as pages for a rescore. `keep` False (a dry run) keeps nothing."""
 
     def __init__(self, store: StateStore, portal: str, model: ScoringModel | ModelSet, *, text: str = "",
-                 keep: bool = True) -> None:
+                 keep: bool = True, extra_reads: str = "") -> None:
         self.store = store
         self.portal = portal
         self.model = model
         self.text = text  # the model file's text
+        self.extra_reads = extra_reads  # the adapter's (CrmAdapter.extra_reads)
         self.keep = keep
         self._ready: list[KeptInputs] = []
         self._serving = False  # the records scored now came from `pages`: kept already
@@ -120,7 +124,7 @@ class InputKeeper:
 
     @cached_property
     def signature(self) -> str:
-        return signature(self.model, self.text)
+        return signature(self.model, self.text, self.extra_reads)
 
     @cached_property
     def codec(self) -> InputCodec:

@@ -135,10 +135,10 @@ def sync_once(
         if why is not None:
             log.info(why)
             full = True
-        keeper = InputKeeper(store, settings.portal, models, text=model_stamp.text,
-                             keep=not dry_run)
-        from_inputs = full and rescore_from_inputs(keeper, settings, times.started)
         crm = adapter or open_adapter(settings, models)
+        keeper = InputKeeper(store, settings.portal, models, text=model_stamp.text,
+                             keep=not dry_run, extra_reads=crm.extra_reads)
+        from_inputs = full and rescore_from_inputs(keeper, settings, times.started)
         if hooks is not None and hooks.abort is not None:
             hooks.abort.watch(crm)
         try:

@@ -61,6 +61,16 @@ def test_markers_are_replaced_by_the_latest_write(store):
     assert store.markers("globex", ["7"]) == {}
 
 
+def test_a_batch_clears_failures_and_marks_its_successes_and_keeps_its_failures(store):
+    store.record_outcomes("acme", [RecordOutcome(str(i), ok=False, reason="x") for i in range(1, 4)], T0)
+    store.record_outcomes("acme", [RecordOutcome("1", ok=True, marker="m1"), RecordOutcome("2", ok=True),
+                                   RecordOutcome("3", ok=True, marker="m3"),
+                                   RecordOutcome("3", ok=False, reason="bad again")], T0)
+    [rec] = store.failed("acme")
+    assert (rec.lead_id, rec.reason, rec.attempts) == ("3", "bad again", 1)
+    assert store.markers("acme", ["1", "2", "3"]) == {"1": "m1", "3": "m3"}
+
+
 def test_run_history_records_counts_and_api_calls_newest_first(store):
     first = store.start_run("acme", "full", T0)
     stats = RunStats(read=10, scored=9, changed=4, written=3, failed=1, skipped=1,

@@ -130,6 +130,13 @@ def test_a_changed_model_reads_every_contact_again(sb, cfg, tmp_path):
     assert reads(again) == {}, "the re-read kept the new model's inputs"
 
 
+def test_turning_web_events_on_reads_every_contact_again(sb, cfg, tmp_path):
+    sync_once(cfg, full=True, as_of=NOW)
+    with_events = settings_for(sb, tmp_path, hubspot_web_events=True, model_path=cfg.model_path)
+    report = sync_once(with_events, full=True, as_of=LATER)
+    assert reads(report), "inputs kept without page views are not this run's inputs"
+
+
 def test_kept_inputs_older_than_the_reread_days_are_read_again(sb, cfg, tmp_path):
     sync_once(cfg, full=True, as_of=NOW)
     report = sync_once(settings_for(sb, tmp_path, full_reread_days=0, model_path=cfg.model_path),

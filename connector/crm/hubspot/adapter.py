@@ -103,6 +103,7 @@ class HubSpotAdapter(CrmAdapter):
         self.overlap = overlap
         self.times = RunTimes.begin()
         self.web_events = web_events
+        self.extra_reads = "web events" if web_events else ""
         models = ModelSet.of(model)
         # Every model's properties (`<prefix><key>_fit`) read in one request: one read pass
         # feeds every model.
