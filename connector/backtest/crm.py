@@ -25,7 +25,7 @@ import bisect
 import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from connector.backtest.asof import as_of
 from connector.backtest.loader import LabeledLead, LeadHistory
@@ -78,10 +78,12 @@ def comparable_moments(reads: Sequence[_Read], now: datetime) -> list[datetime]:
 
 
 def history_from_crm(adapter: CrmAdapter, properties: Sequence[str], outcome_stages: Sequence[str] = OUTCOME_STAGES,
-                     *, now: datetime, extra: Sequence[str] = (), exclude: Sequence[str] = ()) -> LeadHistory:
+                     *, now: datetime, extra: Sequence[str] = (), exclude: Sequence[str] = (),
+                     horizon_days: int | None = None) -> LeadHistory:
     """Every lead of the CRM (one full read pass, then its property history in batches), labelled
     by its stage, each as it was at its moment (module docstring), with only the activity before
-    it. `properties` (the model's) and `extra` are the properties the leads carry, less `exclude`."""
+    it. `properties` (the model's) and `extra` are the properties the leads carry, less `exclude`.
+    With `horizon_days`, the calibration's snapshot too (`snapshot`): one more history read."""
     source = adapter.property_history()
     names = [n for n in dict.fromkeys([*properties, *extra]) if n not in set(exclude)]
     reads: list[_Read] = []
@@ -105,8 +107,31 @@ def history_from_crm(adapter: CrmAdapter, properties: Sequence[str], outcome_sta
         warnings.append(f"{', '.join(untracked)}: no past values in {adapter.title} (history not tracked?), so their"
                         " values now were used, possibly set after converting (a leak); fix: track their history,"
                         f" or leave them out with --exclude {','.join(untracked)}")
+    snapshot = None
+    if horizon_days is not None:
+        snapshot = _snapshot(source, reads, now - timedelta(days=horizon_days), names)
     return LeadHistory(f"{adapter.title} (converted: reached {'/'.join(outcome_stages)})", "stage", leads, warnings,
-                       frozenset())
+                       frozenset(), horizon_days, snapshot, outcome_words(outcome_stages))
+
+
+def outcome_words(stages: Sequence[str]) -> str:
+    """How the probability's sentence says converting: "became customers", "reached opportunity/customer"."""
+    if "customer" in stages and set(stages) <= {"customer", "evangelist"}:
+        return "became customers"
+    return f"reached {'/'.join(stages)}"
+
+
+def _snapshot(source: PropertyHistory, reads: Sequence[_Read], then: datetime, names: Sequence[str]) -> list[LabeledLead]:
+    """The calibration's sample, a snapshot: every lead created by `then` and not converted by
+    then, as it was then (properties from their history, activity up to then), its outcome
+    whether it converted since. This is what the probability on a record claims: of leads
+    scored like this, how many converted within the horizon. (The fit's own moments, each
+    converter just before converting, would overstate it.)"""
+    kept = [r for r in reads if r.staged.created is not None and r.staged.created <= then
+            and (r.converted_at is None or r.converted_at > then)]
+    leads = source.leads_as_of(((r.staged.lead, then) for r in kept), names)
+    return [LabeledLead(as_of(lead, then)[0], int(read.converted_at is not None), then)
+            for read, lead in zip(kept, leads, strict=True)]
 
 
 def _leads_then(source: PropertyHistory, reads: Sequence[_Read], moments: Sequence[datetime], names: Sequence[str]

@@ -8,6 +8,8 @@ from datetime import datetime
 import numpy as np
 
 from connector.backtest.asof import as_of, cutoff_of
+from connector.backtest.calibration import MIN_CONVERSIONS, cross_fitted, estimate, table_text, with_table
+from connector.backtest.calibration import reliability as calibration_reliability
 from connector.backtest.fit import FitOptions, FittedModel, fit_model
 from connector.backtest.leaks import suspects
 from connector.backtest.loader import LeadHistory
@@ -24,6 +26,7 @@ class LearnedModel:
     fitted: FittedModel
     validation: Validation | None
     warnings: list[str]
+    calibration: dict | None = None  # the table's reliability on the leads it was estimated on
 
 
 def _disagreements(model: ScoringModel, fitted: FittedModel, leads: list[Lead], nows: list[datetime]) -> list[str]:
@@ -59,13 +62,54 @@ def learn(history: LeadHistory, cutoff: datetime, options: FitOptions, name: str
     fitted = fit_model(leads, nows, y, options)
     warnings = [*history.warnings, *suspects(fitted.points.candidates, leads, nows, y), *fitted.notes]
     scorers = {CURRENT: _current_scorer(current)} if current is not None else None
-    validation = cross_validate(leads, nows, y, options, scorers=scorers) if validate else None
+    later = _snapshot_items(history)
+    validation = cross_validate(leads, nows, y, options, scorers=scorers, later=later) if validate else None
     lines = validation.summary_lines() if validation else ["Not validated on held-out folds (--folds 0)."]
     events = frozenset(event.type for lead in leads for event in lead.events)
     context = FitContext(name, history.source, len(y), int(y.sum()), sorted(history.left_out), "\n".join(lines), fitted.c, events)
     text = write_model(fitted, context, fitted.points.candidates.matrix(leads, nows), y)
+    sample = _calibration_sample(history, validation, y, later, warnings)
+    reliability = None
+    if sample is not None:
+        scores, outcomes, how = sample
+        table = estimate(scores, outcomes, history.horizon_days, history.converted, 0)  # type: ignore[arg-type]
+        text = with_table(text, table_text(table, how))
+        reliability = {**calibration_reliability(cross_fitted(scores, outcomes, 0), outcomes),
+                       "horizon_days": history.horizon_days}
     model = parse_model(text, f"fitted model {name!r}")
     wrong = _disagreements(model, fitted, leads, nows)
     if wrong:
         raise RuntimeError(f"the written model scores {len(wrong)} leads differently from the fit, e.g. {wrong[0]}")
-    return LearnedModel(text, model, fitted, validation, warnings)
+    return LearnedModel(text, model, fitted, validation, warnings, reliability)
+
+
+def _snapshot_items(history: LeadHistory) -> list[tuple[int, Lead, datetime]]:
+    """The snapshot's leads, each with the index of its own lead in the history (its fold)."""
+    if not history.snapshot:
+        return []
+    index = {item.lead.id: i for i, item in enumerate(history.leads)}
+    return [(index[s.lead.id], s.lead, s.as_of) for s in history.snapshot if s.lead.id in index]  # type: ignore[misc]
+
+
+def _calibration_sample(history: LeadHistory, validation: Validation | None, y: np.ndarray,
+                        later: list[tuple[int, Lead, datetime]], warnings: list[str]
+                        ) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Held-out scores and outcomes to estimate the calibration table on, and a phrase saying
+    where they come from; None (with a warning why) when there is no horizon or too little."""
+    if history.horizon_days is None:
+        return None
+    if validation is None:
+        warnings.append("no calibration table: it is estimated on held-out folds (--folds 0 skips them)")
+        return None
+    if history.snapshot is not None:
+        ids = {s.lead.id: s.outcome for s in history.snapshot}
+        outcomes = np.array([ids[lead.id] for _, lead, _ in later], dtype=int)
+        scores, what = validation.later, (f"the leads as they were {history.horizon_days} days before the cutoff, "
+                                          "each scored by the fold's model that held it out")
+    else:
+        outcomes, scores, what = y, validation.held_out, "each lead scored by the fold's model that held it out"
+    if outcomes.sum() < MIN_CONVERSIONS or len(outcomes) - outcomes.sum() < MIN_CONVERSIONS:
+        warnings.append(f"no calibration table: {int(outcomes.sum())} of {len(outcomes):,} held-out leads converted within "
+                        f"{history.horizon_days} days, and it needs at least {MIN_CONVERSIONS} of each outcome")
+        return None
+    return scores, outcomes, f"{len(outcomes):,} held-out leads ({what})"

@@ -38,6 +38,13 @@ class LeadHistory:
     leads: list[LabeledLead]
     warnings: list[str] = field(default_factory=list)
     left_out: frozenset[str] = frozenset()  # post-contact columns kept from the model
+    # The calibration's sample (connector.backtest.calibration): with `horizon_days`, the outcome
+    # is "converted within that many days of the moment scored". `snapshot` (--from-crm): every
+    # lead as it was `horizon_days` before now, not converted yet, its outcome whether it did
+    # since; without it the leads themselves are the sample (an export's outcome window, as told).
+    horizon_days: int | None = None
+    snapshot: list[LabeledLead] | None = None
+    converted: str = "converted"  # how the calibration's sentence says it: "became customers"
 
     @property
     def outcomes(self) -> list[int]:

@@ -52,7 +52,8 @@ def _names(text: str | None) -> list[str]:
     return [n.strip() for n in (text or "").split(",") if n.strip()]
 
 
-def _crm_history(scoring_model, stages: list[str], now: datetime, extra: list[str] = (), exclude: list[str] = ()):
+def _crm_history(scoring_model, stages: list[str], now: datetime, extra: list[str] = (), exclude: list[str] = (),
+                 horizon_days: int | None = None):
     """The CRM's leads as of their moments (connector.backtest.crm), and a line on the API calls
     it took against the fewest the CRM's page and batch sizes allow."""
     from connector.backtest.crm import history_from_crm
@@ -66,7 +67,8 @@ def _crm_history(scoring_model, stages: list[str], now: datetime, extra: list[st
         properties = sorted({plan.property for plan in scoring_model.fit_plan})
         adapter = open_adapter(settings(), scoring_model)
         try:
-            history = history_from_crm(adapter, properties, stages, now=now, extra=extra, exclude=exclude)
+            history = history_from_crm(adapter, properties, stages, now=now, extra=extra, exclude=exclude,
+                                       horizon_days=horizon_days)
             return history, _calls_line(adapter)
         finally:
             adapter.close()
@@ -165,9 +167,11 @@ def fit(
     folds: int = typer.Option(5, "--folds", min=0, help="Held-out folds for validation (0: skip it)."),
     name: Optional[str] = typer.Option(None, "--name", help="Model name (default: the output file's name)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Learn as of this time: later events never count.", show_default="the latest event"),
+    horizon_days: Optional[int] = typer.Option(None, "--horizon-days", min=0, help="Write a calibration table: the probability of converting within this many days (0: none). With --leads, the window the export's outcomes were observed in.", show_default="90 with --from-crm; none with --leads"),
 ) -> None:
     """Learn points from outcomes (an export, or the CRM itself) and write them as a scoring model file."""
     require_extra("backtest", "fit")
+    from connector.backtest.calibration import DEFAULT_HORIZON_DAYS
     from connector.backtest.fit import FitOptions
     from connector.backtest.learn import learn
 
@@ -185,12 +189,15 @@ def fit(
 
         current = chosen_model(model, "--model")
         cutoff = _cutoff(as_of) or datetime.now(UTC)
-        history, calls = _crm_history(current, _stages(outcome_stages), cutoff, _names(properties), _names(exclude))
+        horizon = DEFAULT_HORIZON_DAYS if horizon_days is None else horizon_days
+        history, calls = _crm_history(current, _stages(outcome_stages), cutoff, _names(properties), _names(exclude),
+                                      horizon or None)
         require_conversions(history)
     else:
         if leads is None or mapping is None:
             raise UserError("fit needs a source; fix: pass --leads FILE --mapping FILE (an export) or --from-crm (the CRM itself).")
         history = _history(leads, outcome, mapping)
+        history.horizon_days = horizon_days or None
         cutoff, _ = _default_cutoff(history, as_of)
     learned = learn(history, cutoff, options, name or out.stem, validate=folds > 0, current=current)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -208,6 +215,10 @@ def _print_fit(learned, out: Path, source: str) -> None:
         console.print(f"  {band.name}: {minimums or 'every lead'}, {band.leads:,} leads converting {band.conversion:.1%} (training data)")
     for line in learned.validation.summary_lines() if learned.validation else []:
         console.print(f"  {escape(line)}")
+    if learned.calibration and model.calibration:
+        table = model.calibration
+        console.print(f"  calibration: {len(table.bands)} bands, {table.conversions:,} of {table.leads:,} held-out leads converted within "
+                      f"{table.horizon_days} days; expected calibration error {learned.calibration['ece']:.1f} points (cross-fitted)")
     for warning in learned.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print(f"next: leadscore validate {out}; leadscore backtest --model {out} {source}")

@@ -17,7 +17,7 @@ from dataclasses import replace
 from connector.errors import UserError
 from connector.scoring import limits
 from connector.scoring.checking.report import type_name
-from connector.scoring.checking.accounts import AccountChecks
+from connector.scoring.checking.calibration import CalibrationChecks
 from connector.scoring.compiled import Bounds, Group, ScoringModel
 from connector.scoring.decay import NO_DECAY
 
@@ -36,16 +36,16 @@ class ModelError(UserError):
 
 
 _TOP_KEYS = ("model", "scores", "lists", "groups", "fit", "engagement", "decay", "labels", "grade", "stages",
-             "account")
+             "account", "calibration")
 
 
-class _Parser(AccountChecks):
+class _Parser(CalibrationChecks):
     """The whole file: its metadata, score bounds, lists and groups, then the parts' sections."""
 
     def parse(self, data: dict[str, object]) -> ScoringModel:
         self.keys(data, _TOP_KEYS, "", None)
         for key in _TOP_KEYS:
-            if key in ("fit", "engagement", "labels", "account"):
+            if key in ("fit", "engagement", "labels", "account", "calibration"):
                 continue
             if key in data and not isinstance(data[key], dict):
                 self.problem(key, f"expected a table, got {type_name(data[key])}", f"write it as a [{key}] section",
@@ -74,9 +74,12 @@ class _Parser(AccountChecks):
             stages=stages, stage_rules=tuple(stage_rules),
         )
         account = self.parse_account(data.get("account"), model)
+        calibration = self.parse_calibration(data.get("calibration"), fit_bounds, engagement_bounds)
         if self.problems:
             raise ModelError(self.source, self.messages())
-        return replace(model, account=account) if account is not None else model
+        if account is not None or calibration is not None:
+            model = replace(model, account=account, calibration=calibration)
+        return model
 
     def parse_meta(self, table: object) -> tuple[str | None, str | None, str | None]:
         line = self.header_line("model")

@@ -100,7 +100,10 @@ class HubSpotAdapter(CrmAdapter):
         self.overlap = overlap
         self.times = RunTimes.begin()
         self.web_events = web_events
-        self.names = {field: prefix + field for field in NEUTRAL_FIELDS}
+        # A calibrated model ([calibration]) writes its probability too; without one the
+        # property is neither read nor created.
+        fields = (*NEUTRAL_FIELDS, "probability") if getattr(model, "calibration", None) else NEUTRAL_FIELDS
+        self.names = {field: prefix + field for field in fields}
         self.names["stage"] = STAGE_PROPERTY
         self.to_neutral = {hubspot: field for field, hubspot in self.names.items()}
         model_props = sorted({plan.property for plan in model.fit_plan})
@@ -125,7 +128,8 @@ class HubSpotAdapter(CrmAdapter):
         return HubSpotHistory(self)
 
     def accounts(self) -> HubSpotCompanies:
-        return HubSpotCompanies(self.client, self.model, self.names, self.group, self.overlap, self._results)
+        names = {field: name for field, name in self.names.items() if field != "probability"}  # contacts' only
+        return HubSpotCompanies(self.client, self.model, names, self.group, self.overlap, self._results)
 
     # Reading -----------------------------------------------------------------------------
     def _record(self, obj: dict, events: Sequence) -> LeadRecord:

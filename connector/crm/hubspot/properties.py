@@ -1,6 +1,7 @@
 """leadscore's contact properties in HubSpot: their definitions and `ensure_properties`.
 
-Types follow docs/crm-api-facts.md (Properties): numbers for the scores, enumerations (select) for the
+Types follow docs/crm-api-facts.md (Properties): numbers for the scores (and the probability, a
+percent, when the model is calibrated), enumerations (select) for the
 label and the grade with options from the model, multi-line text for the reasons, a datetime for
 when it was scored, text for the model. A property that exists with another type is never
 overwritten: it is a UserError saying how to fix it.
@@ -37,7 +38,8 @@ class PropertySpec:
 
 
 def property_specs(model: ScoringModel) -> list[PropertySpec]:
-    return [
+    """leadscore's properties for `model`: the probability only when it has a [calibration]."""
+    specs = [
         PropertySpec("fit", "Leadscore fit", "number", "number",
                      "Fit score: how well the contact matches the ideal customer (leadscore)."),
         PropertySpec("engagement", "Leadscore engagement", "number", "number",
@@ -55,6 +57,12 @@ def property_specs(model: ScoringModel) -> list[PropertySpec]:
         PropertySpec("scored_at", "Leadscore scored at", "datetime", "date",
                      "When leadscore last changed this contact's scores."),
     ]
+    calibration = getattr(model, "calibration", None)
+    if calibration is not None:
+        specs.append(PropertySpec("probability", "Leadscore probability", "number", "number",
+                                  f"Percent of leads scored like this that converted within "
+                                  f"{calibration.horizon_days} days (leadscore's calibration)."))
+    return specs
 
 
 def _create_body(name: str, spec: PropertySpec, group: str) -> dict:

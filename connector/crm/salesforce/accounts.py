@@ -18,7 +18,7 @@ from connector.crm.base import AccountRecord, ContactScore, ScoreUpdate, WriteRe
 from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
 from connector.crm.salesforce.mapping import CONTACT_PREFIX, MappingConfig, as_text, soql_datetime, to_fields
 from connector.crm.salesforce.reader import id_batches, in_list
-from connector.crm.salesforce.schema import Problem, check_field, field_specs
+from connector.crm.salesforce.schema import ACCOUNT_LESS, Problem, check_field, field_specs
 from connector.errors import UserError
 from connector.scoring.types import Account
 
@@ -48,7 +48,7 @@ class SalesforceAccounts:
                  overlap_seconds: int, user_id) -> None:
         assert model.account is not None
         self.client, self.config, self.overlap, self._user_id = client, config, overlap_seconds, user_id
-        self.scores = {k: v for k, v in config.score_fields().items() if k != "stage"}
+        self.scores = {k: v for k, v in config.score_fields().items() if k not in ACCOUNT_LESS}
         self.inputs = {p.property: account_field(p.property) for p in model.account.fit.fit_plan}
         # Rows already read, so that no record is queried twice in a pass: the Accounts the
         # "changed" listing returned (it selects every field), and the Contacts read with their
@@ -60,7 +60,7 @@ class SalesforceAccounts:
         fields = {f["name"]: f for f in self.client.describe("Account")["fields"]}
         found: list[Problem] = []
         for spec in field_specs(self.config):
-            if spec.neutral != "stage":
+            if spec.neutral not in ACCOUNT_LESS:
                 found += check_field("Account", spec.name, spec.accepts, fields)
         for neutral, name in self.inputs.items():
             if name is None or name not in fields:

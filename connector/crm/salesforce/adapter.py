@@ -61,14 +61,15 @@ class SalesforceAdapter(CrmAdapter):
     ) -> None:
         self.client = client
         self.model = model  # its [account] section, when it has one, scores Accounts
-        self.config = config
+        # Its [calibration], when it has one, writes the probability field too.
+        self.config = replace(config, probability=getattr(model, "calibration", None) is not None)
         self.overlap = overlap_seconds
         self.bulk_threshold = bulk_threshold
         self.max_batch = max(bulk_threshold * 5, COLLECTION_SIZE)
         self.times = RunTimes.begin()
         # A meeting is held once its start is past the scoring moment, not the wall clock.
-        events = EventMapper(config, lambda: self.times.scoring)
-        self.reader = LeadReader(client, config, events, include_contacts=include_contacts)
+        events = EventMapper(self.config, lambda: self.times.scoring)
+        self.reader = LeadReader(client, self.config, events, include_contacts=include_contacts)
         self._user_id: str | None = None
         self._user_known = False  # asked once per adapter: the answer does not change
         self._start: str | None = None  # when the run being read began (Salesforce's clock)

@@ -27,7 +27,8 @@ SCORE_FIELD_NAMES = {
     "model": "Leadscore_Model__c",
     "scored_at": "Leadscore_Scored_At__c",
 }
-NUMBER_FIELDS = frozenset({"fit", "engagement"})
+PROBABILITY_FIELD = "Leadscore_Probability__c"  # only with a calibrated model (MappingConfig.probability)
+NUMBER_FIELDS = frozenset({"fit", "engagement", "probability"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class MappingConfig:
     stage_values: Mapping[str, str] = field(default_factory=dict)
     rating_enabled: bool = False
     rating_values: Mapping[str, str] = field(default_factory=dict)
+    probability: bool = False  # the model has a [calibration]: its probability is read and written too
 
     @classmethod
     def from_settings(cls, settings) -> MappingConfig:  # noqa: ANN001 (Settings)
@@ -57,8 +59,9 @@ class MappingConfig:
         )
 
     def score_fields(self) -> dict[str, str]:
-        """Neutral name -> API name of every field leadscore writes (Rating aside)."""
-        return {**SCORE_FIELD_NAMES, "stage": self.stage_field}
+        """Neutral name -> API name of every field leadscore writes on Leads and Contacts (Rating aside)."""
+        extra = {"probability": PROBABILITY_FIELD} if self.probability else {}
+        return {**SCORE_FIELD_NAMES, **extra, "stage": self.stage_field}
 
     def property_fields(self, sobject: str) -> Mapping[str, str]:
         return self.lead_fields if sobject == "Lead" else self.contact_fields

@@ -18,6 +18,9 @@ from connector.crm.salesforce.mapping import MappingConfig
 from connector.errors import UserError
 
 
+ACCOUNT_LESS = frozenset({"stage", "probability"})  # written on Leads and Contacts only
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     neutral: str
@@ -45,6 +48,8 @@ def field_specs(config: MappingConfig) -> list[FieldSpec]:
         _spec("model", names["model"], "Leadscore Model", text, type="Text", length=255),
         _spec("scored_at", names["scored_at"], "Leadscore Scored At", ("datetime",), type="DateTime"),
         _spec("stage", names["stage"], "Leadscore Stage", text, type="Text", length=80),
+        *([_spec("probability", names["probability"], "Leadscore Probability", ("double", "percent"),
+                 type="Number", precision=4, scale=1)] if "probability" in names else []),
     ]
 
 
@@ -109,7 +114,7 @@ class FieldCheck:
         if self.accounts:
             fields = self._fields("Account")
             for spec in field_specs(self.config):
-                if spec.neutral != "stage":
+                if spec.neutral not in ACCOUNT_LESS:
                     found.extend(check_field("Account", spec.name, spec.accepts, fields))
         return found
 
