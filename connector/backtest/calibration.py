@@ -23,10 +23,17 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from datetime import datetime
+
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
+from connector.backtest.asof import as_of, cutoff_of
+from connector.backtest.loader import LeadHistory
+from connector.errors import UserError
+from connector.scoring import ScoringModel, score_lead
 from connector.scoring.compiled import Calibration, CalibrationBand
+from connector.scoring.types import Lead
 
 MIN_BAND_LEADS = 30
 MAX_BANDS = 20
@@ -160,3 +167,46 @@ def with_table(model_text: str, table: str) -> str:
         if not inside:
             kept.append(line)
     return "\n".join(kept).rstrip() + "\n\n" + table
+
+
+def sample(history: LeadHistory, cutoff: datetime, horizon_days: int | None) -> list[tuple[Lead, datetime, int]] | None:
+    """The leads a table is estimated or checked on, each as of its moment, with its outcome
+    within the horizon: the --from-crm snapshot, else (an export whose outcome window is told
+    with --horizon-days) the leads themselves; None when there is none."""
+    if history.snapshot is not None:
+        return [(as_of(s.lead, s.as_of or cutoff)[0], s.as_of or cutoff, s.outcome) for s in history.snapshot]
+    if horizon_days is None:
+        return None
+    return [(as_of(item.lead, cutoff_of(item, cutoff))[0], cutoff_of(item, cutoff), item.outcome) for item in history.leads]
+
+
+def scored(model: ScoringModel, leads: Sequence[tuple[Lead, datetime, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """The model's scores (fit + engagement) of the sample, and its outcomes."""
+    results = (score_lead(lead, model, now) for lead, now, _ in leads)
+    return (np.array([r.fit + r.engagement for r in results], dtype=float),
+            np.array([outcome for _, _, outcome in leads], dtype=int))
+
+
+def check_table(model: ScoringModel, leads: Sequence[tuple[Lead, datetime, int]]) -> dict:
+    """The reliability of the model's own table on these leads (held out from it, when the
+    history is not the one it was estimated on)."""
+    table = model.calibration
+    assert table is not None
+    scores, outcomes = scored(model, leads)
+    return {**reliability(probabilities(table, scores), outcomes), "table": "the model's",
+            "horizon_days": table.horizon_days}
+
+
+def calibrate(model: ScoringModel, leads: Sequence[tuple[Lead, datetime, int]], horizon_days: int, outcome: str
+              ) -> tuple[Calibration, dict]:
+    """A new table for the model from these leads, and its reliability cross-fitted (each lead's
+    percent from a table estimated without it)."""
+    scores, outcomes = scored(model, leads)
+    if outcomes.sum() < MIN_CONVERSIONS or len(outcomes) - outcomes.sum() < MIN_CONVERSIONS:
+        raise UserError(f"--calibrate: {int(outcomes.sum())} of {len(outcomes):,} leads converted within {horizon_days} days; "
+                        f"a table needs at least {MIN_CONVERSIONS} of each outcome; fix: a longer --horizon-days, or a "
+                        "history with more leads.")
+    lowest = model.fit_bounds.min + model.engagement_bounds.min
+    table = estimate(scores, outcomes, horizon_days, outcome, lowest)
+    check = reliability(cross_fitted(scores, outcomes, lowest), outcomes)
+    return table, {**check, "table": "written (cross-fitted)", "horizon_days": horizon_days}

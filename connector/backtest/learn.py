@@ -68,7 +68,7 @@ def learn(history: LeadHistory, cutoff: datetime, options: FitOptions, name: str
     events = frozenset(event.type for lead in leads for event in lead.events)
     context = FitContext(name, history.source, len(y), int(y.sum()), sorted(history.left_out), "\n".join(lines), fitted.c, events)
     text = write_model(fitted, context, fitted.points.candidates.matrix(leads, nows), y)
-    sample = _calibration_sample(history, validation, y, later, warnings)
+    sample = _calibration_sample(history, validation, y, later, warnings, fitted, leads, nows)
     reliability = None
     if sample is not None:
         scores, outcomes, how = sample
@@ -91,11 +91,27 @@ def _snapshot_items(history: LeadHistory) -> list[tuple[int, Lead, datetime]]:
     return [(index[s.lead.id], s.lead, s.as_of) for s in history.snapshot if s.lead.id in index]  # type: ignore[misc]
 
 
+def _on_final_scale(held_out: np.ndarray, folds: np.ndarray, final: np.ndarray) -> np.ndarray:
+    """Held-out scores carried to the written model's scale by rank: each fold's model puts its
+    best lead at about max_points, so the folds' points per unit of log-odds (and their zero)
+    differ a little from the written model's; a held-out score becomes the written model's
+    score at the same share of leads (its mid-rank among its fold's held-out scores), so the
+    table keys the probabilities to the scores the written model gives."""
+    out = np.zeros(len(held_out))
+    for k in np.unique(folds):
+        mine = folds == k
+        scores = held_out[mine]
+        ranks = (np.searchsorted(np.sort(scores), scores, "left") + np.searchsorted(np.sort(scores), scores, "right")) / 2
+        out[mine] = np.quantile(final, ranks / len(scores), method="lower")
+    return out
+
+
 def _calibration_sample(history: LeadHistory, validation: Validation | None, y: np.ndarray,
-                        later: list[tuple[int, Lead, datetime]], warnings: list[str]
-                        ) -> tuple[np.ndarray, np.ndarray, str] | None:
-    """Held-out scores and outcomes to estimate the calibration table on, and a phrase saying
-    where they come from; None (with a warning why) when there is no horizon or too little."""
+                        later: list[tuple[int, Lead, datetime]], warnings: list[str], fitted: FittedModel,
+                        leads: list[Lead], nows: list[datetime]) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """Held-out scores (on the written model's scale) and outcomes to estimate the calibration
+    table on, and a phrase saying where they come from; None (with a warning why) when there is
+    no horizon or too little."""
     if history.horizon_days is None:
         return None
     if validation is None:
@@ -104,10 +120,17 @@ def _calibration_sample(history: LeadHistory, validation: Validation | None, y: 
     if history.snapshot is not None:
         ids = {s.lead.id: s.outcome for s in history.snapshot}
         outcomes = np.array([ids[lead.id] for _, lead, _ in later], dtype=int)
-        scores, what = validation.later, (f"the leads as they were {history.horizon_days} days before the cutoff, "
-                                          "each scored by the fold's model that held it out")
+        table = fitted.points
+        final = np.array([table.fit_score(lead, now) + table.engagement_score(lead, now) for _, lead, now in later])
+        folds = validation.fold_of[[index for index, _, _ in later]]
+        scores = _on_final_scale(validation.later, folds, final)
+        what = (f"the leads as they were {history.horizon_days} days before the cutoff, each scored by the fold's "
+                "model that held it out")
     else:
-        outcomes, scores, what = y, validation.held_out, "each lead scored by the fold's model that held it out"
+        table = fitted.points
+        final = np.array([table.fit_score(lead, now) + table.engagement_score(lead, now) for lead, now in zip(leads, nows)])
+        outcomes, what = y, "each lead scored by the fold's model that held it out"
+        scores = _on_final_scale(validation.held_out, validation.fold_of, final)
     if outcomes.sum() < MIN_CONVERSIONS or len(outcomes) - outcomes.sum() < MIN_CONVERSIONS:
         warnings.append(f"no calibration table: {int(outcomes.sum())} of {len(outcomes):,} held-out leads converted within "
                         f"{history.horizon_days} days, and it needs at least {MIN_CONVERSIONS} of each outcome")

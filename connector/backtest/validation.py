@@ -36,6 +36,7 @@ class Validation:
     # and of each `later` lead likewise (its fold is its lead's).
     held_out: np.ndarray = field(default_factory=lambda: np.zeros(0))
     later: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fold_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))  # each lead's fold
 
     def add(self, learner: str, figure: str, value: float) -> None:
         self.folds.setdefault(learner, {}).setdefault(figure, []).append(float(value))
@@ -82,8 +83,8 @@ def cross_validate(
     snapshot: index of the same lead among `leads`, the lead then, the moment), each scored by
     the points model of the fold that holds its lead out."""
     y = np.asarray(outcomes, dtype=int)
-    result = Validation(held_out=np.zeros(len(y)), later=np.zeros(len(later)))
-    fold_of = np.zeros(len(y), dtype=int)
+    result = Validation(held_out=np.zeros(len(y)), later=np.zeros(len(later)), fold_of=np.zeros(len(y), dtype=int))
+    fold_of = result.fold_of
     folds = StratifiedKFold(options.folds, shuffle=True, random_state=options.seed)
     for k, (train, test) in enumerate(folds.split(np.zeros(len(y)), y)):
         fold_of[test] = k

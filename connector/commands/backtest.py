@@ -120,8 +120,11 @@ def backtest(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Score as of this time: later events never count (default: the latest event)."),
     output: Format = typer.Option(Format.table, "--format", help="table (headline figures) or json (every figure)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report and PNG charts into this folder.", show_default="no report"),
+    calibrate: Optional[Path] = typer.Option(None, "--calibrate", help="Estimate a calibration table (score -> probability of converting within --horizon-days) on these leads and write the model with it to this file (it may be the --model file).", show_default="no table written"),
+    horizon_days: Optional[int] = typer.Option(None, "--horizon-days", min=1, help="The calibration's horizon. With --from-crm: the leads as they were this many days ago are the sample; with --leads: the window the export's outcomes were observed in.", show_default="the model's table's; else 90 with --from-crm"),
 ) -> None:
-    """Score leads whose outcome is known and show whether high scores convert."""
+    """Score leads whose outcome is known and show whether high scores convert (and, with a
+    calibrated model or --calibrate, whether its probabilities come true)."""
     require_extra("backtest", "backtest")
     from connector.backtest.runner import run_backtest
 
@@ -129,14 +132,19 @@ def backtest(
     if from_crm == (leads is not None):
         raise UserError("backtest needs exactly one source; fix: pass --leads FILE (an export) or --from-crm (the CRM itself).")
     calls = None
+    table_days = scoring_model.calibration.horizon_days if scoring_model.calibration else None
     if from_crm:
+        from connector.backtest.calibration import DEFAULT_HORIZON_DAYS
+
         explicit_cutoff = _cutoff(as_of)
         cutoff, explicit = (explicit_cutoff, True) if explicit_cutoff else (datetime.now(UTC), False)
-        history, calls = _crm_history(scoring_model, _stages(outcome_stages), cutoff)
+        horizon = horizon_days or table_days or (DEFAULT_HORIZON_DAYS if calibrate else None)
+        history, calls = _crm_history(scoring_model, _stages(outcome_stages), cutoff, horizon_days=horizon)
     else:
         history = _history(leads, outcome, mapping)
+        history.horizon_days = horizon_days
         cutoff, explicit = _default_cutoff(history, as_of)
-    result = run_backtest(history, scoring_model, cutoff, explicit)
+    result = run_backtest(history, scoring_model, cutoff, explicit, calibrate=calibrate is not None)
     if output is Format.json:
         print(json.dumps(result.summary, indent=2))
     else:
@@ -148,6 +156,25 @@ def backtest(
 
         page = write_report(result.summary, result.scored, result.facts, report)
         (console if output is Format.table else Console(stderr=True)).print(f"report: {page}")
+    if calibrate is not None and result.calibration is not None:
+        _write_calibrated(scoring_model, result.calibration, history, calibrate, output)
+
+
+def _write_calibrated(scoring_model, table, history, out: Path, output: Format) -> None:
+    """The model's text with the new table, checked by the core, written to `out`."""
+    from connector.backtest.calibration import table_text, with_table
+    from connector.scoring import parse_model
+
+    how = f"{table.leads:,} leads of {history.source}" + (
+        f", as they were {table.horizon_days} days before the cutoff" if history.snapshot is not None else "")
+    source = Path(scoring_model.source)
+    text = with_table(source.read_text(encoding="utf-8"), table_text(table, how))
+    parse_model(text, str(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    (console if output is Format.table else Console(stderr=True)).print(
+        f"calibrated: wrote {out} with a table of {len(table.bands)} bands ({table.conversions:,} of {table.leads:,} leads "
+        f"converted within {table.horizon_days} days)")
 
 
 def fit(

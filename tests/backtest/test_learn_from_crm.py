@@ -33,7 +33,7 @@ def _portal(seed: int, tmp_path_factory, leaky: bool = False) -> LeadHistory:
                        data_dir=tmp_path_factory.mktemp("data"), portal="test", **FAST)
         adapter = open_adapter(cfg, DEFAULT)
         try:
-            return _as_they_are_now(adapter) if leaky else history_from_crm(adapter, PROPERTIES, now=NOW)
+            return _as_they_are_now(adapter) if leaky else history_from_crm(adapter, PROPERTIES, now=NOW, horizon_days=90)
         finally:
             adapter.close()
 
@@ -90,6 +90,15 @@ def test_fitted_without_the_cutoff_it_looks_better_than_it_is(leaky, learned, ot
     assert real < _auc(other_portal, learned.model)
 
 
+def test_its_probability_comes_true_on_another_portal(learned, other_portal):
+    """The table was estimated on the training portal's held-out folds, each lead as it was 90
+    days before; on the other portal's leads as they were then, each band converts close to
+    what it predicts."""
+    [check] = run_backtest(other_portal, learned.model, NOW, explicit_cutoff=False).summary["reliability"]
+    assert learned.model.calibration.horizon_days == check["horizon_days"] == 90
+    assert check["leads"] > 1000 and check["ece"] < 3.0
+
+
 def _env(sb, tmp_path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEADSCORE_")}
     env.update(LEADSCORE_CRM="hubspot", LEADSCORE_HUBSPOT_URL=sb.url, LEADSCORE_HUBSPOT_TOKEN=sb.token,
@@ -105,6 +114,7 @@ def test_fit_from_crm_on_the_command_line_writes_a_model_validate_accepts(tmp_pa
     assert run.returncode == 0, run.stderr
     assert "current model" in run.stdout and "HubSpot API calls:" in run.stdout and "fewest" in run.stdout
     assert sb.token not in run.stdout + run.stderr
+    assert "[calibration]" in (tmp_path / "m.toml").read_text(encoding="utf-8") and "calibration:" in run.stdout
     check = subprocess.run([sys.executable, "-m", "connector", "validate", "m.toml"], capture_output=True, text=True,
                            cwd=tmp_path, timeout=120)
     assert check.returncode == 0, check.stdout + check.stderr

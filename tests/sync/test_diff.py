@@ -1,6 +1,6 @@
 from datetime import datetime, timezone
 
-from connector.scoring.types import Reason, ScoreResult
+from connector.scoring.types import Probability, Reason, ScoreResult
 from connector.sync.diff import changed_values, format_reasons, format_time
 
 NOW = datetime(2026, 3, 2, 9, 30, 5, 123456, tzinfo=timezone.utc)
@@ -58,3 +58,17 @@ def test_stage_is_written_only_when_the_core_moves_it():
 def test_reasons_longer_than_a_property_holds_are_cut():
     long = result(reasons=tuple(Reason(f"r{i}", "fit", 1, "x" * 1000) for i in range(100)))
     assert len(format_reasons(long)) == 65_536
+
+
+def test_a_calibrated_result_writes_its_probability_and_ends_the_reasons_with_its_sentence():
+    calibrated = result(probability=Probability(42.25, 90, "became customers"))
+    changed = changed_values(calibrated, WRITTEN, NOW)
+    assert changed["probability"] == "42.2"
+    assert changed["reasons"].splitlines() == ["+20 senior title: VP Sales", "-10 free email domain",
+                                               "of leads scored like this, 42% became customers within 90 days"]
+
+
+def test_a_probability_the_crm_holds_as_a_number_is_not_written_again():
+    calibrated = result(probability=Probability(42.0, 90, "became customers"))
+    held = {**WRITTEN, "probability": "42", "reasons": format_reasons(calibrated)}
+    assert changed_values(calibrated, held, NOW) == {}
