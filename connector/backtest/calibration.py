@@ -28,12 +28,11 @@ from datetime import datetime
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
-from connector.backtest.asof import as_of, cutoff_of
+from connector.backtest.compact import as_of_leads, outcomes_of
 from connector.backtest.loader import LeadHistory
 from connector.errors import UserError
 from connector.scoring import ScoringModel, score_lead
 from connector.scoring.compiled import Calibration, CalibrationBand
-from connector.scoring.types import Lead
 
 MIN_BAND_LEADS = 30
 MAX_BANDS = 20
@@ -169,39 +168,34 @@ def with_table(model_text: str, table: str) -> str:
     return "\n".join(kept).rstrip() + "\n\n" + table
 
 
-def sample(history: LeadHistory, cutoff: datetime, horizon_days: int | None) -> list[tuple[Lead, datetime, int]] | None:
-    """The leads a table is estimated or checked on, each as of its moment, with its outcome
-    within the horizon: the --from-crm snapshot, else (an export whose outcome window is told
-    with --horizon-days) the leads themselves; None when there is none."""
-    if history.snapshot is not None:
-        return [(as_of(s.lead, s.as_of or cutoff)[0], s.as_of or cutoff, s.outcome) for s in history.snapshot]
-    if horizon_days is None:
+def scored_sample(model: ScoringModel, history: LeadHistory, cutoff: datetime, horizon_days: int | None
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The model's scores (fit + engagement) of the leads a table is estimated or checked on,
+    each as of its moment, and their outcomes within the horizon: the --from-crm snapshot, else
+    (an export whose outcome window is told with --horizon-days) the leads themselves; None
+    when there is none."""
+    items = history.snapshot if history.snapshot is not None else history.leads if horizon_days is not None else None
+    if items is None:
         return None
-    return [(as_of(item.lead, cutoff_of(item, cutoff))[0], cutoff_of(item, cutoff), item.outcome) for item in history.leads]
-
-
-def scored(model: ScoringModel, leads: Sequence[tuple[Lead, datetime, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """The model's scores (fit + engagement) of the sample, and its outcomes."""
-    results = (score_lead(lead, model, now) for lead, now, _ in leads)
+    leads, nows = as_of_leads(items, cutoff)
+    results = (score_lead(lead, model, now) for lead, now in zip(leads, nows))
     return (np.array([r.fit + r.engagement for r in results], dtype=float),
-            np.array([outcome for _, _, outcome in leads], dtype=int))
+            np.array(outcomes_of(items), dtype=int))
 
 
-def check_table(model: ScoringModel, leads: Sequence[tuple[Lead, datetime, int]]) -> dict:
+def check_table(model: ScoringModel, scores: np.ndarray, outcomes: np.ndarray) -> dict:
     """The reliability of the model's own table on these leads (held out from it, when the
     history is not the one it was estimated on)."""
     table = model.calibration
     assert table is not None
-    scores, outcomes = scored(model, leads)
     return {**reliability(probabilities(table, scores), outcomes), "table": "the model's",
             "horizon_days": table.horizon_days}
 
 
-def calibrate(model: ScoringModel, leads: Sequence[tuple[Lead, datetime, int]], horizon_days: int, outcome: str
+def calibrate(model: ScoringModel, scores: np.ndarray, outcomes: np.ndarray, horizon_days: int, outcome: str
               ) -> tuple[Calibration, dict]:
-    """A new table for the model from these leads, and its reliability cross-fitted (each lead's
-    percent from a table estimated without it)."""
-    scores, outcomes = scored(model, leads)
+    """A new table for the model from these leads' scores, and its reliability cross-fitted
+    (each lead's percent from a table estimated without it)."""
     if outcomes.sum() < MIN_CONVERSIONS or len(outcomes) - outcomes.sum() < MIN_CONVERSIONS:
         raise UserError(f"--calibrate: {int(outcomes.sum())} of {len(outcomes):,} leads converted within {horizon_days} days; "
                         f"a table needs at least {MIN_CONVERSIONS} of each outcome; fix: a longer --horizon-days, or a "

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 
-from connector.backtest.asof import as_of, cutoff_of
+from connector.backtest.compact import Subset, as_of_leads, ids_of, outcomes_of
 from connector.backtest.calibration import MIN_CONVERSIONS, cross_fitted, estimate, table_text, with_table
 from connector.backtest.calibration import reliability as calibration_reliability
 from connector.backtest.fit import FitOptions, FittedModel, fit_model
 from connector.backtest.leaks import suspects
 from connector.backtest.loader import LeadHistory
-from connector.backtest.validation import Validation, cross_validate
+from connector.backtest.validation import Later, Validation, cross_validate
 from connector.backtest.writer import FitContext, write_model
 from connector.scoring import ScoringModel, parse_model, score_lead
 from connector.scoring.types import Lead
@@ -56,19 +57,18 @@ def learn(history: LeadHistory, cutoff: datetime, options: FitOptions, name: str
           current: ScoringModel | None = None) -> LearnedModel:
     """Fit on every lead, validate on held-out folds (beside `current`, the model in use, when
     given), write the model and check it with the core."""
-    nows = [cutoff_of(item, cutoff) for item in history.leads]
-    leads = [as_of(item.lead, now)[0] for item, now in zip(history.leads, nows)]
+    leads, nows = as_of_leads(history.leads, cutoff)
     y = np.asarray(history.outcomes, dtype=int)
     fitted = fit_model(leads, nows, y, options)
     warnings = [*history.warnings, *suspects(fitted.points.candidates, leads, nows, y), *fitted.notes]
     scorers = {CURRENT: _current_scorer(current)} if current is not None else None
-    later = _snapshot_items(history)
+    later, later_outcomes = _snapshot_items(history, cutoff)
     validation = cross_validate(leads, nows, y, options, scorers=scorers, later=later) if validate else None
     lines = validation.summary_lines() if validation else ["Not validated on held-out folds (--folds 0)."]
     events = frozenset(event.type for lead in leads for event in lead.events)
     context = FitContext(name, history.source, len(y), int(y.sum()), sorted(history.left_out), "\n".join(lines), fitted.c, events)
     text = write_model(fitted, context, fitted.points.candidates.matrix(leads, nows), y)
-    sample = _calibration_sample(history, validation, y, later, warnings, fitted, leads, nows)
+    sample = _calibration_sample(history, validation, y, (later, later_outcomes), warnings, fitted, leads, nows)
     reliability = None
     if sample is not None:
         scores, outcomes, how = sample
@@ -83,12 +83,18 @@ def learn(history: LeadHistory, cutoff: datetime, options: FitOptions, name: str
     return LearnedModel(text, model, fitted, validation, warnings, reliability)
 
 
-def _snapshot_items(history: LeadHistory) -> list[tuple[int, Lead, datetime]]:
-    """The snapshot's leads, each with the index of its own lead in the history (its fold)."""
+def _snapshot_items(history: LeadHistory, cutoff: datetime) -> tuple[Later, np.ndarray]:
+    """The snapshot's leads with the index of each one's own lead in the history (its fold),
+    and their outcomes; those whose lead the history left out are left out."""
     if not history.snapshot:
-        return []
-    index = {item.lead.id: i for i, item in enumerate(history.leads)}
-    return [(index[s.lead.id], s.lead, s.as_of) for s in history.snapshot if s.lead.id in index]  # type: ignore[misc]
+        return Later([], [], []), np.zeros(0, dtype=int)
+    index = {lead_id: i for i, lead_id in enumerate(ids_of(history.leads))}
+    leads, nows = as_of_leads(history.snapshot, cutoff)
+    outcomes = outcomes_of(history.snapshot)
+    kept = [j for j, lead_id in enumerate(ids_of(history.snapshot)) if lead_id in index]
+    ids = ids_of(history.snapshot)
+    later = Later([index[ids[j]] for j in kept], Subset(leads, kept), [nows[j] for j in kept])
+    return later, np.array([outcomes[j] for j in kept], dtype=int)
 
 
 def _on_final_scale(held_out: np.ndarray, folds: np.ndarray, final: np.ndarray) -> np.ndarray:
@@ -107,8 +113,8 @@ def _on_final_scale(held_out: np.ndarray, folds: np.ndarray, final: np.ndarray) 
 
 
 def _calibration_sample(history: LeadHistory, validation: Validation | None, y: np.ndarray,
-                        later: list[tuple[int, Lead, datetime]], warnings: list[str], fitted: FittedModel,
-                        leads: list[Lead], nows: list[datetime]) -> tuple[np.ndarray, np.ndarray, str] | None:
+                        snapshot: tuple[Later, np.ndarray], warnings: list[str], fitted: FittedModel,
+                        leads: Sequence[Lead], nows: list[datetime]) -> tuple[np.ndarray, np.ndarray, str] | None:
     """Held-out scores (on the written model's scale) and outcomes to estimate the calibration
     table on, and a phrase saying where they come from; None (with a warning why) when there is
     no horizon or too little."""
@@ -118,11 +124,10 @@ def _calibration_sample(history: LeadHistory, validation: Validation | None, y: 
         warnings.append("no calibration table: it is estimated on held-out folds (--folds 0 skips them)")
         return None
     if history.snapshot is not None:
-        ids = {s.lead.id: s.outcome for s in history.snapshot}
-        outcomes = np.array([ids[lead.id] for _, lead, _ in later], dtype=int)
+        later, outcomes = snapshot
         table = fitted.points
-        final = np.array([table.fit_score(lead, now) + table.engagement_score(lead, now) for _, lead, now in later])
-        folds = validation.fold_of[[index for index, _, _ in later]]
+        final = np.array([table.fit_score(lead, now) + table.engagement_score(lead, now) for lead, now in zip(later.leads, later.nows)])
+        folds = validation.fold_of[later.indexes]
         scores = _on_final_scale(validation.later, folds, final)
         what = (f"the leads as they were {history.horizon_days} days before the cutoff, each scored by the fold's "
                 "model that held it out")

@@ -101,18 +101,18 @@ def run_backtest(history: LeadHistory, model: ScoringModel, cutoff: datetime, ex
 def _reliability(history: LeadHistory, model: ScoringModel, cutoff: datetime, calibrate: bool
                  ) -> tuple[Calibration | None, list[dict], list[str]]:
     horizon = history.horizon_days or (model.calibration.horizon_days if model.calibration else None)
-    leads = calibration.sample(history, cutoff, history.horizon_days)
-    if leads is None:
+    sample = calibration.scored_sample(model, history, cutoff, history.horizon_days)
+    if sample is None:
         if calibrate:
             raise UserError("--calibrate needs the window the outcomes were observed in; fix: pass --horizon-days N "
                             "(with --leads: the days after each lead's moment its outcome was recorded).")
         return None, [], []
-    entries = [calibration.check_table(model, leads)] if model.calibration is not None else []
+    entries = [calibration.check_table(model, *sample)] if model.calibration is not None else []
     notes = []
     if model.calibration is not None and model.calibration.horizon_days != horizon:
         notes.append(f"the model's calibration table is for {model.calibration.horizon_days} days, this history's "
                      f"outcomes for {horizon}: its reliability compares unlike windows")
     if not calibrate:
         return None, entries, notes
-    table, check = calibration.calibrate(model, leads, horizon, history.converted)  # type: ignore[arg-type]
+    table, check = calibration.calibrate(model, *sample, horizon, history.converted)  # type: ignore[arg-type]
     return table, [*entries, check], notes

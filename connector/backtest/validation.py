@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from connector.backtest import metrics
+from connector.backtest.compact import Subset
 from connector.backtest.fit import FitOptions, PointsTable, fit_model
 from connector.scoring.types import Lead
 
@@ -25,6 +26,16 @@ POINTS, UNROUNDED = "points model", "unrounded model"
 Learner = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
 # A fixed scorer (no training) gets the test leads and their cutoffs and returns their scores.
 Scorer = Callable[[Sequence[Lead], Sequence[datetime]], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Later:
+    """Leads scored at another moment than the folds' (the calibration's snapshot): for each,
+    the index of the same lead among the folds' leads (its fold), the lead then, the moment."""
+
+    indexes: Sequence[int]
+    leads: Sequence[Lead]
+    nows: Sequence[datetime]
 
 
 @dataclass
@@ -77,21 +88,21 @@ def cross_validate(
     options: FitOptions,
     learners: Mapping[str, Learner] | None = None,
     scorers: Mapping[str, Scorer] | None = None,
-    later: Sequence[tuple[int, Lead, datetime]] = (),
+    later: Later | None = None,
 ) -> Validation:
     """The folds' figures; `later` are leads scored at another moment (the calibration's
-    snapshot: index of the same lead among `leads`, the lead then, the moment), each scored by
-    the points model of the fold that holds its lead out."""
+    snapshot), each scored by the points model of the fold that holds its lead out."""
     y = np.asarray(outcomes, dtype=int)
-    result = Validation(held_out=np.zeros(len(y)), later=np.zeros(len(later)), fold_of=np.zeros(len(y), dtype=int))
+    later = later or Later([], [], [])
+    result = Validation(held_out=np.zeros(len(y)), later=np.zeros(len(later.indexes)), fold_of=np.zeros(len(y), dtype=int))
     fold_of = result.fold_of
     folds = StratifiedKFold(options.folds, shuffle=True, random_state=options.seed)
     for k, (train, test) in enumerate(folds.split(np.zeros(len(y)), y)):
         fold_of[test] = k
         table = _fold(result, leads, nows, y, train, test, options, learners, scorers)
-        for j, (index, lead, now) in enumerate(later):
-            if fold_of[index] == k:
-                result.later[j] = table.fit_score(lead, now) + table.engagement_score(lead, now)
+        for j in np.flatnonzero(fold_of[np.asarray(later.indexes, dtype=int)] == k):
+            lead, now = later.leads[j], later.nows[j]
+            result.later[j] = table.fit_score(lead, now) + table.engagement_score(lead, now)
     return result
 
 
@@ -99,8 +110,8 @@ def _fold(result: Validation, leads: Sequence[Lead], nows: Sequence[datetime], y
           test: np.ndarray, options: FitOptions, learners: Mapping[str, Learner] | None,
           scorers: Mapping[str, Scorer] | None) -> PointsTable:
     """One fold: the fit redone on `train`, its figures on `test` added to `result`."""
-    train_leads, train_nows = [leads[i] for i in train], [nows[i] for i in train]
-    test_leads, test_nows = [leads[i] for i in test], [nows[i] for i in test]
+    train_leads, train_nows = Subset(leads, train), [nows[i] for i in train]
+    test_leads, test_nows = Subset(leads, test), [nows[i] for i in test]
     fitted = fit_model(train_leads, train_nows, y[train], options)
     table = fitted.points
     x_test = table.candidates.matrix(test_leads, test_nows)

@@ -67,8 +67,9 @@ def _crm_history(scoring_model, stages: list[str], now: datetime, extra: list[st
         properties = sorted({plan.property for plan in scoring_model.fit_plan})
         adapter = open_adapter(settings(), scoring_model)
         try:
+            attributes = {event: plan.attributes for event, plan in scoring_model.event_plans.items()}
             history = history_from_crm(adapter, properties, stages, now=now, extra=extra, exclude=exclude,
-                                       horizon_days=horizon_days)
+                                       horizon_days=horizon_days, attributes=attributes)
             return history, _calls_line(adapter)
         finally:
             adapter.close()
