@@ -56,7 +56,8 @@ def desired_values(result: ScoreResult) -> dict[str, str]:
 
 
 def format_percent(percent: float) -> str:
-    """A probability as the number property holds it: percent, one decimal ("42.5")."""
+    """A probability as the number property holds it: percent, one decimal, a dot ("42.5"; docs/crm-api-facts.md,
+    HubSpot › Properties)."""
     return f"{percent:.1f}"
 
 

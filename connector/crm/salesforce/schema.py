@@ -48,6 +48,7 @@ def field_specs(config: MappingConfig) -> list[FieldSpec]:
         _spec("model", names["model"], "Leadscore Model", text, type="Text", length=255),
         _spec("scored_at", names["scored_at"], "Leadscore Scored At", ("datetime",), type="DateTime"),
         _spec("stage", names["stage"], "Leadscore Stage", text, type="Text", length=80),
+        # A percent with one decimal, only with a calibrated model (docs/crm-api-facts.md, Salesforce › Schema).
         *([_spec("probability", names["probability"], "Leadscore Probability", ("double", "percent"),
                  type="Number", precision=4, scale=1)] if "probability" in names else []),
     ]
