@@ -17,7 +17,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from connector.backtest import metrics
 from connector.backtest.compact import Subset
-from connector.backtest.fit import FitOptions, PointsTable, fit_model
+from connector.backtest.fit import FitOptions, PointsTable, fit_model, scores
 from connector.scoring.types import Lead
 
 POINTS, UNROUNDED = "points model", "unrounded model"
@@ -115,8 +115,7 @@ def _fold(result: Validation, leads: Sequence[Lead], nows: Sequence[datetime], y
     fitted = fit_model(train_leads, train_nows, y[train], options)
     table = fitted.points
     x_test = table.candidates.matrix(test_leads, test_nows)
-    fit = np.array([table.fit_score(lead, now) for lead, now in zip(test_leads, test_nows)])
-    engagement = np.array([table.engagement_score(lead, now) for lead, now in zip(test_leads, test_nows)])
+    fit, engagement = scores(table, test_leads, test_nows)
     result.held_out[test] = fit + engagement
     _ranking(result, POINTS, fit + engagement, y[test])
     _ranking(result, UNROUNDED, x_test @ fitted.weights, y[test])
