@@ -11,7 +11,7 @@ import numpy as np
 from connector.backtest.compact import Subset, as_of_leads, ids_of, outcomes_of
 from connector.backtest.calibration import MIN_CONVERSIONS, cross_fitted, estimate, table_text, with_table
 from connector.backtest.calibration import reliability as calibration_reliability
-from connector.backtest.fit import FitOptions, FittedModel, fit_model
+from connector.backtest.fit import FitOptions, FittedModel, fit_model, scores
 from connector.backtest.leaks import suspects
 from connector.backtest.loader import LeadHistory
 from connector.backtest.validation import Later, Validation, cross_validate
@@ -71,10 +71,10 @@ def learn(history: LeadHistory, cutoff: datetime, options: FitOptions, name: str
     sample = _calibration_sample(history, validation, y, (later, later_outcomes), warnings, fitted, leads, nows)
     reliability = None
     if sample is not None:
-        scores, outcomes, how = sample
-        table = estimate(scores, outcomes, history.horizon_days, history.converted, 0)  # type: ignore[arg-type]
+        held_out, outcomes, how = sample
+        table = estimate(held_out, outcomes, history.horizon_days, history.converted, 0)  # type: ignore[arg-type]
         text = with_table(text, table_text(table, how))
-        reliability = {**calibration_reliability(cross_fitted(scores, outcomes, 0), outcomes),
+        reliability = {**calibration_reliability(cross_fitted(held_out, outcomes, 0), outcomes),
                        "horizon_days": history.horizon_days}
     model = parse_model(text, f"fitted model {name!r}")
     wrong = _disagreements(model, fitted, leads, nows)
@@ -91,8 +91,8 @@ def _snapshot_items(history: LeadHistory, cutoff: datetime) -> tuple[Later, np.n
     index = {lead_id: i for i, lead_id in enumerate(ids_of(history.leads))}
     leads, nows = as_of_leads(history.snapshot, cutoff)
     outcomes = outcomes_of(history.snapshot)
-    kept = [j for j, lead_id in enumerate(ids_of(history.snapshot)) if lead_id in index]
     ids = ids_of(history.snapshot)
+    kept = [j for j, lead_id in enumerate(ids) if lead_id in index]
     later = Later([index[ids[j]] for j in kept], Subset(leads, kept), [nows[j] for j in kept])
     return later, np.array([outcomes[j] for j in kept], dtype=int)
 
@@ -125,19 +125,17 @@ def _calibration_sample(history: LeadHistory, validation: Validation | None, y: 
         return None
     if history.snapshot is not None:
         later, outcomes = snapshot
-        table = fitted.points
-        final = np.array([table.fit_score(lead, now) + table.engagement_score(lead, now) for lead, now in zip(later.leads, later.nows)])
-        folds = validation.fold_of[later.indexes]
-        scores = _on_final_scale(validation.later, folds, final)
+        fit, engagement = scores(fitted.points, later.leads, later.nows)
+        held_out, folds = validation.later, validation.fold_of[later.indexes]
         what = (f"the leads as they were {history.horizon_days} days before the cutoff, each scored by the fold's "
                 "model that held it out")
     else:
-        table = fitted.points
-        final = np.array([table.fit_score(lead, now) + table.engagement_score(lead, now) for lead, now in zip(leads, nows)])
-        outcomes, what = y, "each lead scored by the fold's model that held it out"
-        scores = _on_final_scale(validation.held_out, validation.fold_of, final)
+        fit, engagement = scores(fitted.points, leads, nows)
+        outcomes, held_out, folds = y, validation.held_out, validation.fold_of
+        what = "each lead scored by the fold's model that held it out"
+    scored = _on_final_scale(held_out, folds, fit + engagement)
     if outcomes.sum() < MIN_CONVERSIONS or len(outcomes) - outcomes.sum() < MIN_CONVERSIONS:
         warnings.append(f"no calibration table: {int(outcomes.sum())} of {len(outcomes):,} held-out leads converted within "
                         f"{history.horizon_days} days, and it needs at least {MIN_CONVERSIONS} of each outcome")
         return None
-    return scores, outcomes, f"{len(outcomes):,} held-out leads ({what})"
+    return scored, outcomes, f"{len(outcomes):,} held-out leads ({what})"
