@@ -57,6 +57,8 @@ def child(args: argparse.Namespace) -> None:
     read = time.monotonic() - started
     read_rss = peak_rss_mb()
     usage = adapter.api_usage()
+    print(f"read: {len(history.leads):,} leads in {read:.1f}s, {sum(usage.calls.values()):,} API calls (floor "
+          f"{adapter.fewest_calls():,}), peak memory {read_rss:.0f} MB; fitting", file=sys.stderr, flush=True)
     started = time.monotonic()
     learned = learn(history, now, FitOptions(folds=max(args.folds, 2)), "bench", validate=args.folds > 0, current=model)
     fit = time.monotonic() - started
@@ -96,7 +98,7 @@ def main() -> None:
         try:
             cmd = [sys.executable, __file__, "--child", "--url", sb.url, "--token", sb.token, "--data-dir", tmp,
                    "--now", ANCHOR.isoformat(), "--folds", str(args.folds), "--horizon-days", str(args.horizon_days)]
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT,
+            out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT,  # its progress on stderr
                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
             r = json.loads(out.stdout.strip().splitlines()[-1])
         finally:
