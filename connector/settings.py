@@ -68,7 +68,8 @@ class Settings(BaseSettings):
     model_path: Path | None = Field(
         None,
         description="The scoring model file (TOML), relative to the current directory or "
-        "absolute; unset: the default model shipped with leadscore (config/scoring.toml).",
+        "absolute, or several separated by commas (one score each, named by each file's "
+        "[model] key); unset: the default model shipped with leadscore (config/scoring.toml).",
     )
 
     # HubSpot.
@@ -168,6 +169,24 @@ class Settings(BaseSettings):
         description="Stop cleanly before the org's daily API usage passes this share of its allocation.",
     )
 
+    # Telling the owner.
+    owner_tasks: Literal["off", "hot", "mql"] = Field(
+        "off", description="A task for the lead's owner when it first turns hot (hot) or first "
+        "enters MQL (mql); off: none.",
+    )
+    owner_task_due_days: int = Field(
+        1, ge=0, le=90, description="Days after the scoring moment an owner task is due.",
+    )
+    webhook_url: str | None = Field(
+        None, pattern=r"^https?://\S+$",
+        description="POST each transition (LEADSCORE_OWNER_TASKS's, else hot) as JSON to this URL, "
+        "signed with LEADSCORE_WEBHOOK_SECRET; unset: no webhook.",
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="Key of the webhook's HMAC-SHA256 signature (X-Leadscore-Signature).",
+    )
+    webhook_attempts: int = Field(5, ge=1, le=20, description="Tries per webhook event, with backoff.")
+
     # The HubSpot sync.
     property_prefix: str = Field(
         "leadscore_",
@@ -238,7 +257,7 @@ class Settings(BaseSettings):
     sandbox_search_per_second: int = Field(5, ge=1, description="Sandbox search requests per second, per token.")
 
     @field_validator(
-        "model_path", "hubspot_token", "as_of", "state_url",
+        "model_path", "hubspot_token", "as_of", "state_url", "webhook_url", "webhook_secret",
         "sandbox_token", "sandbox_data_dir", "sandbox_faults", "salesforce_access_token",
         "salesforce_client_id", "salesforce_client_secret", "salesforce_username",
         "salesforce_private_key_file", "salesforce_ca_bundle", mode="before",

@@ -38,12 +38,15 @@ def _portal(name: Optional[str]):
     return next(iter(portals.values()))
 
 
-def _baseline(path: Optional[Path], cfg):
+def _baseline(path: Optional[Path], cfg, candidate):
     """--baseline, else the model the portal was last fully synced with (its text kept in the
-    state store), else the model the sync scores with (LEADSCORE_MODEL_PATH, else the model
-    shipped with leadscore): the model the portal's scores come from. With how it was chosen."""
+    state store; of several, the one with the candidate's key), else the model the sync scores
+    with (LEADSCORE_MODEL_PATH, else the model shipped with leadscore): the model the portal's
+    scores come from. With how it was chosen."""
     from connector.scoring import load_model
     from connector.scoring.model import parse_model
+    from connector.scoring.modelset import label_of, split_paths
+    from connector.sync.fingerprint import ModelStamp, split_text
     from connector.sync.service import open_store
 
     if path is not None:
@@ -52,8 +55,19 @@ def _baseline(path: Optional[Path], cfg):
         last = store.last_model(cfg.crm, cfg.portal)
     if last is not None:
         source = f"the state store (portal {cfg.portal!r})"
-        return parse_model(last[1], source), f"the model portal {cfg.portal!r} was last synced with"
+        text, which = last[1], f"the model portal {cfg.portal!r} was last synced with"
+        several = split_text(ModelStamp(*last))
+        if several:
+            key = label_of(candidate)
+            if key not in several:
+                raise UserError(f"portal {cfg.portal!r} was last synced with the models {', '.join(several)}, "
+                                f"none keyed {key!r} as the candidate is; fix: name the baseline with --baseline.")
+            text, which = several[key], f"the model keyed {key!r} portal {cfg.portal!r} was last synced with"
+        return parse_model(text, source), which
     configured = cfg.model_path
+    if configured is not None and len(split_paths(configured)) > 1:
+        raise UserError(f"LEADSCORE_MODEL_PATH={configured} lists several models, and compare weighs "
+                        "one against the candidate; fix: name it with --baseline.")
     if configured is not None:
         return load_model(configured, named_by="LEADSCORE_MODEL_PATH"), "the model the sync scores with (LEADSCORE_MODEL_PATH)"
     return load_model(None), "the model the sync scores with (the default, LEADSCORE_MODEL_PATH unset)"
@@ -140,8 +154,8 @@ def compare(
         raise UserError("--fail-if-worse judges the ranking of known outcomes; fix: add --leads FILE --mapping M or --from-crm.")
     needs_crm = from_crm or live
     cfg = _portal(portal) if needs_crm or baseline is None else None
-    baseline_model, chosen = _baseline(baseline, cfg)
     candidate_model = load_model(model, named_by="--model")
+    baseline_model, chosen = _baseline(baseline, cfg, candidate_model)
     crm = _Crm(cfg, baseline_model, candidate_model) if needs_crm else None
     try:
         history = None

@@ -20,8 +20,9 @@ from rich.table import Table
 
 from connector.commands.invocation import settings
 from connector.errors import UserError
-from connector.scoring import ScoreResult, ScoringModel, load_model, score_lead
+from connector.scoring import ModelSet, ScoreResult, ScoringModel, label_of, load_model, load_models, score_lead
 from connector.scoring.compiled import AccountModel
+from connector.scoring.modelset import split_paths
 from connector.scoring.leadfile import read_leads
 from connector.scoring.types import Lead
 
@@ -32,33 +33,48 @@ def register(app: typer.Typer) -> None:
 
 
 def validate(
-    path: Optional[Path] = typer.Argument(None, help="Model file (default: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
+    path: Optional[Path] = typer.Argument(None, help="Model file, or several separated by commas (default: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
 ) -> None:
-    """Check a scoring model file and print a summary of its rules."""
-    model = chosen_model(path, None)
-    for line in summarize(model):
-        typer.echo(line)
+    """Check scoring model files (one or several for one portal) and print a summary of their rules."""
+    models = chosen_models(path, None)
+    for i, model in enumerate(models):
+        if i:
+            typer.echo("")
+        for line in summarize(model):
+            typer.echo(line)
+    if len(models) > 1:
+        typer.echo("")
+        for line in summarize_set(models):
+            typer.echo(line)
 
 
 def score(
     leads: Path = typer.Option(..., "--leads", help="Leads file: JSON Lines (.jsonl, one lead per line) or a CSV export (.csv)."),
     mapping: Optional[Path] = typer.Option(None, "--mapping", help="With a CSV: mapping file naming the id, property and event columns, as for backtest (default: every column is a property)."),
-    model_path: Optional[Path] = typer.Option(None, "--model", help="Model file (default: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
+    model_path: Optional[Path] = typer.Option(None, "--model", help="Model file, or several separated by commas (default: LEADSCORE_MODEL_PATH, else the model shipped with leadscore)."),
     now: Optional[str] = typer.Option(None, "--now", help="Score as of this ISO 8601 time (default: now, UTC)."),
     output: str = typer.Option("table", "--format", help="table, json or csv."),
 ) -> None:
     """Score the leads in a file and print the scores with their reasons."""
     if output not in ("table", "json", "csv"):
         raise UserError(f"--format {output!r} is not known; fix: use --format table, json or csv.")
-    model = chosen_model(model_path, "--model")
+    models = chosen_models(model_path, "--model")
     as_of = parse_now(now) if now else datetime.now(timezone.utc)
-    results = (score_lead(lead, model, as_of) for lead in _leads(leads, mapping, as_of))
+    keyed = len(models) > 1  # several models: each row says whose score it is
+    results = ((label_of(m) if keyed else None, score_lead(lead, m, as_of))
+               for lead in _leads(leads, mapping, as_of) for m in models)
     if output == "json":
         write_json(results, sys.stdout)
     elif output == "csv":
-        write_csv(results, sys.stdout)
+        write_csv(results, sys.stdout, keyed=keyed)
+    elif not keyed:
+        print_table((result for _, result in results), models.first, as_of)
     else:
-        print_table(results, model, as_of)
+        by_model: dict[str, list[ScoreResult]] = {label_of(m): [] for m in models}
+        for key, result in results:
+            by_model[key].append(result)  # type: ignore[index]
+        for model in models:
+            print_table(by_model[label_of(model)], model, as_of)
 
 
 def _leads(path: Path, mapping: Path | None, as_of: datetime) -> Iterator[Lead]:
@@ -80,22 +96,38 @@ def _leads(path: Path, mapping: Path | None, as_of: datetime) -> Iterator[Lead]:
 CSV_FIELDS = ("id", "fit", "engagement", "label", "grade", "stage", "reasons", "warnings", "model")
 
 
-def write_csv(results: Iterable[ScoreResult], out) -> None:  # type: ignore[no-untyped-def]
-    """One row per lead, reasons and warnings each joined by "; "; written as it goes."""
+def write_csv(results: Iterable[tuple[str | None, ScoreResult]], out, *,  # type: ignore[no-untyped-def]
+              keyed: bool = False) -> None:
+    """One row per lead (per lead and model, with a leading `key` column, when `keyed`), reasons
+    and warnings each joined by "; "; written as it goes."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_FIELDS)
-    for result in results:
+    writer.writerow(("key", *CSV_FIELDS) if keyed else CSV_FIELDS)
+    for key, result in results:
         row = as_json(result)
-        writer.writerow([row["id"], row["fit"], row["engagement"], row["label"], row["grade"], row["stage"] or "",
-                         "; ".join(row["reasons"]), "; ".join(row["warnings"]), row["model"]])
+        cells = [row["id"], row["fit"], row["engagement"], row["label"], row["grade"], row["stage"] or "",
+                 "; ".join(row["reasons"]), "; ".join(row["warnings"]), row["model"]]
+        writer.writerow([key, *cells] if keyed else cells)
 
 
 def chosen_model(path: Path | None, option: str | None) -> ScoringModel:
-    """The model a command was given, else LEADSCORE_MODEL_PATH's, else the default one; every
-    relative path is read from the current directory (one rule for every command)."""
+    """The one model a command was given, else LEADSCORE_MODEL_PATH's, else the default one;
+    every relative path is read from the current directory (one rule for every command). A
+    command that scores with one model refuses a setting that lists several."""
     if path is not None:
         return load_model(path, named_by=option)
-    return load_model(settings().model_path, named_by="LEADSCORE_MODEL_PATH")
+    spec = settings().model_path
+    if len(split_paths(spec)) > 1:
+        raise UserError(f"LEADSCORE_MODEL_PATH={spec} lists several models, and this command uses "
+                        "one; fix: name it with --model.")
+    return load_model(spec, named_by="LEADSCORE_MODEL_PATH")
+
+
+def chosen_models(path: Path | None, option: str | None) -> ModelSet:
+    """The models a command was given (a comma-separated list), else LEADSCORE_MODEL_PATH's,
+    else the default one, checked to work together (distinct keys, one moving the stage)."""
+    if path is not None:
+        return load_models(path, named_by=option)
+    return load_models(settings().model_path, named_by="LEADSCORE_MODEL_PATH")
 
 
 def parse_now(text: str) -> datetime:
@@ -120,16 +152,19 @@ def as_json(result: ScoreResult) -> dict[str, object]:
     }
 
 
-def write_json(results: Iterable[ScoreResult], out) -> None:  # type: ignore[no-untyped-def]
-    """A JSON array, written one lead at a time so a big file never sits in memory."""
+def write_json(results: Iterable[tuple[str | None, ScoreResult]], out) -> None:  # type: ignore[no-untyped-def]
+    """A JSON array, written one lead at a time so a big file never sits in memory; with several
+    models, one object per lead and model, its `key` first."""
     out.write("[")
-    for i, result in enumerate(results):
-        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(as_json(result), ensure_ascii=False))
+    for i, (key, result) in enumerate(results):
+        item = as_json(result) if key is None else {"key": key, **as_json(result)}
+        out.write(("\n  " if i == 0 else ",\n  ") + json.dumps(item, ensure_ascii=False))
     out.write("\n]\n")
 
 
 def print_table(results: Iterable[ScoreResult], model: ScoringModel, as_of: datetime) -> None:
-    table = Table(title=f"{model.name} {model.version} — scored as of {as_of.isoformat()}", show_lines=True)
+    key = f" (key {model.key})" if model.key else ""
+    table = Table(title=f"{model.name} {model.version}{key} — scored as of {as_of.isoformat()}", show_lines=True)
     table.add_column("lead", overflow="fold")
     table.add_column("fit", justify="right")
     table.add_column("engagement", justify="right")
@@ -150,6 +185,8 @@ def print_table(results: Iterable[ScoreResult], model: ScoringModel, as_of: date
 def summarize(model: ScoringModel) -> Iterator[str]:
     """The model in plain lines: what `validate` prints."""
     yield f"{model.source}: OK — model {model.name} {model.version}"
+    if model.key:
+        yield f"  key {model.key}: its scores are written to <prefix>{model.key}_fit, <prefix>{model.key}_label, ..."
     if model.description:
         yield f"  {model.description}"
     yield (f"scores: fit {model.fit_bounds.min}..{model.fit_bounds.max}, "
@@ -213,3 +250,20 @@ def _minimums(min_fit: float | None, min_engagement: float | None) -> list[str]:
     if min_engagement is not None:
         found.append(f"engagement ≥ {min_engagement:g}")
     return found
+
+
+def summarize_set(models: ModelSet) -> Iterator[str]:
+    """How several models share a portal: whose properties, which one moves the stage."""
+    stage = models.stage_model
+    why = "marked moves_stage" if stage.moves_stage else "listed first"
+    yield f"{len(models)} models for one portal, checked together (distinct keys):"
+    for model in models:
+        names = f"<prefix>{model.key}_*" if model.key else "leadscore's plain names (<prefix>fit ...)"
+        moves = f"; moves the lifecycle stage ({why})" if model is stage else ""
+        yield f"  {label_of(model)}: {model.name} {model.version} writes {names}{moves}"
+    if any(m.stage_rules for m in models if m is not stage):
+        yield "  the stage rules of the other models are not applied: one model moves the stage"
+    account = models.account_model
+    if account is not None:
+        yield (f"  companies are scored by the [account] section of {label_of(account)}, from its contacts' "
+               "engagement, under leadscore's plain names (<prefix>fit ... on the company)")

@@ -16,11 +16,11 @@ console = Console()
 def _setup(crm: str, create: bool) -> None:
     """Check leadscore's fields in `crm` through its adapter's field setup; create the missing
     ones first with `create`."""
-    from connector.commands.scoring import chosen_model
+    from connector.commands.scoring import chosen_models
     from connector.crm.registry import open_adapter
 
     cfg = settings().model_copy(update={"crm": crm})
-    model = chosen_model(None, None)
+    model = chosen_models(None, None)  # every model of LEADSCORE_MODEL_PATH: its fields
     adapter = open_adapter(cfg, model)
     try:
         fields = adapter.field_setup(model)

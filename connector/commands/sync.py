@@ -55,16 +55,19 @@ def sync_command(
 def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out: Path | None,
                  *, markdown: bool = False, holds: Callable[[], bool] | None = None) -> bool:
     """One portal's pass and its summary; False when it failed (said on stderr)."""
+    from connector.scoring import load_models
     from connector.sync.loop import RunHooks
     from connector.sync.output import (
-        ChangeSink, accounts_line, print_dry_run, print_notes, stage_line, stats_line,
+        ChangeSink, accounts_line, labels_line, print_dry_run, print_notes, stage_line, stats_line,
     )
     from connector.sync.service import sync_once
 
     said = f"portal {name}: " if name else ""
-    sink = ChangeSink(out) if dry_run else None
+    sink = None
     try:
-        report = sync_once(cfg, full=full, dry_run=dry_run,
+        models = load_models(cfg.model_path, named_by="LEADSCORE_MODEL_PATH")
+        sink = ChangeSink(out, models.keys) if dry_run else None
+        report = sync_once(cfg, full=full, dry_run=dry_run, model=models,
                            hooks=RunHooks(on_change=sink, holds=holds))
     except CrmError as exc:
         report_error(f"{said}sync failed: {exc}")
@@ -85,6 +88,8 @@ def _sync_portal(name: str | None, cfg: Settings, full: bool, dry_run: bool, out
         print_dry_run(console, report, sink, markdown=markdown)
         return True
     console.print(f"{said}{report.mode} sync done: {stats_line(report.stats, report.duration_s)}; {stage_line(report)}")
+    if len(report.tallies) > 1:
+        console.print(f"{said}labels by model: {labels_line(report.stats)}")
     print_notes(console, report)
     if accounts_line(report):
         console.print(f"{said}{accounts_line(report)}")
@@ -116,36 +121,49 @@ def _worker_lock(cfg: Settings, portals: dict[str, Settings], dry_run: bool
 def status_command(
     limit: int = typer.Option(10, "--limit", help="How many runs to show."),
 ) -> None:
-    """Show the last sync runs, the checkpoint and the records that failed to write."""
-    from connector.sync.output import runs_table, warnings_lines
+    """Show the last sync runs, the checkpoint and the records (contacts, companies) that
+    failed to write."""
+    from connector.sync.accounts import ACCOUNTS_SUFFIX
+    from connector.sync.output import labels_line, runs_table, warnings_lines
     from connector.sync.service import open_store
 
     cfg = settings()
     with open_store(cfg) as store:
         runs = store.runs(cfg.portal, limit)
         failed = store.failed(cfg.portal)
+        failed_accounts = store.failed(cfg.portal + ACCOUNTS_SUFFIX)
         checkpoint = store.checkpoint(cfg.portal)
     if not runs:
         console.print(f"no sync has run yet for portal {cfg.portal!r}.")
         return
     console.print(runs_table(runs))
+    labels = labels_line(runs[0].stats)
+    if labels:
+        console.print(f"run {runs[0].id}, leads by label: {labels}")
     for run in runs[:3]:
         if run.error:
             console.print(f"run {run.id} ({run.outcome}): {run.error}")
     for line in warnings_lines(runs[0].stats):
         console.print(f"run {runs[0].id}: {line}", markup=False, highlight=False)
     console.print(f"checkpoint: {checkpoint or 'none'}")
-    if not failed:
+    if not failed and not failed_accounts:
         console.print("no failed records.")
         return
-    table = Table(title=f"Failed records ({len(failed)}), retried on the next run")
-    for col in ("contact", "reason", "attempts", "first failed (UTC)", "last failed (UTC)"):
+    if failed:
+        console.print(_failed_table("Failed records", "contact", failed))
+    if failed_accounts:
+        console.print(_failed_table("Failed companies (accounts)", "company", failed_accounts))
+
+
+def _failed_table(title: str, noun: str, failed) -> Table:
+    table = Table(title=f"{title} ({len(failed)}), retried on the next run")
+    for col in (noun, "reason", "attempts", "first failed (UTC)", "last failed (UTC)"):
         table.add_column(col)
     for rec in failed[:50]:
         table.add_row(rec.lead_id, rec.reason, str(rec.attempts),
                       rec.first_failed_at.strftime("%Y-%m-%d %H:%M"),
                       rec.last_failed_at.strftime("%Y-%m-%d %H:%M"))
-    console.print(table)
+    return table
 
 
 def demo_command(

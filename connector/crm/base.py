@@ -35,6 +35,36 @@ if TYPE_CHECKING:
 
 # What leadscore writes, by neutral name. "stage" is written only when it moves forward.
 SCORE_FIELDS = ("fit", "engagement", "label", "grade", "reasons", "model", "scored_at", "stage")
+# What each model of a set writes; the stage is one field whichever model moves it.
+MODEL_FIELDS = SCORE_FIELDS[:-1]
+# A calibrated model's conversion probability (percent): written only by a model with a table.
+PROBABILITY = "probability"
+
+
+def score_field(key: str | None, name: str) -> str:
+    """The neutral name of a model's field: `fit` for the model without a key, `enterprise_fit`
+    for the model keyed `enterprise` (HubSpot `leadscore_enterprise_fit`, Salesforce
+    `Leadscore_Enterprise_Fit__c`). The stage is never keyed."""
+    return name if key is None or name == "stage" else f"{key}_{name}"
+
+
+def field_kind(neutral: str) -> str:
+    """Which of SCORE_FIELDS (or PROBABILITY) a (possibly keyed) neutral name is: `enterprise_fit` → `fit`."""
+    for name in (*SCORE_FIELDS, PROBABILITY):
+        if neutral == name or neutral.endswith("_" + name):
+            return name
+    raise ValueError(f"{neutral!r} is not one of leadscore's fields")
+
+
+def probability_fields(models: Iterable[ScoringModel]) -> tuple[str, ...]:
+    """The probability fields of the models with a [calibration] table (`probability`,
+    `enterprise_probability`): a model without one neither reads nor writes it."""
+    return tuple(score_field(m.key, PROBABILITY) for m in models if getattr(m, "calibration", None) is not None)
+
+
+def score_fields(keys: Sequence[str | None]) -> tuple[str, ...]:
+    """Every neutral field the models with these keys write, the stage once, last."""
+    return (*(score_field(k, n) for k in keys for n in MODEL_FIELDS), "stage")
 
 # Given {lead id: modification stamp as read}, the ids whose stamp is the one our own last
 # write produced (nothing changed since): the adapter skips them.
@@ -75,6 +105,7 @@ class LeadRecord:
     lead: Lead
     written: Mapping[str, str | None] = field(default_factory=dict)
     marker: str | None = None
+    owner: str | None = None  # the CRM user who owns the lead (HubSpot hubspot_owner_id), if any
     problem: str | None = None
 
     @classmethod
@@ -215,6 +246,33 @@ class PropertyHistory(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class OwnerTask:
+    """A task for a lead's owner (LEADSCORE_OWNER_TASKS). `marker` is written into the task's
+    body so a task created before a crash, but not recorded, is found again, not made twice."""
+
+    lead_id: str
+    kind: str  # "hot" or "mql": the transition it is for
+    owner: str
+    subject: str
+    body: str
+    due: datetime
+
+    @property
+    def marker(self) -> str:
+        return f"[leadscore {self.kind} {self.lead_id}]"
+
+
+class OwnerTasks(Protocol):
+    """Tasks for lead owners: find one made earlier (by its marker), make one."""
+
+    def find(self, task: OwnerTask) -> str | None:
+        """The id of the lead's task that carries `task.marker`, or None."""
+
+    def create(self, task: OwnerTask) -> str:
+        """Make the task, assigned to its owner and attached to its lead; its id."""
+
+
+@dataclass(frozen=True, slots=True)
 class AccountRecord:
     """A company (account) to score: its neutral record, leadscore's values as the CRM holds them
     now (by neutral name), and the ids of its contacts (leads)."""
@@ -306,6 +364,11 @@ class CrmAdapter(Protocol):
     def close(self) -> None:
         """Release the connections kept alive to the CRM."""
 
+    def record_url(self, lead_id: str) -> str | None:
+        """Where the lead is in the CRM (for a webhook's receiver); None when the adapter cannot
+        tell."""
+        return None
+
     # Optional capabilities ---------------------------------------------------------------
     def field_setup(self, model: ScoringModel) -> FieldSetup:
         """Checking and creating leadscore's fields for `model` (`leadscore setup <crm>`)."""
@@ -315,6 +378,11 @@ class CrmAdapter(Protocol):
         """Leads' stage dates and past property values (`backtest --from-crm`)."""
         raise lacks(self.title, "read property values as of a moment (needed by --from-crm)",
                     "export the leads with their outcome to a CSV file and pass it with --leads")
+
+    def owner_tasks(self) -> OwnerTasks:
+        """Tasks for lead owners (LEADSCORE_OWNER_TASKS)."""
+        raise lacks(self.title, "create tasks for lead owners",
+                    "set LEADSCORE_OWNER_TASKS=off (or use LEADSCORE_WEBHOOK_URL)")
 
     def fewest_calls(self) -> int:
         """The fewest API calls the CRM's page and batch sizes allow for the work done so far."""

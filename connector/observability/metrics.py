@@ -50,6 +50,13 @@ LEADS = Counter(
     ["portal", "step"],
     registry=REGISTRY,
 )
+LABELLED = Counter(
+    "leadscore_leads_labelled",
+    "Leads scored by sync runs, by model (its [model] key; \"default\" for the model without one) "
+    "and the label it gave.",
+    ["portal", "model", "label"],
+    registry=REGISTRY,
+)
 API_CALLS = Counter(
     "leadscore_api_calls",
     "CRM API calls by CRM, endpoint and HTTP status (\"error\" when no response came).",
@@ -161,6 +168,14 @@ def record_run(
         LAST_SUCCESS.labels(portal).set(finished_at)
     if failed_outstanding is not None:
         FAILED_RECORDS.labels(portal).set(failed_outstanding)
+
+
+def record_labels(portal: str, labels: Mapping[str, Mapping[str, int]]) -> None:
+    """A run's leads by label, for each model that scored them (several models per portal)."""
+    for model, counts in labels.items():
+        for label, n in counts.items():
+            if n:
+                LABELLED.labels(portal, model, label).inc(n)
 
 
 def record_warnings(portal: str, warnings: Mapping[str, int]) -> None:

@@ -5,6 +5,7 @@ No I/O and no clock reads: callers load the model (`load_model`) and pass `now` 
 
 from connector.scoring.engine import score_lead
 from connector.scoring.model import ModelError, ScoringModel, load_model, parse_model
+from connector.scoring.modelset import ModelSet, label_of, load_models
 from connector.scoring.types import DataWarning, Event, Lead, Reason, ScoreResult
 
 __all__ = [
@@ -12,10 +13,13 @@ __all__ = [
     "Event",
     "Lead",
     "ModelError",
+    "ModelSet",
     "Reason",
     "ScoreResult",
     "ScoringModel",
+    "label_of",
     "load_model",
+    "load_models",
     "parse_model",
     "score_lead",
 ]

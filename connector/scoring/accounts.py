@@ -45,14 +45,17 @@ def top_contributors(contributions: Sequence[Contribution]) -> list[Contribution
 def _rollup(contributions: Sequence[Contribution], section: AccountModel) -> list[Entry]:
     """What each contributing contact adds to the account's engagement, as the engine's
     entries: every contact (sum), the highest (max), or a third of each of the top three
-    (top3_mean; a mean of fewer when the account has fewer contacts)."""
-    ranked = [c for c in top_contributors(contributions) if c.engagement != 0]
+    (top3_mean; a mean of fewer when the account has fewer contacts). A contact with no
+    engagement still counts in the mean (one engaged contact of three is a third of the
+    interest), but adds no entry: a reason worth 0 points tells the rep nothing."""
+    ranked = top_contributors(contributions)
     if section.rollup == "max":
         counted, divisor = ranked[:1], 1
     elif section.rollup == "top3_mean":
         counted, divisor = ranked[:3], max(1, min(3, len(ranked)))
     else:
         counted, divisor = ranked, 1
+    counted = [c for c in counted if c.engagement != 0]
     named, rest = counted[: section.named], counted[section.named:]
     entries = [_entry(i, to_units(c.engagement / divisor), f"contact {c.name} (engagement {c.engagement})")
                for i, c in enumerate(named)]

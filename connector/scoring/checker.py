@@ -11,6 +11,7 @@ file's top-level sections and joins the parts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -35,6 +36,11 @@ class ModelError(UserError):
         super().__init__(message)
 
 
+KEY_MAX = 20
+CALIBRATED_KEY_MAX = KEY_MAX - 2  # `_Probability` is two characters longer than `_Scored_At`
+KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+UNKEYED = "default"  # how figures name the model without a key
+
 _TOP_KEYS = ("model", "scores", "lists", "groups", "fit", "engagement", "decay", "labels", "grade", "stages",
              "account", "calibration")
 
@@ -52,6 +58,7 @@ class _Parser(CalibrationChecks):
                              self.header_line(key))
                 data = {k: v for k, v in data.items() if k != key}
         name, version, description = self.parse_meta(data.get("model"))
+        key, moves_stage = self.parse_key(data.get("model"))
         fit_bounds = self.parse_bounds(data, "fit")
         engagement_bounds = self.parse_bounds(data, "engagement")
         lists = self.parse_lists(data.get("lists", {}))
@@ -71,10 +78,14 @@ class _Parser(CalibrationChecks):
             fit_bounds=fit_bounds, engagement_bounds=engagement_bounds, lists=lists, groups=groups,
             fit_rules=tuple(fit_rules), engagement_rules=tuple(engagement_rules), default_decay=default_decay,
             labels=tuple(labels), fit_bands=tuple(fit_bands), engagement_bands=tuple(engagement_bands),
-            stages=stages, stage_rules=tuple(stage_rules),
+            stages=stages, stage_rules=tuple(stage_rules), key=key, moves_stage=moves_stage,
         )
         account = self.parse_account(data.get("account"), model)
         calibration = self.parse_calibration(data.get("calibration"), fit_bounds, engagement_bounds)
+        if calibration is not None and key is not None and len(key) > CALIBRATED_KEY_MAX:
+            self.problem("model.key", f"{key!r} is {len(key)} characters, too long for a calibrated model's "
+                         f"Salesforce field Leadscore_<Key>_Probability__c (40 at most)",
+                         f"shorten the key to {CALIBRATED_KEY_MAX} characters", self.key_line(self.header_line("model"), "key"))
         if self.problems:
             raise ModelError(self.source, self.messages())
         if account is not None or calibration is not None:
@@ -88,7 +99,7 @@ class _Parser(CalibrationChecks):
                          'add [model] with name = "..." and version = "1.0.0" at the top', 1)
             return None, None, None
         assert isinstance(table, dict)
-        self.keys(table, ("name", "version", "description"), "model", line)
+        self.keys(table, ("name", "version", "description", "key", "moves_stage"), "model", line)
         name = self.plain(table, "name", "model", line, required=True, example='name = "b2b-default"')
         version = self.plain(table, "version", "model", line, required=True,
                              example='version = "1.0.0" (in quotes)')
@@ -98,6 +109,25 @@ class _Parser(CalibrationChecks):
                 self.problem(f"model.{key}", "is empty", f"give the model a {key}; it is written with every score",
                              self.key_line(line, key))
         return name, version, description  # type: ignore[return-value]
+
+    def parse_key(self, table: object) -> tuple[str | None, bool]:
+        """`key` (the model's properties are `<prefix><key>_fit` ...) and `moves_stage`. A key is
+        part of CRM field names: lower-case letters and digits in words joined by `_`, short
+        enough for Salesforce's 40-character field names (`Leadscore_<Key>_Scored_At`)."""
+        if not isinstance(table, dict):
+            return None, False
+        line = self.header_line("model")
+        key = self.value(table, "key", (str,), "model", line)
+        moves = self.value(table, "moves_stage", (bool,), "model", line)
+        if isinstance(key, str) and (not KEY_PATTERN.fullmatch(key) or len(key) > KEY_MAX
+                                     or key == UNKEYED):
+            why = (f"'{UNKEYED}' names the model without a key" if key == UNKEYED else
+                   f"{key!r} is not lower-case letters and digits in words joined by '_', "
+                   f"at most {KEY_MAX} characters")
+            self.problem("model.key", why, 'write a short name such as key = "enterprise"',
+                         self.key_line(line, "key"))
+            key = None
+        return (key if isinstance(key, str) else None), moves is True
 
     def parse_bounds(self, data: Mapping[str, object], score: str) -> Bounds:
         scores = data.get("scores", {})

@@ -212,6 +212,10 @@ class ScoringModel:
     engagement_bands: tuple[Band, ...]
     stages: tuple[str, ...]
     stage_rules: tuple[StageRule, ...]
+    # Several models per portal: `key` names this one's properties (None: leadscore's plain
+    # names); `moves_stage` marks the one model of a set whose stage is written.
+    key: str | None = None
+    moves_stage: bool = False
     account: AccountModel | None = None  # the [account] section; None: companies are not scored
     calibration: Calibration | None = None  # the [calibration] table; None: no probability
     # Precompiled for the engine.

@@ -162,7 +162,28 @@ def _v7(op: Operations) -> None:
     )
 
 
-STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8(op: Operations) -> None:
+    """Runs keep how many leads each model labelled how (several models per portal)."""
+    op.add_column("runs", sa.Column("labels", sa.Text, nullable=False, server_default="{}"))
+
+
+def _v9(op: Operations) -> None:
+    """Owner tasks: one row per lead and transition ("hot", "mql"), written before the task is
+    made (`pending`, with what it will say) and completed with the task's id (`done`), or
+    `no_owner`: at most one task per lead and transition, across crashes and restarts."""
+    op.create_table(
+        "owner_tasks",
+        sa.Column("portal", sa.String(100), primary_key=True),
+        sa.Column("lead_id", sa.String(64), primary_key=True),
+        sa.Column("kind", sa.String(20), primary_key=True),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("task", sa.Text, nullable=False),
+        sa.Column("task_id", sa.String(64), nullable=True),
+        sa.Column("updated_at", UTCDateTime, nullable=False),
+    )
+
+
+STEPS: list[Callable[[Operations], None]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 LATEST = len(STEPS)
 
 

@@ -81,6 +81,7 @@ runs = Table(
     Column("api_quota", Text, nullable=False, default="{}"),
     Column("seen_at", UTCDateTime, nullable=True),  # the run's process last seen working
     Column("warnings", Text, nullable=False, default="{}"),
+    Column("labels", Text, nullable=False, default="{}"),  # {model key: {label: leads}}
 )
 
 own_writes = Table(
@@ -138,4 +139,16 @@ input_sets = Table(
     Column("portal", String(100), primary_key=True),
     Column("signature", String(64), nullable=False),
     Column("read_at", UTCDateTime, nullable=True),
+)
+
+owner_tasks = Table(
+    "owner_tasks",
+    metadata,
+    Column("portal", String(100), primary_key=True),  # "crm:portal"
+    Column("lead_id", String(64), primary_key=True),
+    Column("kind", String(20), primary_key=True),  # the transition: hot, mql
+    Column("status", String(20), nullable=False),  # pending, done, no_owner
+    Column("task", Text, nullable=False),  # the task as JSON (subject, body, owner, due)
+    Column("task_id", String(64), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

@@ -48,6 +48,8 @@ class RunStats:
     retries: int = 0
     api_quota: dict[str, int] = field(default_factory=dict)  # the CRM's allocation at the end
     warnings: dict[str, int] = field(default_factory=dict)  # the scorer's data warnings by kind
+    # Leads scored by label, per model key ("default": the model without a key).
+    labels: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,7 @@ class StateStore(InputsMixin):
                     rate_limited=stats.rate_limited, retries=stats.retries,
                     api_quota=json.dumps(stats.api_quota, sort_keys=True),
                     warnings=json.dumps(stats.warnings, sort_keys=True),
+                    labels=json.dumps(stats.labels),
                     seen_at=self.clock(),
                 )
             )
@@ -419,6 +422,7 @@ class StateStore(InputsMixin):
             failed=row.failed, skipped=row.skipped, api_calls=json.loads(row.api_calls),
             rate_limited=row.rate_limited, retries=row.retries, api_quota=json.loads(row.api_quota),
             warnings=json.loads(row.warnings),
+            labels=json.loads(row.labels),
         )
         return RunRecord(
             id=row.id, portal=self._portal(row.portal), mode=row.mode, outcome=row.outcome,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
+from connector.crm.base import MODEL_FIELDS, PROBABILITY, score_field
 from connector.scoring.types import ScoreResult
 
 NUMBER_FIELDS = ("fit", "engagement", "probability")
@@ -62,8 +63,8 @@ def format_percent(percent: float) -> str:
 
 
 def _same(name: str, new: str, old: str | None) -> bool:
-    if old is None:
-        return False
+    if old is None:  # unset; an empty text written reads back unset (HubSpot clears on "")
+        return name not in NUMBER_FIELDS and not new.strip()
     if name in NUMBER_FIELDS:
         try:
             return float(old) == float(new)
@@ -84,3 +85,19 @@ def changed_values(
     if changed:
         changed["scored_at"] = format_time(now)
     return changed
+
+
+def model_changes(
+    result: ScoreResult, written: Mapping[str, str | None], now: datetime, *,
+    key: str | None, moves_stage: bool,
+) -> dict[str, str]:
+    """One model's changed values by neutral field name (`enterprise_fit` for the model keyed
+    `enterprise`; see connector.crm.base.score_field). `written` holds every model's values;
+    the stage is compared and written only for the model that moves it."""
+    own = {name: written.get(score_field(key, name)) for name in (*MODEL_FIELDS, PROBABILITY, "stage")}
+    changed = changed_values(result, own, now)
+    if not moves_stage:
+        changed.pop("stage", None)
+        if set(changed) == {"scored_at"}:
+            return {}
+    return {score_field(key, name): value for name, value in changed.items()}

@@ -4,9 +4,10 @@ Why (docs/architecture.md, "The nightly rescore"): between two nights most leads
 decay, and decay needs nothing from the CRM but the event times scoring already read. So every
 pass keeps, per lead, what the model reads of it, and no more personal data than that: the
 properties fit rules read, the lifecycle stage, and per event only its type, time, count and the
-attributes `where` conditions read (events of types no rule or stage reads are left out). Beside
-them, leadscore's own values as the CRM holds them (as read, or as our write left them), so only
-what changed is written.
+attributes `where` conditions read (events of types no rule or stage reads are left out); with
+several models, what any of them reads. Beside them, the lead's owner id (a lead a rescore turns
+hot gets its owner's task, LEADSCORE_OWNER_TASKS, as one read live does) and leadscore's own values
+as the CRM holds them (as read, or as our write left them), so only what changed is written.
 
 The kept inputs are valid for one `signature` (what the model reads, and its name and version):
 any other model starts them again, and only a full read of the CRM that finished makes them
@@ -25,6 +26,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from connector.crm.base import LeadPage, LeadRecord
+from connector.scoring.modelset import ModelSet
 from connector.scoring.types import Event, Lead
 from connector.state.inputs import KeptInputs
 
@@ -33,29 +35,49 @@ if TYPE_CHECKING:
     from connector.state import RecordOutcome, StateStore
 
 
-def signature(model: ScoringModel, text: str = "") -> str:
-    """What kept inputs of `model` hold: the properties and event attributes it reads, with its
-    name, version and file `text` (any other model is rescored from the CRM, as the robustness
-    rule says, even one that reads the same inputs)."""
-    reads = {
-        "model": [model.name, model.version, hashlib.sha256(text.encode()).hexdigest()],
-        "properties": sorted({plan.property for plan in model.fit_plan}),
-        "events": {event: sorted(plan.attributes) for event, plan in sorted(model.event_plans.items())},
+def signature(model: ScoringModel | ModelSet, text: str = "") -> str:
+    """What kept inputs of `model` (one, or every model of a set) hold: the properties and event
+    attributes they read, with each model's name and version and the file `text` (any other
+    model, or another list of models, is rescored from the CRM, as the robustness rule says,
+    even one that reads the same inputs)."""
+    models = ModelSet.of(model)
+    codec = InputCodec(models)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    reads: dict[str, object] = {
+        "keeps": ["owner"],  # the lead's owner beside its inputs, for the owner tasks
+        "properties": codec.properties,
+        "events": {event: list(attrs) for event, attrs in sorted(codec.attributes.items())},
     }
+    if len(models) == 1:
+        reads["model"] = [models.first.name, models.first.version, digest]
+    else:
+        reads["models"] = [[m.key, m.name, m.version] for m in models]
+        reads["text"] = digest
     return hashlib.sha256(json.dumps(reads, sort_keys=True).encode()).hexdigest()[:32]
 
 
 class InputCodec:
-    """A lead → the JSON text of what `model` reads of it, and back."""
+    """A lead → the JSON text of what `model` (every model of a set) reads of it, and back. The
+    inputs are the models' together: one lead's inputs serve every model."""
 
-    def __init__(self, model: ScoringModel) -> None:
-        self.properties = sorted({plan.property for plan in model.fit_plan})
-        # Properties every rule reads by email domain only: an address is kept from its "@" on,
-        # which the engine scores as the whole address (what follows the @ decides its rules).
-        self.by_domain = {plan.property for plan in model.fit_plan if plan.by_domain}
-        self.attributes = {event: tuple(plan.attributes) for event, plan in model.event_plans.items()}
+    def __init__(self, model: ScoringModel | ModelSet) -> None:
+        models = ModelSet.of(model)
+        plans = [plan for m in models for plan in m.fit_plan]
+        self.properties = sorted({plan.property for plan in plans})
+        # Properties every rule of every model reads by email domain only: an address is kept
+        # from its "@" on, which the engine scores as the whole address (what follows the @
+        # decides its rules).
+        self.by_domain = {plan.property for plan in plans if plan.by_domain} - {
+            plan.property for plan in plans if not plan.by_domain}
+        attributes: dict[str, set[str]] = {}
+        for m in models:
+            for event, plan in m.event_plans.items():
+                attributes.setdefault(event, set()).update(plan.attributes)
+        self.attributes = {event: tuple(sorted(attrs)) for event, attrs in attributes.items()}
 
-    def encode(self, lead: Lead) -> str:
+    def encode(self, lead: Lead, owner: str | None = None) -> str:
+        """`owner`: the CRM user who owns the lead, kept so that a lead turning hot in a rescore
+        from kept inputs gets its owner's task (LEADSCORE_OWNER_TASKS) as one read live does."""
         props = {name: self._value(name, lead.properties[name]) for name in self.properties
                  if lead.properties.get(name) is not None}
         events = [
@@ -63,20 +85,21 @@ class InputCodec:
              {a: e.attributes[a] for a in self.attributes[e.type] if a in e.attributes}, e.count]
             for e in lead.events if e.type in self.attributes
         ]
-        return json.dumps({"p": props, "s": lead.stage, "e": events}, separators=(",", ":"))
+        data = {"p": props, "s": lead.stage, "e": events, **({"o": owner} if owner else {})}
+        return json.dumps(data, separators=(",", ":"))
 
     def _value(self, name: str, value: str) -> str:
         at = value.rfind("@") if name in self.by_domain and isinstance(value, str) else -1
         return value[at:] if at >= 0 else value
 
     @staticmethod
-    def decode(lead_id: str, text: str) -> Lead:
+    def decode(lead_id: str, text: str, written: Mapping[str, str | None]) -> LeadRecord:
         data = json.loads(text)
         events = tuple(
             Event(kind, datetime.fromisoformat(at) if at else None, attrs, count)
             for kind, at, attrs, count in data["e"]
         )
-        return Lead(lead_id, data["p"], events, data["s"])
+        return LeadRecord(Lead(lead_id, data["p"], events, data["s"]), written, owner=data.get("o"))
 
 
 class InputKeeper:
@@ -84,7 +107,7 @@ class InputKeeper:
     known (its changed values written, or recorded failed: the CRM then still holds the old
     ones), and serves them back as pages for a rescore. `keep` False (a dry run) keeps nothing."""
 
-    def __init__(self, store: StateStore, portal: str, model: ScoringModel, *, text: str = "",
+    def __init__(self, store: StateStore, portal: str, model: ScoringModel | ModelSet, *, text: str = "",
                  keep: bool = True) -> None:
         self.store = store
         self.portal = portal
@@ -93,7 +116,7 @@ class InputKeeper:
         self.keep = keep
         self._ready: list[KeptInputs] = []
         self._serving = False  # the records scored now came from `pages`: kept already
-        self._pending: dict[str, tuple[Lead, Mapping[str, str | None], Mapping[str, str]]] = {}
+        self._pending: dict[str, tuple[LeadRecord, Mapping[str, str]]] = {}
 
     @cached_property
     def signature(self) -> str:
@@ -124,9 +147,9 @@ class InputKeeper:
         if not self.keep:
             return
         if values:
-            self._pending[record.lead.id] = (record.lead, record.written, values)
+            self._pending[record.lead.id] = (record, values)
         elif not self._serving:
-            self._ready.append(KeptInputs(record.lead.id, self.codec.encode(record.lead),
+            self._ready.append(KeptInputs(record.lead.id, self.codec.encode(record.lead, record.owner),
                                           _dump(record.written)))
 
     def outcomes(self, outcomes: Sequence[RecordOutcome]) -> None:
@@ -136,12 +159,13 @@ class InputKeeper:
             pending = self._pending.pop(item.lead_id, None)
             if pending is None:
                 continue
-            lead, written, values = pending
+            record, values = pending
+            lead, written = record.lead, record.written
             if item.ok:
                 written = {**written, **values}
                 if "stage" in values:
                     lead = replace(lead, stage=values["stage"])
-            self._ready.append(KeptInputs(item.lead_id, self.codec.encode(lead), _dump(written)))
+            self._ready.append(KeptInputs(item.lead_id, self.codec.encode(lead, record.owner), _dump(written)))
 
     def flush(self) -> None:
         if self._ready:
@@ -164,7 +188,7 @@ class InputKeeper:
         self._serving = True
         try:
             for rows in self.store.iter_inputs(self.portal):
-                records = [LeadRecord(self.codec.decode(r.lead_id, r.inputs), json.loads(r.written))
+                records = [self.codec.decode(r.lead_id, r.inputs, json.loads(r.written))
                            for r in rows if r.lead_id not in exclude]
                 yield LeadPage(records, None)
         finally:

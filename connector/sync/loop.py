@@ -20,20 +20,23 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate
+from connector.crm.base import ApiUsage, CrmAdapter, LeadRecord, RunTimes, ScoreUpdate, score_field
 from connector.crm.errors import CallsStopped
 from connector.errors import UserError
+from connector.scoring.checker import UNKEYED
+from connector.scoring.modelset import ModelSet, label_of
 from connector.state import RecordOutcome, RunStats, StateStore
-from connector.sync.diff import changed_values, desired_values
+from connector.sync.diff import desired_values, model_changes
 from connector.sync.fingerprint import ModelStamp
 from connector.sync.inputs import InputKeeper
 
 if TYPE_CHECKING:
+    from connector.notify import Notifier
     from connector.scoring.model import ScoringModel
     from connector.sync.abort import Abort
     from connector.scoring.types import ScoreResult
@@ -56,22 +59,58 @@ class Change:
 
 
 @dataclass
+class Tally:
+    """One model's figures in a pass."""
+
+    label_moves: Counter = field(default_factory=Counter)  # (old label, new label) → leads
+    grade_moves: Counter = field(default_factory=Counter)  # (old grade, new grade) → leads
+    labels: Counter = field(default_factory=Counter)  # new label → leads scored
+    grades: Counter = field(default_factory=Counter)
+
+
+@dataclass
 class SyncReport:
+    """A pass's figures. `tallies`: each model's, by its key ("default": the model without
+    one), in the order the models are listed; `labels`, `grades`, `label_moves` and
+    `grade_moves` are the first model's."""
+
     run_id: int
     mode: str
     stats: RunStats
     duration_s: float
-    label_moves: Counter = field(default_factory=Counter)  # (old label, new label) → leads
-    grade_moves: Counter = field(default_factory=Counter)  # (old grade, new grade) → leads
+    tallies: dict[str, Tally] = field(default_factory=dict)
     # (stage now, stage after this pass) → leads: what sets off a portal's workflows and hand-offs
+    # (the model that moves the stage)
     stage_moves: Counter = field(default_factory=Counter)
-    labels: Counter = field(default_factory=Counter)  # new label → leads scored
-    grades: Counter = field(default_factory=Counter)
     cancelled: bool = False
     usage: ApiUsage | None = None  # the run's API calls, by endpoint and by status
+    tasks: Counter = field(default_factory=Counter)  # owner tasks: created, found, no_owner ...
     model_changed: bool = False  # the model differed from the portal's last: every lead rescored
     warning_examples: list[tuple[str, str, str]] = field(default_factory=list)  # (lead, kind, text)
     accounts: AccountReport | None = None  # the account pass, when the model scores accounts
+
+    def __post_init__(self) -> None:
+        if not self.tallies:  # a report of one model without a key
+            self.tallies[UNKEYED] = Tally()
+
+    def _first(self) -> Tally:
+        return next(iter(self.tallies.values()))
+
+    @property
+    def label_moves(self) -> Counter:
+        return self._first().label_moves
+
+    @property
+    def grade_moves(self) -> Counter:
+        return self._first().grade_moves
+
+    @property
+    def labels(self) -> Counter:
+        return self._first().labels
+
+    @property
+    def grades(self) -> Counter:
+        return self._first().grades
 
 
 @dataclass(frozen=True)
@@ -79,10 +118,11 @@ class RunHooks:
     """How a caller follows and steers a pass: callbacks for each change (a dry run's list), each
     scored lead, each page done and the run's API usage (also when it fails); the event that
     asks it to stop between batches; the clock that times it; the abort that ends its CRM calls
-    at once."""
+    at once. `on_result` gets each scored lead's results by model key, in the order the models
+    are listed."""
 
     on_change: Callable[[Change], None] | None = None
-    on_result: Callable[[LeadRecord, ScoreResult], None] | None = None
+    on_result: Callable[[LeadRecord, Mapping[str, ScoreResult]], None] | None = None
     on_page: Callable[[SyncReport], None] | None = None
     on_usage: Callable[[ApiUsage], None] | None = None
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -124,13 +164,14 @@ class SyncRun:
 
     Scores, `scored_at` and event ages use `times.scoring`; the run history (started, and
     finished = started + the time the pass took), the checkpoint's and the failures' stamps use
-    the wall clock at the start, `times.started`."""
+    the wall clock at the start, `times.started`. `model`: one model or a set; every model
+    scores each lead read once, and one update per lead carries all their changes."""
 
     def __init__(
         self,
         adapter: CrmAdapter,
         store: StateStore,
-        model: ScoringModel,
+        model: ScoringModel | ModelSet,
         score: Callable[..., ScoreResult],
         *,
         portal: str,
@@ -138,14 +179,16 @@ class SyncRun:
         full: bool = False,
         dry_run: bool = False,
         hooks: RunHooks | None = None,
+        notify: Sequence[Notifier] = (),
         stamp: ModelStamp | None = None,
         accounts: AccountPass | None = None,
         inputs: InputKeeper | None = None,
         from_inputs: bool = False,
     ) -> None:
         self.adapter = adapter
+        self.notify = tuple(notify)  # owner tasks, webhook: leads that turn hot / enter MQL
         self.store = store
-        self.model = model
+        self.models = ModelSet.of(model)
         self.score = score
         self.portal = portal
         self.times = times
@@ -157,12 +200,15 @@ class SyncRun:
         self.cancel = hooks.cancel
         self.clock = hooks.clock
         # Scoring inputs are kept only with a keeper (sync_once passes one; tests' fakes need not).
-        self.inputs = inputs or InputKeeper(store, portal, model, keep=False)
+        self.inputs = inputs or InputKeeper(store, portal, self.models, keep=False)
         self.from_inputs = from_inputs  # rescore every lead, those unchanged from kept inputs
         self._touched: set[str] = set()  # leads scored from the CRM this run (when from_inputs)
         self._from_kept = False  # the writes now are of leads scored from kept inputs
         mode = "dry-run" if dry_run else ("full" if full or from_inputs else "incremental")
-        self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0)
+        self.report = SyncReport(run_id=0, mode=mode, stats=RunStats(), duration_s=0.0,
+                                 tallies={label_of(m): Tally() for m in self.models})
+        for notifier in self.notify:
+            notifier.counts = self.report.tasks  # one tally for the run
         self._pending: list[ScoreUpdate] = []
         self._queued = 0  # updates queued so far
         self._written = 0  # of which written (or recorded failed)
@@ -183,7 +229,9 @@ class SyncRun:
         self.report.run_id = self.store.start_run(self.portal, self.report.mode, self.times.started)
         outcome, error = "ok", None
         try:
-            self.adapter.ensure_fields(self.model, create=not self.dry_run)
+            self.adapter.ensure_fields(self.models, create=not self.dry_run)
+            for notifier in self.notify:
+                notifier.resume()
             self.inputs.begin()
             if self.accounts is not None:
                 self.accounts.begin(create=not self.dry_run)
@@ -244,12 +292,15 @@ class SyncRun:
                                   self.times.started)
 
     def _finish(self, started: float, usage_before, outcome: str, error: str | None) -> None:
+        for notifier in self.notify:
+            notifier.finish()
         usage = self.adapter.api_usage().since(usage_before)
         self.report.usage = usage
         stats = self.report.stats
         stats.api_calls, stats.rate_limited, stats.retries, stats.api_quota = (
             usage.calls, usage.rate_limited, usage.retries, usage.quota
         )
+        stats.labels = {key: dict(tally.labels) for key, tally in self.report.tallies.items()}
         if stats.warnings:
             log.warning("data warnings this run (leads scored without a value they carry): %s; "
                         "the first %d are logged with their lead, every one at "
@@ -369,7 +420,7 @@ class SyncRun:
         for record in records:
             stats.read += 1
             try:
-                values = self._score(record)
+                results, values = self._score(record)
             except Exception as exc:  # one bad record must never stop the portal
                 broken.append(RecordOutcome(record.lead.id, ok=False,
                                             reason=f"could not be scored: {_describe(exc)}"))
@@ -380,6 +431,8 @@ class SyncRun:
                 if record.marker is not None and not self.full:
                     seen.append(RecordOutcome(record.lead.id, ok=True, marker=record.marker))
                 continue
+            if self.notify:  # outside the one-bad-record guard: a ledger that fails stops the run
+                self._notice(record, results, values)
             updates.append(ScoreUpdate(record.lead.id, values))
         stats.failed += len(broken)
         for item in broken:
@@ -396,36 +449,43 @@ class SyncRun:
         self._pending.extend(updates)
         self._queued += len(updates)
 
-    def _score(self, record: LeadRecord) -> dict[str, str]:
-        """The values to write for one record (empty: nothing changed); raises when the record
-        cannot be mapped (the adapter's `problem`) or scored."""
+    def _score(self, record: LeadRecord) -> tuple[dict[str, ScoreResult], dict[str, str]]:
+        """One record's results by model key and the values to write, every model's (empty:
+        nothing changed); raises when the record cannot be mapped (the adapter's `problem`) or
+        scored."""
         if record.problem is not None:
             raise ValueError(record.problem)
-        result = self.score(record.lead, self.model, self.times.scoring)
-        values = changed_values(result, record.written, self.times.scoring)
+        results = {label_of(m): self.score(record.lead, m, self.times.scoring) for m in self.models}
+        values = self._changes(record, results)
         self.report.stats.scored += 1
-        self._tally(record, result)
-        self._count_warnings(record, result)
+        self._tally(record, results)
+        self._count_warnings(record, results.values())
         if self.accounts is not None:
-            self.accounts.note(record.lead.id, display_name(record), result.engagement, bool(values))
+            rolled = results[label_of(self.models.account_model or self.models.stage_model)]
+            self.accounts.note(record.lead.id, display_name(record), rolled.engagement, bool(values))
         if values:
             self.report.stats.changed += 1
             if self.hooks.on_change:
-                self.hooks.on_change(self._change(record, result, values))
-        return values
+                self.hooks.on_change(self._change(record, results, values))
+        return results, values
 
-    def _count_warnings(self, record: LeadRecord, result: ScoreResult) -> None:
+    def _count_warnings(self, record: LeadRecord, results: Iterable[ScoreResult]) -> None:
         """Count each warning by kind and log it with the lead's id: the first few of a run at
         INFO (kept in the report too), the rest at DEBUG, so that a portal full of placeholder
-        values does not flood the log; the counts carry the whole picture."""
-        for warning in result.warnings:
-            kind = warning.kind
+        values does not flood the log; the counts carry the whole picture. A value several
+        models could not use is one warning, not one per model."""
+        seen: set[tuple[str, str]] = set()
+        for warning in (w for result in results for w in result.warnings):
+            kind, text = warning.kind, str(warning)
+            if (kind, text) in seen:
+                continue
+            seen.add((kind, text))
             self.report.stats.warnings[kind] = self.report.stats.warnings.get(kind, 0) + 1
             shown = len(self.report.warning_examples) < WARNING_EXAMPLES
             log.log(logging.INFO if shown else logging.DEBUG, "lead %s: %s", record.lead.id,
                     warning, extra={"warning_kind": kind})
             if shown:
-                self.report.warning_examples.append((record.lead.id, kind, str(warning)))
+                self.report.warning_examples.append((record.lead.id, kind, text))
 
     def _write(self, batch: Sequence[ScoreUpdate]) -> None:
         self._check_holds()
@@ -440,6 +500,9 @@ class SyncRun:
         missing = {u.lead_id for u in batch} - {r.lead_id for r in results}
         outcomes += [RecordOutcome(i, ok=False, reason="no result from the CRM") for i in missing]
         self.store.record_outcomes(self.portal, outcomes, self.times.started)
+        written = [o.lead_id for o in outcomes if o.ok]
+        for notifier in self.notify:
+            notifier.written(written)
         self.inputs.outcomes(outcomes)
         self.inputs.flush()
         for item in outcomes:
@@ -449,23 +512,62 @@ class SyncRun:
                 self.report.stats.failed += 1
                 log.warning("lead %s not written: %s", item.lead_id, item.reason)
 
-    def _tally(self, record: LeadRecord, result: ScoreResult) -> None:
-        self.report.labels[result.label] += 1
-        self.report.grades[result.grade] += 1
-        self.report.label_moves[(record.written.get("label") or "none", result.label)] += 1
-        self.report.grade_moves[(record.written.get("grade") or "none", result.grade)] += 1
-        stage = record.written.get("stage") or record.lead.stage or "none"
-        self.report.stage_moves[(stage, result.stage or stage)] += 1
-        if self.hooks.on_result:
-            self.hooks.on_result(record, result)
+    def _changes(self, record: LeadRecord, results: Mapping[str, ScoreResult]) -> dict[str, str]:
+        """Every model's changed values, by neutral field name, for one update."""
+        values: dict[str, str] = {}
+        stage_model = self.models.stage_model
+        for model in self.models:
+            values.update(model_changes(results[label_of(model)], record.written,
+                                        self.times.scoring, key=model.key,
+                                        moves_stage=model is stage_model))
+        return values
 
-    def _change(self, record: LeadRecord, result: ScoreResult, values: Mapping[str, str]) -> Change:
-        old = {k: record.written.get(k) for k in values if k != "scored_at"}
-        new = {k: v for k, v in values.items() if k != "scored_at"}
-        after = desired_values(result)
-        stage = after.get("stage") or record.written.get("stage") or record.lead.stage
+    def _notice(self, record: LeadRecord, results: Mapping[str, ScoreResult],
+                values: Mapping[str, str]) -> None:
+        """The stage model's transition (hot, MQL) for the notifiers, with every model's scores."""
+        stage = self.models.stage_model
+        for notifier in self.notify:
+            notifier.noticed(record, results[label_of(stage)], values.get("stage"),
+                             record.written.get(score_field(stage.key, "label")), results)
+
+    def _tally(self, record: LeadRecord, results: Mapping[str, ScoreResult]) -> None:
+        for model in self.models:
+            label = label_of(model)
+            result, tally = results[label], self.report.tallies[label]
+            tally.labels[result.label] += 1
+            tally.grades[result.grade] += 1
+            old = record.written.get(score_field(model.key, "label")) or "none"
+            tally.label_moves[(old, result.label)] += 1
+            old_grade = record.written.get(score_field(model.key, "grade")) or "none"
+            tally.grade_moves[(old_grade, result.grade)] += 1
+        moved = results[label_of(self.models.stage_model)]
+        stage = record.written.get("stage") or record.lead.stage or "none"
+        self.report.stage_moves[(stage, moved.stage or stage)] += 1
+        if self.hooks.on_result:
+            self.hooks.on_result(record, results)
+
+    def _change(self, record: LeadRecord, results: Mapping[str, ScoreResult],
+                values: Mapping[str, str]) -> Change:
+        """What a dry run lists: the values that change (old, new) and every value after the pass
+        (`after`, by neutral name, each model's keyed), with the reasons (by model, when several)."""
+        old = {k: record.written.get(k) for k in values if not k.endswith("scored_at")}
+        new = {k: v for k, v in values.items() if not k.endswith("scored_at")}
+        after: dict[str, str] = {}
+        for model in self.models:
+            desired = desired_values(results[label_of(model)])
+            desired.pop("stage", None)
+            after.update({score_field(model.key, name): value for name, value in desired.items()})
+        moved = results[label_of(self.models.stage_model)]
+        stage = moved.stage or record.written.get("stage") or record.lead.stage
         after.update({"stage": stage} if stage else {})
-        return Change(record.lead.id, display_name(record), old, new, after.pop("reasons"), after)
+        if len(results) == 1:
+            reasons = after.pop(score_field(self.models.first.key, "reasons"))
+        else:
+            reasons = "\n".join(f"{label}: {line}" for label, result in results.items()
+                                 for line in desired_values(result)["reasons"].splitlines())
+            for model in self.models:
+                after.pop(score_field(model.key, "reasons"))
+        return Change(record.lead.id, display_name(record), old, new, reasons, after)
 
 
 def _describe(exc: BaseException) -> str:
@@ -477,7 +579,7 @@ def _kinds(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
 
 
-def run_sync(adapter: CrmAdapter, store: StateStore, model: ScoringModel,
+def run_sync(adapter: CrmAdapter, store: StateStore, model: ScoringModel | ModelSet,
              score: Callable[..., ScoreResult], **kwargs: object) -> SyncReport:
     """One pass; see SyncRun for the keyword options."""
     return SyncRun(adapter, store, model, score, **kwargs).run()  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -14,7 +14,9 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from connector.crm.base import score_field
 from connector.errors import UserError
+from connector.scoring.checker import UNKEYED
 from connector.state import RunRecord, RunStats
 from connector.sync.loop import Change, SyncReport
 from connector.sync.tables import Grid, moves_grid, to_markdown, to_rich
@@ -25,10 +27,19 @@ SHOWN = ("label", "grade", "stage")  # the changes table's value columns, beside
 REASONS_WIDTH = 120  # narrower, the changes table has no room for the reasons beside the stage
 
 
+def change_fields(keys: Sequence[str | None] = (None,)) -> tuple[str, ...]:
+    """The columns of a change list: FIELDS for each model (`enterprise_fit` ... for the model
+    keyed `enterprise`), the stage once."""
+    names = [score_field(k, f) for k in keys for f in FIELDS if f != "stage"]
+    names.insert(FIELDS.index("stage"), "stage")
+    return tuple(names)
+
+
 class ChangeSink:
     """Collects a dry run's changes: the first rows for the terminal, all of them to a file."""
 
-    def __init__(self, out: Path | None) -> None:
+    def __init__(self, out: Path | None, keys: Sequence[str | None] = (None,)) -> None:
+        self.fields = change_fields(keys)
         self.shown: list[Change] = []
         self.total = 0
         self.out = out
@@ -41,7 +52,7 @@ class ChangeSink:
             self._file = out.open("w", encoding="utf-8", newline="")
             if out.suffix.lower() == ".csv":
                 self._csv = csv.writer(self._file)
-                self._csv.writerow(["id", "name", *(f"{side}_{f}" for f in FIELDS for side in ("old", "new"))])
+                self._csv.writerow(["id", "name", *(f"{side}_{f}" for f in self.fields for side in ("old", "new"))])
             else:
                 self._file.write("[")
 
@@ -50,7 +61,7 @@ class ChangeSink:
             self.shown.append(change)
         if self._csv is not None:
             row = [change.lead_id, change.name]
-            for f in FIELDS:
+            for f in self.fields:
                 new = change.new.get(f, change.old.get(f)) if f != "reasons" else change.reasons
                 row += [change.old.get(f) or "", new or ""]
             self._csv.writerow(row)
@@ -94,10 +105,16 @@ def _quota(quota: dict[str, int]) -> str:
 
 
 def moves_grids(report: SyncReport) -> list[Grid]:
-    """The label, grade and lifecycle-stage moves of a pass, each a from → to table."""
-    return [moves_grid("Label moves", report.label_moves),
-            moves_grid("Grade moves", report.grade_moves),
-            moves_grid("Lifecycle stage moves", report.stage_moves)]
+    """The label, grade and lifecycle-stage moves of a pass, each a from → to table; with several
+    models, each model's label and grade moves, titled by its key."""
+    if len(report.tallies) <= 1:
+        return [moves_grid("Label moves", report.label_moves),
+                moves_grid("Grade moves", report.grade_moves),
+                moves_grid("Lifecycle stage moves", report.stage_moves)]
+    grids = [grid for key, tally in report.tallies.items()
+             for grid in (moves_grid(f"Label moves ({key})", tally.label_moves),
+                          moves_grid(f"Grade moves ({key})", tally.grade_moves))]
+    return [*grids, moves_grid("Lifecycle stage moves", report.stage_moves)]
 
 
 def stage_line(report: SyncReport) -> str:
@@ -117,8 +134,15 @@ def _cell(change: Change, name: str) -> str:
     return f"{change.old.get(name) or '∅'} → {change.new[name]}"
 
 
-def _scores(change: Change) -> str:
-    return "\n".join(f"{short} {_cell(change, name)}" for short, name in (("fit", "fit"), ("eng", "engagement")))
+def _scores(change: Change, key: str | None = None) -> str:
+    return "\n".join(f"{short} {_cell(change, score_field(key, name))}"
+                     for short, name in (("fit", "fit"), ("eng", "engagement")))
+
+
+def _other(change: Change, key: str) -> str:
+    """Another model's values in one cell: label, grade, scores."""
+    return "\n".join(_cell(change, score_field(key, f)) for f in ("label", "grade")) + "\n" + \
+        _scores(change, key)
 
 
 def warnings_lines(stats: RunStats) -> list[str]:
@@ -144,19 +168,27 @@ def print_notes(console: Console, report: SyncReport) -> None:
         console.print(line, markup=False, highlight=False)
 
 
-def changes_grid(changes: Iterable[Change], *, reasons: bool = True) -> Grid:
+def changes_grid(changes: Iterable[Change], *, reasons: bool = True,
+                 keys: Sequence[str | None] = (None,)) -> Grid:
     """The leads that would change, a column for each value a rep sees (the stage included, its
-    name never cut), the scores in one column and (with `reasons`) the top reasons."""
-    rows = [[f"{change.name}\n{change.lead_id}", *(_cell(change, f) for f in SHOWN), _scores(change),
+    name never cut), the scores in one column and (with `reasons`) the top reasons; with several
+    models (`keys`), the first model's values, then a column for each other model."""
+    first, others = keys[0], [k for k in keys[1:] if k is not None]
+    shown = [score_field(first, f) for f in SHOWN]
+    rows = [[f"{change.name}\n{change.lead_id}", *(_cell(change, f) for f in shown), _scores(change, first),
+             *(_other(change, k) for k in others),
              *(["\n".join(change.reasons.splitlines()[:4])] if reasons else [])] for change in changes]
-    return Grid("Leads that would change", ("lead", *SHOWN, "scores", *(["top reasons"] if reasons else [])),
+    return Grid("Leads that would change",
+                ("lead", *SHOWN, "scores", *others, *(["top reasons"] if reasons else [])),
                 rows, whole=frozenset({"label", "grade", "stage"}))
 
 
 def print_dry_run(console: Console, report: SyncReport, sink: ChangeSink, *, markdown: bool = False) -> None:
     head = f"dry run: nothing was written. {stats_line(report.stats, report.duration_s)}"
     reasons = markdown or console.width >= REASONS_WIDTH
-    grids = [*moves_grids(report), *([changes_grid(sink.shown, reasons=reasons)] if sink.shown else [])]
+    keys = [None if key == UNKEYED else key for key in report.tallies] or [None]
+    grids = [*moves_grids(report),
+             *([changes_grid(sink.shown, reasons=reasons, keys=keys)] if sink.shown else [])]
     tail = [] if reasons or not sink.shown else [
         f"(reasons left out at {console.width} columns: see them from {REASONS_WIDTH} columns, "
         "with --format markdown, or in --out FILE)"]
@@ -201,3 +233,12 @@ def runs_table(runs: Iterable[RunRecord]) -> Table:
             f"{sum(s.api_calls.values()):,}\n{s.rate_limited:,}\n{s.retries:,}",
         )
     return table
+
+
+def labels_line(stats: RunStats) -> str | None:
+    """A run's leads by label for each model ("default: hot 12, warm 40; enterprise: ..."), or
+    None when the run kept none."""
+    if not stats.labels:
+        return None
+    return "; ".join(f"{key}: " + ", ".join(f"{label} {n:,}" for label, n in counts.items())
+                     for key, counts in stats.labels.items())

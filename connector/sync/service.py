@@ -13,15 +13,20 @@ from typing import TYPE_CHECKING
 from connector.crm.base import Lacking, RunTimes
 from connector.crm.registry import open_adapter
 from connector.errors import UserError
+from connector.notify import Notifier
+from connector.notify.tasks import TaskNotifier
+from connector.notify.webhook import WebhookNotifier, WebhookSender
+from connector.scoring.modelset import ModelSet
 from connector.settings import Settings
 from connector.state import StateStore, default_url
+from connector.state.tasks import Ledger, TaskLedger
 from connector.sync.fingerprint import stamp_of
 from connector.sync.accounts import AccountPass
 from connector.sync.inputs import InputKeeper
 from connector.sync.loop import RunHooks, SyncReport, SyncRun
 
 if TYPE_CHECKING:
-    from connector.crm.base import AccountSource, CrmAdapter
+    from connector.crm.base import CrmAdapter
     from connector.scoring.model import ScoringModel
 
 log = logging.getLogger(__name__)
@@ -55,16 +60,43 @@ def full_rescore_due(store: StateStore, settings: Settings, now: datetime) -> st
             f"(LEADSCORE_FULL_RESCORE_HOURS={settings.full_rescore_hours:g}): rescoring every lead")
 
 
-def account_source(crm: CrmAdapter, model: ScoringModel) -> AccountSource | None:
-    """The CRM's accounts when the model scores them; a CRM whose adapter cannot is said once a
-    run and its contacts are scored alone (the default model has an [account] section)."""
-    if model.account is None:
+def notifiers(settings: Settings, crm: CrmAdapter, store: StateStore, models: ModelSet,
+              times: RunTimes, dry_run: bool) -> list[Notifier]:
+    """The owner tasks of LEADSCORE_OWNER_TASKS and the webhook of LEADSCORE_WEBHOOK_URL (each
+    when set); a CRM whose adapter cannot make tasks is a UserError before anything is read."""
+    found: list[Notifier] = []
+    if settings.owner_tasks != "off":
+        found.append(TaskNotifier(settings.owner_tasks, models.stage_model, crm.owner_tasks(),
+                                  TaskLedger(store, settings.portal), now=times.scoring,
+                                  due_days=settings.owner_task_due_days, dry_run=dry_run))
+    if settings.webhook_url:
+        if settings.webhook_secret is None:
+            raise UserError("LEADSCORE_WEBHOOK_URL is set but LEADSCORE_WEBHOOK_SECRET is not; fix: set "
+                            "the secret the receiver checks the X-Leadscore-Signature header with.")
+        kind = "hot" if settings.owner_tasks == "off" else settings.owner_tasks
+        found.append(WebhookNotifier(
+            kind, models.stage_model, Ledger(store, settings.portal),
+            WebhookSender(settings.webhook_url, settings.webhook_secret.get_secret_value(),
+                          attempts=settings.webhook_attempts),
+            portal=settings.portal, crm=crm, now=times.scoring, dry_run=dry_run))
+    return found
+
+
+def account_pass(crm: CrmAdapter, store: StateStore, models: ModelSet, settings: Settings,
+                 times: RunTimes, *, full: bool, dry_run: bool) -> AccountPass | None:
+    """The account pass when a model scores accounts (the one with an [account] section); a CRM
+    whose adapter cannot is said once a run and its contacts are scored alone (the default model
+    has an [account] section)."""
+    model = models.account_model
+    if model is None or model.account is None:
         return None
     try:
-        return crm.accounts()
+        source = crm.accounts()
     except Lacking as exc:
         log.warning("%s; scoring contacts only", exc)
         return None
+    return AccountPass(source, store, model.account, portal=settings.portal, times=times,
+                       full=full, dry_run=dry_run)
 
 
 def rescore_from_inputs(keeper: InputKeeper, settings: Settings, now: datetime) -> bool:
@@ -87,36 +119,33 @@ def sync_once(
     as_of: datetime | None = None,
     hooks: RunHooks | None = None,
     adapter: CrmAdapter | None = None,
-    model: ScoringModel | None = None,
+    model: ScoringModel | ModelSet | None = None,
 ) -> SyncReport:
     """One pass against the CRM in `settings`, scored as of `as_of` (default LEADSCORE_AS_OF or
     now); raises CrmError/UserError when it cannot finish. An adapter passed in is the caller's
     to close; one made here is closed here. `model`: the one the caller loaded (and built `adapter`
-    with), else LEADSCORE_MODEL_PATH's."""
-    from connector.scoring import load_model, score_lead
+    with), else LEADSCORE_MODEL_PATH's (one or several)."""
+    from connector.scoring import load_models, score_lead
 
-    model = model or load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
-    model_stamp = stamp_of(model)
+    models = ModelSet.of(model or load_models(settings.model_path, named_by="LEADSCORE_MODEL_PATH"))
+    model_stamp = stamp_of(models)
     with open_store(settings) as store:
         times = run_times(settings, as_of)
         why = None if full else full_rescore_due(store, settings, times.started)
         if why is not None:
             log.info(why)
             full = True
-        keeper = InputKeeper(store, settings.portal, model, text=model_stamp.text,
+        keeper = InputKeeper(store, settings.portal, models, text=model_stamp.text,
                              keep=not dry_run)
         from_inputs = full and rescore_from_inputs(keeper, settings, times.started)
-        crm = adapter or open_adapter(settings, model)
+        crm = adapter or open_adapter(settings, models)
         if hooks is not None and hooks.abort is not None:
             hooks.abort.watch(crm)
         try:
-            accounts = None
-            source = account_source(crm, model)
-            if source is not None and model.account is not None:
-                accounts = AccountPass(source, store, model.account, portal=settings.portal, times=times,
-                                       full=full, dry_run=dry_run)
-            return SyncRun(crm, store, model, score_lead, portal=settings.portal, times=times,
-                           full=full and not from_inputs, dry_run=dry_run, hooks=hooks,
+            notify = notifiers(settings, crm, store, models, times, dry_run)
+            accounts = account_pass(crm, store, models, settings, times, full=full, dry_run=dry_run)
+            return SyncRun(crm, store, models, score_lead, portal=settings.portal, times=times,
+                           full=full and not from_inputs, dry_run=dry_run, hooks=hooks, notify=notify,
                            stamp=model_stamp, inputs=keeper, from_inputs=from_inputs,
                            accounts=accounts).run()
         finally:

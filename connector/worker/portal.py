@@ -37,6 +37,7 @@ def sync_portal(name: str, settings: Settings, full: bool, stop: threading.Event
                      on_usage=lambda usage: _record_usage(settings, usage),
                      holds=None if holds is None else lambda: holds(name))
     report = sync_once(settings, full=full, hooks=hooks)
+    metrics.record_labels(settings.portal, report.stats.labels)
     metrics.record_warnings(settings.portal, report.stats.warnings)
     with open_store(settings) as store:
         outstanding = len(store.failed(settings.portal))

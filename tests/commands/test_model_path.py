@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 import connector.scoring
+import connector.scoring.modelset
 from connector.cli import _register, app
 from connector.sandbox.hubspot import HubSpotSandbox
 from connector.worker.portal import sync_portal
@@ -69,13 +70,13 @@ def test_a_missing_model_option_names_the_option(elsewhere):
 
 def test_a_worker_run_loads_and_checks_the_model_once(tmp_path, monkeypatch):
     loads = []
-    real = connector.scoring.load_model
+    real = connector.scoring.modelset.load_model  # every model file of LEADSCORE_MODEL_PATH
 
     def counting(*args, **kwargs):
         loads.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(connector.scoring, "load_model", counting)
+    monkeypatch.setattr(connector.scoring.modelset, "load_model", counting)
     with HubSpotSandbox.start(contacts=20, seed=3, anchor=ANCHOR, rate_limit_per_10s=5000,
                               search_per_second=500) as sb:
         report = sync_portal("test", settings_for(sb, tmp_path, as_of=NOW), True, threading.Event())

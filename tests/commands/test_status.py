@@ -40,6 +40,19 @@ def test_status_shows_last_runs_and_failed_records(tmp_path, monkeypatch):
     assert "4711" in result.output and "INVALID_OPTION bad label" in result.output
 
 
+def test_status_shows_the_companies_the_account_pass_failed_to_write(tmp_path, monkeypatch):
+    store = StateStore.open(default_url(tmp_path / "data"))
+    run = store.start_run("acme", "incremental", T0)
+    store.finish_run(run, RunStats(read=3, scored=3), outcome="ok", finished_at=T0, duration_s=1.0)
+    store.record_outcomes("acme#accounts", [RecordOutcome("9001", ok=False, reason="VALIDATION_ERROR bad grade")], T0)
+    store.close()
+    result = invoke(tmp_path, monkeypatch, "status")
+    assert result.exit_code == 0, result.output
+    assert "Failed companies (accounts) (1)" in result.output
+    assert "9001" in result.output and "VALIDATION_ERROR bad grade" in result.output
+    assert "no failed records" not in result.output
+
+
 def test_status_is_readable_at_80_columns(tmp_path, monkeypatch):
     store = StateStore.open(default_url(tmp_path / "data"))
     run = store.start_run("acme", "incremental", T0)

@@ -62,6 +62,13 @@ def test_top3_mean_of_fewer_contacts_is_their_mean():
     assert score_account(ACME, people(80, 40), section("top3_mean"), NOW).engagement == 60
 
 
+def test_top3_mean_counts_a_contact_without_engagement_but_names_only_the_engaged():
+    result = score_account(ACME, people(60, 0, 0), section("top3_mean"), NOW)
+    assert result.engagement == 20  # (60 + 0 + 0) / 3
+    assert [r.text for r in result.reasons if r.score == "engagement"] == [
+        "+20 contact Person 1 (engagement 60)"]
+
+
 def test_max_takes_the_most_engaged_contact():
     assert score_account(ACME, people(20, 75, 40), section("max"), NOW).engagement == 75
 

@@ -100,3 +100,11 @@ def test_bands_out_of_order_are_refused():
 def test_a_missing_horizon_is_named_with_an_example():
     [problem] = _problems(TABLE.replace("horizon_days = 90\n", ""))
     assert "calibration.horizon_days: 'horizon_days' is missing; fix: add horizon_days = 90" in problem
+
+
+def test_a_calibrated_models_key_must_leave_room_for_its_salesforce_probability_field():
+    keyed = BASE.replace("[model]\n", '[model]\nkey = "a_key_of_nineteen_c"\n', 1)
+    with pytest.raises(ModelError) as caught:
+        parse_model(keyed + TABLE, "m.toml")
+    [problem] = caught.value.problems
+    assert "model.key: 'a_key_of_nineteen_c' is 19 characters" in problem and "shorten the key to 18" in problem

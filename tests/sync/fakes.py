@@ -11,6 +11,17 @@ from connector.crm.base import ApiUsage, CrmAdapter, LeadPage, LeadRecord, RunTi
 from connector.scoring.types import Event, Lead, Reason, ScoreResult
 
 
+@dataclass(frozen=True)
+class FakeModel:
+    """What the loop reads of a model (its key, whether it moves the stage, no [account]
+    section); fake_score ignores the rest."""
+
+    key: str | None = None
+    moves_stage: bool = False
+    source: str = "fake.toml"
+    account: None = None
+
+
 def fake_score(lead: Lead, model: object, now) -> ScoreResult:
     fit = int(lead.properties.get("fit_hint") or 0)
     engagement = min(100, 10 * sum(e.count for e in lead.events))

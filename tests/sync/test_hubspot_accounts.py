@@ -150,3 +150,18 @@ def test_a_stop_request_before_the_companies_leaves_their_pass_open_for_the_next
     assert report.cancelled and report.accounts is None
     again = sync_once(cfg, as_of=NOW)
     assert again.accounts.full and again.accounts.written == len(sb.company_ids())
+
+
+def test_a_lost_answer_to_a_company_update_resends_only_what_hubspot_does_not_hold(tmp_path, caplog):
+    # Fault seed 2 drops the answer of the companies' batch update after HubSpot applied it.
+    with HubSpotSandbox.start(contacts=120, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000,
+                              search_per_second=500, faults="rate_drop=0.5,seed=2") as sb:
+        cfg = settings_for(sb, tmp_path, retry_attempts=10)
+        with caplog.at_level("INFO", logger="connector.crm"):
+            report = sync_once(cfg, full=True, as_of=NOW)
+        rechecks = [r.getMessage() for r in caplog.records if "companies already held their values" in r.getMessage()]
+        assert rechecks, "no company update answer was lost: pick another fault seed"
+        assert report.accounts.written == len(sb.company_ids()) and report.accounts.failed == 0
+        assert set(company_writes(sb).values()) == {1}, "a company was written twice"
+        with StateStore.open(default_url(cfg.data_dir)) as store:
+            assert store.failed("test" + ACCOUNTS_SUFFIX) == []

@@ -14,9 +14,10 @@ from connector.scoring import load_model
 from connector.state import StateStore, default_url
 from connector.sync.loop import RunHooks
 from connector.sync.service import sync_once
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, batch_updates, contact_ids, settings_for
+from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, ROOT, batch_updates, contact_ids, settings_for
 
 LATER = NOW + timedelta(days=21)  # three weeks of decay
+ENTERPRISE = ROOT / "config" / "models" / "enterprise.toml"
 
 
 @pytest.fixture
@@ -40,7 +41,8 @@ def scores_of(cfg, **kwargs) -> tuple[dict, object]:
     """Every scored lead's written-facing result, by id, and the run's report."""
     seen: dict[str, tuple] = {}
 
-    def keep(record, result):
+    def keep(record, results):
+        result = results["default"]  # the one model, without a key
         seen[record.lead.id] = (result.fit, result.engagement, result.label, result.grade,
                                 result.stage, tuple((r.rule, r.points, r.text) for r in result.reasons))
 
@@ -143,3 +145,35 @@ def test_a_lead_written_from_kept_inputs_keeps_its_new_values_for_the_next_night
     sb.wait_for_search_index()
     again = sync_once(cfg, full=True, as_of=LATER)
     assert reads(again) == {} and again.stats.written == 0
+
+
+CITY_RULE = """
+[[fit]]
+id = "city_known"
+property = "city"
+op = "is_set"
+points = 5
+reason = "city known: {value}"
+"""
+
+
+def test_with_two_models_the_kept_inputs_serve_both_and_match_a_full_re_read(sb, cfg, tmp_path):
+    """One lead's kept inputs hold what either model reads (here the enterprise model reads the
+    city, which the default does not): the nightly reads no contact and leaves every contact
+    with both models' scores a full re-read gives."""
+    enterprise = tmp_path / "enterprise.toml"
+    enterprise.write_text(ENTERPRISE.read_text() + CITY_RULE)
+    two = settings_for(sb, tmp_path, model_path=f"{cfg.model_path}, {enterprise}")
+    sync_once(two, full=True, as_of=NOW)
+    sb.wait_for_search_index()
+    nightly = sync_once(two, full=True, as_of=LATER)
+    assert nightly.mode == "full" and reads(nightly) == {} and nightly.stats.written > 0
+    seen: dict[str, dict] = {}
+
+    def keep(record, results):
+        seen[record.lead.id] = {key: (r.fit, r.engagement, r.label, r.grade, r.stage) for key, r in results.items()}
+
+    reread = settings_for(sb, tmp_path / "reread", full_reread_days=0, model_path=two.model_path)
+    check = sync_once(reread, full=True, dry_run=True, as_of=LATER, hooks=RunHooks(on_result=keep))
+    assert set(seen) == set(contact_ids(sb)) and {k for v in seen.values() for k in v} == {"default", "enterprise"}
+    assert check.stats.changed == 0, "the CRM holds what a full re-read of both models would write"

@@ -7,10 +7,10 @@ import pytest
 from connector.state import StateStore, default_url
 from connector.crm.base import RunTimes
 from connector.sync import RunHooks, run_sync
-from tests.sync.fakes import CrashingWrite, FakeCrm, fake_score
+from tests.sync.fakes import CrashingWrite, FakeCrm, FakeModel, fake_score
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
-MODEL = object()
+MODEL = FakeModel()
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from connector.scoring.types import DataWarning
 from connector.state import StateStore, default_url
 from connector.sync import RunHooks, run_sync
 from connector.sync.fingerprint import ModelStamp
-from tests.sync.fakes import FakeCrm, fake_score
+from tests.sync.fakes import FakeCrm, FakeModel, fake_score
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
-MODEL = object()
+MODEL = FakeModel()
 V1 = ModelStamp("test-model 1 sha256:aaaaaaaaaaaa", "name = 'test-model'\nversion = '1'\n")
 V2 = ModelStamp("test-model 2 sha256:bbbbbbbbbbbb", "name = 'test-model'\nversion = '2'\n")
 

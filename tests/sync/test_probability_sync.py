@@ -64,3 +64,11 @@ def test_salesforce_setup_creates_leadscore_probability_and_the_sync_writes_it(c
             score = int(record["Leadscore_Fit__c"]) + int(record["Leadscore_Engagement__c"])
             assert record["Leadscore_Probability__c"] == model.calibration.probability(score)
             assert "became customers within 90 days" in _sentence(record["Leadscore_Reasons__c"])
+
+
+def test_a_keyed_calibrated_models_salesforce_field_follows_the_keyed_names():
+    from connector.crm.salesforce.mapping import MappingConfig
+
+    config = MappingConfig({}, {}, {}, keys=(None, "enterprise"), calibrated=("enterprise",))
+    names = config.score_fields()
+    assert names["enterprise_probability"] == "Leadscore_Enterprise_Probability__c" and "probability" not in names

@@ -20,16 +20,19 @@ from typing import TYPE_CHECKING
 
 from connector.crm.base import (
     ApiUsage, CrmAdapter, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate, WriteResult,
-    holds,
+    probability_fields,
+    score_fields,
 )
 from connector.crm.errors import CrmError, CrmRequestError
 from connector.crm.hubspot import reader
-from connector.crm.hubspot.client import Response
 from connector.crm.hubspot.companies import HubSpotCompanies
 from connector.crm.hubspot.events import COUNTER_PROPERTIES, ENGAGEMENT_TYPES, counter_events
 from connector.crm.hubspot.floor import floor_calls
 from connector.crm.hubspot.history import HubSpotHistory
 from connector.crm.hubspot.properties import STAGE_PROPERTY, HubSpotFields, ensure_properties
+from connector.crm.hubspot.tasks import HubSpotTasks
+from connector.crm.hubspot.writing import BatchUpdate
+from connector.scoring.modelset import ModelSet
 from connector.scoring.types import Lead
 from connector.state import checkpoint
 
@@ -39,8 +42,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NEUTRAL_FIELDS = ("fit", "engagement", "label", "grade", "reasons", "model", "scored_at")
-BASE_PROPERTIES = ("email", "firstname", "lastname", "hs_object_id", "lastmodifieddate", STAGE_PROPERTY)
+OWNER_PROPERTY = "hubspot_owner_id"
+BASE_PROPERTIES = ("email", "firstname", "lastname", "hs_object_id", "lastmodifieddate", STAGE_PROPERTY,
+                   OWNER_PROPERTY)
 PAGE_CONTACTS = reader.ASSOCIATION_BATCH  # one associations call per engagement type a page
 
 
@@ -87,7 +91,7 @@ class HubSpotAdapter(CrmAdapter):
     def __init__(
         self,
         client: HubSpotClient,
-        model: ScoringModel,
+        model: ScoringModel | ModelSet,
         *,
         prefix: str = "leadscore_",
         group: str = "leadscore",
@@ -100,15 +104,17 @@ class HubSpotAdapter(CrmAdapter):
         self.overlap = overlap
         self.times = RunTimes.begin()
         self.web_events = web_events
+        models = ModelSet.of(model)
+        # Every model's properties (`<prefix><key>_fit`) read in one request: one read pass
+        # feeds every model.
+        self.names = {field: prefix + field for field in score_fields(models.keys)}
         # A calibrated model ([calibration]) writes its probability too; without one the
         # property is neither read nor created.
-        fields = (*NEUTRAL_FIELDS, "probability") if getattr(model, "calibration", None) else NEUTRAL_FIELDS
-        self.names = {field: prefix + field for field in fields}
+        self.names.update({field: prefix + field for field in probability_fields(models)})
         self.names["stage"] = STAGE_PROPERTY
         self.to_neutral = {hubspot: field for field, hubspot in self.names.items()}
-        model_props = sorted({plan.property for plan in model.fit_plan})
         self.read_properties = list(dict.fromkeys(
-            [*BASE_PROPERTIES, *model_props, *COUNTER_PROPERTIES, *self.names.values()]
+            [*BASE_PROPERTIES, *models.fit_properties, *COUNTER_PROPERTIES, *self.names.values()]
         ))
 
     def start_pass(self, times: RunTimes) -> None:
@@ -118,18 +124,26 @@ class HubSpotAdapter(CrmAdapter):
         self.client.close()
 
     # Fields ------------------------------------------------------------------------------
-    def ensure_fields(self, model: ScoringModel, *, create: bool = True) -> None:
-        ensure_properties(self.client, model, self.names, self.group, create=create)
+    def ensure_fields(self, model: ScoringModel | ModelSet, *, create: bool = True) -> None:
+        ensure_properties(self.client, ModelSet.of(model), self.names, self.group, create=create)
 
-    def field_setup(self, model: ScoringModel) -> HubSpotFields:
-        return HubSpotFields(self.client, model, self.names, self.group)
+    def field_setup(self, model: ScoringModel | ModelSet) -> HubSpotFields:
+        return HubSpotFields(self.client, ModelSet.of(model), self.names, self.group)
+
+    def record_url(self, lead_id: str) -> str:
+        """The contact in the API (the app's address needs the portal's id, which the token
+        does not tell without one more call)."""
+        return f"{self.client.base_url}/crm/v3/objects/contacts/{lead_id}"
+
+    def owner_tasks(self) -> HubSpotTasks:
+        return HubSpotTasks(self.client)
 
     def property_history(self) -> HubSpotHistory:
         return HubSpotHistory(self)
 
     def accounts(self) -> HubSpotCompanies:
-        names = {field: name for field, name in self.names.items() if field != "probability"}  # contacts' only
-        return HubSpotCompanies(self.client, self.model, names, self.group, self.overlap, self._results)
+        return HubSpotCompanies(self.client, ModelSet.of(self.model), self.names, self.group, self.overlap,
+                                self._results)
 
     # Reading -----------------------------------------------------------------------------
     def _record(self, obj: dict, events: Sequence) -> LeadRecord:
@@ -145,7 +159,8 @@ class HubSpotAdapter(CrmAdapter):
             events = [*events, *web]
         lead = Lead(str(obj["id"]), lead_props, tuple(counters) + tuple(events),
                     props.get(STAGE_PROPERTY) or None)
-        return LeadRecord(lead, written, marker=obj.get("updatedAt"))
+        return LeadRecord(lead, written, marker=obj.get("updatedAt"),
+                          owner=props.get(OWNER_PROPERTY) or None)
 
     def _records(self, objects: Sequence[dict]) -> list[LeadRecord]:
         events = reader.engagement_for(self.client, [str(o["id"]) for o in objects])
@@ -278,42 +293,15 @@ class HubSpotAdapter(CrmAdapter):
         return {self.names[field]: value for field, value in values.items()}
 
     def write_batch(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
-        """One batch update. Should its answer be lost (the connection dropped after sending),
-        the retry policy calls `recheck` first: one batch read of the contacts still pending,
-        and only those that do not yet hold their values are sent again (docs/crm-api-facts.md,
-        HubSpot › Writing)."""
-        pending = {u.lead_id: u for u in updates}
-        applied: dict[str, str | None] = {}  # found already written by a recheck: id → updatedAt
-        endpoint = "POST /crm/v3/objects/contacts/batch/update"
-
-        body = {"inputs": [{"id": u.lead_id, "properties": self._properties(u.values)}
-                           for u in updates]}
-
-        def recheck() -> Response | None:
-            names = sorted({self.names[f] for u in pending.values() for f in u.values})
-            for obj in reader.batch_read(self.client, "contacts", list(pending), names):
-                lead_id = str(obj["id"])
-                if lead_id in pending and holds(obj.get("properties") or {}, self._sent(pending[lead_id])):
-                    applied[lead_id] = obj.get("updatedAt")
-                    del pending[lead_id]
-            log.info("after a lost answer: %d contacts already held their values, %d sent again",
-                     len(applied), len(pending))
-            body["inputs"] = [i for i in body["inputs"] if i["id"] in pending]
-            return None if pending else Response(200, {}, {"results": []})
-
+        """One batch update, rechecked should its answer be lost (connector.crm.hubspot.writing):
+        only the contacts that do not yet hold their values are sent again."""
+        update = BatchUpdate(self.client, "contacts", self._properties)
         try:
-            response = self.client.call(endpoint, self.client.contacts_batch.update_with_http_info,
-                                        body, recheck=recheck)
+            response = update.send(updates)
         except CrmRequestError as err:
-            rest = [u for u in updates if u.lead_id in pending]
-            return self._written(applied) + self._refused(rest, err)
-        self.client.count_items(endpoint, len(updates))
-        return self._results(updates, response.body, applied)
-
-    def _sent(self, update: ScoreUpdate) -> dict[str, str]:
-        """The properties a write sets that tell whether it was applied (all but the stamp)."""
-        return {k: v for k, v in self._properties(update.values).items()
-                if k != self.names["scored_at"]}
+            rest = [u for u in updates if u.lead_id in update.pending]
+            return self._written(update.applied) + self._refused(rest, err)
+        return self._results(updates, response.body, update.applied)
 
     @staticmethod
     def _written(applied: Mapping[str, str | None]) -> list[WriteResult]:

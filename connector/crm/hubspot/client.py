@@ -75,11 +75,13 @@ class HubSpotClient:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.options = options
+        self.base_url = base_url.rstrip("/")
         hs = HubSpot(access_token=token, host=base_url.rstrip("/"), retry=Retry(0),
                      api_factory=_keeping_log_levels)
         self.contacts_search = hs.crm.contacts.search_api
         self.contacts_batch = hs.crm.contacts.batch_api
         self.objects_batch = hs.crm.objects.batch_api
+        self.objects_basic = hs.crm.objects.basic_api
         self.objects_search = hs.crm.objects.search_api
         self.properties = hs.crm.properties.core_api
         self.groups = hs.crm.properties.groups_api

@@ -14,20 +14,20 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connector.crm.base import AccountRecord, ContactScore, ScoreUpdate, WriteResult
+from connector.crm.base import MODEL_FIELDS, AccountRecord, ContactScore, ScoreUpdate, WriteResult, score_field
 from connector.crm.errors import CrmRequestError
 from connector.crm.hubspot import reader
 from connector.crm.hubspot.properties import ensure_properties
+from connector.crm.hubspot.writing import BatchUpdate
 from connector.scoring.types import Account
 
 if TYPE_CHECKING:
     from connector.crm.hubspot.client import HubSpotClient
     from connector.scoring.compiled import AccountModel
-    from connector.scoring.model import ScoringModel
+    from connector.scoring.modelset import ModelSet
 
 COMPANY_BASE = ("name", "domain", "hs_object_id", "hs_lastmodifieddate")
 NAME_PROPERTIES = ("firstname", "lastname", "email")
-UPDATE_ENDPOINT = "POST /crm/v3/objects/companies/batch/update"
 
 
 def contact_name(props: Mapping[str, str | None]) -> str:
@@ -47,12 +47,17 @@ class HubSpotCompanies:
 
     max_batch = 100  # a batch update takes at most 100 inputs
 
-    def __init__(self, client: HubSpotClient, model: ScoringModel, names: Mapping[str, str], group: str,
+    def __init__(self, client: HubSpotClient, models: ModelSet, names: Mapping[str, str], group: str,
                  overlap: timedelta, write_results) -> None:
-        assert model.account is not None
-        self.client, self.names, self.group, self.overlap = client, names, group, overlap
+        model = models.account_model
+        assert model is not None and model.account is not None
+        self.client, self.group, self.overlap = client, group, overlap
         self._results = write_results  # the adapter's reading of a batch answer (207 items)
-        self.to_neutral = {hubspot: field for field, hubspot in names.items() if field != "stage"}
+        # A company carries leadscore's plain names whatever the key of the model scoring it;
+        # its engagement rolls up that model's own contact engagement (`<prefix><key>_engagement`).
+        self.names = {f: names[f] for f in MODEL_FIELDS}
+        self.contact_engagement = names[score_field(model.key, "engagement")]
+        self.to_neutral = {hubspot: field for field, hubspot in self.names.items()}
         fit_props = sorted({plan.property for plan in model.account.fit.fit_plan})
         self.read_properties = list(dict.fromkeys([*COMPANY_BASE, *fit_props, *self.to_neutral]))
 
@@ -88,27 +93,30 @@ class HubSpotCompanies:
         return records
 
     def contact_scores(self, contact_ids: Sequence[str]) -> dict[str, ContactScore]:
-        engagement = self.names["engagement"]
+        engagement = self.contact_engagement
         objects = reader.batch_read(self.client, "contacts", list(contact_ids), [*NAME_PROPERTIES, engagement])
         return {str(o["id"]): ContactScore(contact_name(o.get("properties") or {}) or str(o["id"]),
                                            _engagement((o.get("properties") or {}).get(engagement)))
                 for o in objects}
 
     def write_accounts(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
-        """One batch update (`lead_id` holds the company id). A 400 for the whole batch is split
+        """One batch update (`lead_id` holds the company id), rechecked should its answer be lost
+        as contacts' are (connector.crm.hubspot.writing). A 400 for the whole batch is split
         until the bad company is alone, as for contacts; a missing property stops the run."""
-        body = {"inputs": [{"id": u.lead_id, "properties": {self.names[f]: v for f, v in u.values.items()}}
-                           for u in updates]}
+        update = BatchUpdate(self.client, "companies", self._properties)
         try:
-            response = self.client.call(UPDATE_ENDPOINT, self.client.objects_batch.update_with_http_info,
-                                        "companies", body)
+            response = update.send(updates)
         except CrmRequestError as err:
             codes = {e.get("code") for e in err.body.get("errors") or [] if isinstance(e, dict)}
             if err.status != 400 or "PROPERTY_DOESNT_EXIST" in codes:
                 raise
-            if len(updates) == 1:
-                return [WriteResult(updates[0].lead_id, False, str(err))]
-            half = len(updates) // 2
-            return self.write_accounts(updates[:half]) + self.write_accounts(updates[half:])
-        self.client.count_items(UPDATE_ENDPOINT, len(updates))
-        return self._results(updates, response.body, {})
+            done = [WriteResult(i, True, marker=stamp) for i, stamp in update.applied.items()]
+            rest = [u for u in updates if u.lead_id in update.pending]
+            if len(rest) == 1:
+                return done + [WriteResult(rest[0].lead_id, False, str(err))]
+            half = len(rest) // 2
+            return done + self.write_accounts(rest[:half]) + self.write_accounts(rest[half:])
+        return self._results(updates, response.body, update.applied)
+
+    def _properties(self, values: Mapping[str, str]) -> dict[str, str]:
+        return {self.names[f]: v for f, v in values.items()}

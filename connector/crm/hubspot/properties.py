@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from connector.crm.base import FieldProblem
+from connector.crm.base import FieldProblem, score_field
 from connector.crm.errors import CrmRequestError
 from connector.errors import UserError
+from connector.scoring.modelset import ModelSet
 
 if TYPE_CHECKING:
     from connector.crm.hubspot.client import HubSpotClient
@@ -37,32 +38,46 @@ class PropertySpec:
     options: tuple[str, ...] = ()
 
 
-def property_specs(model: ScoringModel) -> list[PropertySpec]:
-    """leadscore's properties for `model`: the probability only when it has a [calibration]."""
-    specs = [
-        PropertySpec("fit", "Leadscore fit", "number", "number",
-                     "Fit score: how well the contact matches the ideal customer (leadscore)."),
-        PropertySpec("engagement", "Leadscore engagement", "number", "number",
-                     "Engagement score from recent activity, with decay (leadscore)."),
-        PropertySpec("label", "Leadscore label", "enumeration", "select",
-                     "hot / warm / cold, from the fit and engagement thresholds (leadscore).",
+def property_specs(models: ScoringModel | ModelSet) -> list[PropertySpec]:
+    """Every model's properties: `leadscore_fit` ... for the model without a key,
+    `leadscore_enterprise_fit` ... (labelled "Leadscore enterprise fit") for the one keyed
+    `enterprise`; each label and grade property offers its own model's options."""
+    return [spec for model in ModelSet.of(models) for spec in _model_specs(model)]
+
+
+def _model_specs(model: ScoringModel) -> list[PropertySpec]:
+    key = model.key
+    title = f"Leadscore {key.replace('_', ' ')}" if key else "Leadscore"
+    which = f" ({key} model)" if key else ""
+    return [
+        PropertySpec(score_field(key, "fit"), f"{title} fit", "number", "number",
+                     f"Fit score: how well the contact matches the ideal customer (leadscore{which})."),
+        PropertySpec(score_field(key, "engagement"), f"{title} engagement", "number", "number",
+                     f"Engagement score from recent activity, with decay (leadscore{which})."),
+        PropertySpec(score_field(key, "label"), f"{title} label", "enumeration", "select",
+                     f"hot / warm / cold, from the fit and engagement thresholds (leadscore{which}).",
                      tuple(model.label_names)),
-        PropertySpec("grade", "Leadscore grade", "enumeration", "select",
-                     "Fit band (A best) and engagement band (1 best) (leadscore).",
+        PropertySpec(score_field(key, "grade"), f"{title} grade", "enumeration", "select",
+                     f"Fit band (A best) and engagement band (1 best) (leadscore{which}).",
                      tuple(model.grades)),
-        PropertySpec("reasons", "Leadscore reasons", "string", "textarea",
-                     "Why the contact has these scores, one reason a line (leadscore)."),
-        PropertySpec("model", "Leadscore model", "string", "text",
+        PropertySpec(score_field(key, "reasons"), f"{title} reasons", "string", "textarea",
+                     f"Why the contact has these scores, one reason a line (leadscore{which})."),
+        PropertySpec(score_field(key, "model"), f"{title} model", "string", "text",
                      "Name and version of the scoring model that scored the contact."),
-        PropertySpec("scored_at", "Leadscore scored at", "datetime", "date",
-                     "When leadscore last changed this contact's scores."),
+        PropertySpec(score_field(key, "scored_at"), f"{title} scored at", "datetime", "date",
+                     f"When leadscore last changed this contact's scores{which}."),
+        *_probability_spec(model, title, which),
     ]
+
+
+def _probability_spec(model: ScoringModel, title: str, which: str) -> list[PropertySpec]:
+    """The probability's property, only for a model with a [calibration] table."""
     calibration = getattr(model, "calibration", None)
-    if calibration is not None:
-        specs.append(PropertySpec("probability", "Leadscore probability", "number", "number",
-                                  f"Percent of leads scored like this that converted within "
-                                  f"{calibration.horizon_days} days (leadscore's calibration)."))
-    return specs
+    if calibration is None:
+        return []
+    return [PropertySpec(score_field(model.key, "probability"), f"{title} probability", "number", "number",
+                         f"Percent of leads scored like this that converted within {calibration.horizon_days} "
+                         f"days (leadscore's calibration{which}).")]
 
 
 def _create_body(name: str, spec: PropertySpec, group: str) -> dict:
@@ -86,7 +101,7 @@ def _existing(client: HubSpotClient, object_type: str = "contacts") -> dict[str,
 
 
 def ensure_properties(
-    client: HubSpotClient, model: ScoringModel, names: Mapping[str, str], group: str,
+    client: HubSpotClient, model: ScoringModel | ModelSet, names: Mapping[str, str], group: str,
     *, create: bool, object_type: str = "contacts",
 ) -> list[str]:
     """Check (and, when `create`, create) the properties of `object_type` (contacts, or
@@ -165,12 +180,15 @@ def _add_options(client: HubSpotClient, name: str, found: dict, lacking: list[st
     log.info("added options %s to %s", ", ".join(lacking), name)
 
 
-def targets(model: ScoringModel) -> list[tuple[str, ScoringModel]]:
-    """The objects leadscore writes to, each with the model its options come from: contacts, and
-    companies when the model has an [account] section."""
-    found = [("contacts", model)]
-    if model.account is not None:
-        found.append(("companies", model.account.fit))
+def targets(models: ScoringModel | ModelSet) -> list[tuple[str, ScoringModel | ModelSet]]:
+    """The objects leadscore writes to, each with the models their properties and options come
+    from: contacts (every model's), and companies when a model has an [account] section (its
+    section's, with leadscore's plain names whatever the model's key)."""
+    models = ModelSet.of(models)
+    found: list[tuple[str, ScoringModel | ModelSet]] = [("contacts", models)]
+    account = models.account_model
+    if account is not None and account.account is not None:
+        found.append(("companies", account.account.fit))
     return found
 
 
@@ -178,7 +196,7 @@ class HubSpotFields:
     """`leadscore setup hubspot`: leadscore's contact (and company) properties checked, and
     created (with their group and options) on request."""
 
-    def __init__(self, client: HubSpotClient, model: ScoringModel, names: Mapping[str, str],
+    def __init__(self, client: HubSpotClient, model: ModelSet, names: Mapping[str, str],
                  group: str) -> None:
         self.client, self.model, self.names, self.group = client, model, names, group
 
@@ -188,7 +206,7 @@ class HubSpotFields:
             found += self._problems(object_type, model)
         return found
 
-    def _problems(self, object_type: str, model: ScoringModel) -> list[FieldProblem]:
+    def _problems(self, object_type: str, model: ScoringModel | ModelSet) -> list[FieldProblem]:
         existing = _existing(self.client, object_type)
         kind = _KIND[object_type]
         found: list[FieldProblem] = []
@@ -221,6 +239,6 @@ class HubSpotFields:
         return [f"done: {item}" for item in done]
 
     def ready(self) -> str:
-        objects = " and company" if self.model.account is not None else ""
+        objects = " and company" if self.model.account_model is not None else ""
         return (f"HubSpot is ready: leadscore's contact{objects} properties exist (group {self.group}) "
                 "with the model's options.")

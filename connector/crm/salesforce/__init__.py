@@ -9,12 +9,14 @@ drives). The registry (`connector.crm.registry`) reaches it through `options` an
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from connector.crm.salesforce.adapter import SalesforceAdapter
 from connector.crm.salesforce.auth import token_source
 from connector.crm.salesforce.client import HttpSession, SalesforceClient
 from connector.crm.salesforce.options import SalesforceOptions
+from connector.scoring.modelset import ModelSet
 from connector.settings import Settings
 
 if TYPE_CHECKING:
@@ -42,13 +44,20 @@ def make_client(options: SalesforceOptions, **kwargs: object) -> SalesforceClien
     )
 
 
-def connect(options: SalesforceOptions, model: ScoringModel | None = None, **client_kwargs: object) -> SalesforceAdapter:
-    """The adapter for the org the options name (the model's inputs are mapped by settings; its
-    [account] section makes Accounts scored too). The OAuth flows ask for a session here; token
-    auth makes no call until asked."""
+def connect(options: SalesforceOptions, model: ScoringModel | ModelSet | None = None,
+            **client_kwargs: object) -> SalesforceAdapter:
+    """The adapter for the org the options name. The models say which of leadscore's fields it
+    reads and writes (one set per model key; their inputs come from the field mapping); the
+    [account] section of the model that moves the stage makes Accounts scored too. The OAuth
+    flows ask for a session here; token auth makes no call until asked."""
+    mapping = options.mapping
+    if model is not None:
+        models = ModelSet.of(model)
+        mapping = replace(mapping, keys=models.keys, rating_key=models.stage_model.key,
+                          calibrated=tuple(m.key for m in models if m.calibration is not None))
     return SalesforceAdapter(
         make_client(options, **client_kwargs),
-        options.mapping,
+        mapping,
         include_contacts=options.include_contacts,
         overlap_seconds=options.overlap_seconds,
         bulk_threshold=options.bulk_threshold,

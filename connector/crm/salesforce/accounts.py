@@ -14,17 +14,17 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connector.crm.base import AccountRecord, ContactScore, ScoreUpdate, WriteResult
+from connector.crm.base import AccountRecord, ContactScore, ScoreUpdate, WriteResult, score_field
 from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
 from connector.crm.salesforce.mapping import CONTACT_PREFIX, MappingConfig, as_text, soql_datetime, to_fields
 from connector.crm.salesforce.reader import id_batches, in_list
-from connector.crm.salesforce.schema import ACCOUNT_LESS, Problem, check_field, field_specs
+from connector.crm.salesforce.schema import Problem, account_config, account_specs, check_field
 from connector.errors import UserError
 from connector.scoring.types import Account
 
 if TYPE_CHECKING:
     from connector.scoring.compiled import AccountModel
-    from connector.scoring.model import ScoringModel
+    from connector.scoring.modelset import ModelSet
 
 # Neutral property → Account field (standard fields; a custom `__c` name is read as itself).
 ACCOUNT_FIELDS = {"name": "Name", "domain": "Website", "industry": "Industry",
@@ -44,11 +44,16 @@ class SalesforceAccounts:
 
     max_batch = COLLECTION_SIZE
 
-    def __init__(self, client: SalesforceClient, config: MappingConfig, model: ScoringModel,
+    def __init__(self, client: SalesforceClient, config: MappingConfig, models: ModelSet,
                  overlap_seconds: int, user_id) -> None:
-        assert model.account is not None
-        self.client, self.config, self.overlap, self._user_id = client, config, overlap_seconds, user_id
-        self.scores = {k: v for k, v in config.score_fields().items() if k not in ACCOUNT_LESS}
+        model = models.account_model
+        assert model is not None and model.account is not None
+        # An Account carries leadscore's plain field names whatever the key of the model scoring
+        # it; its engagement rolls up that model's own Contact engagement field.
+        self.config = account_config(config)
+        self.client, self.overlap, self._user_id = client, overlap_seconds, user_id
+        self.scores = {k: v for k, v in self.config.score_fields().items() if k != "stage"}
+        self.contact_engagement = config.score_fields()[score_field(model.key, "engagement")]
         self.inputs = {p.property: account_field(p.property) for p in model.account.fit.fit_plan}
         # Rows already read, so that no record is queried twice in a pass: the Accounts the
         # "changed" listing returned (it selects every field), and the Contacts read with their
@@ -59,9 +64,8 @@ class SalesforceAccounts:
     def problems(self, section: AccountModel) -> list[Problem]:
         fields = {f["name"]: f for f in self.client.describe("Account")["fields"]}
         found: list[Problem] = []
-        for spec in field_specs(self.config):
-            if spec.neutral not in ACCOUNT_LESS:
-                found += check_field("Account", spec.name, spec.accepts, fields)
+        for spec in account_specs(self.config):
+            found += check_field("Account", spec.name, spec.accepts, fields)
         for neutral, name in self.inputs.items():
             if name is None or name not in fields:
                 found.append(Problem("Account", name or neutral, "input", neutral))
@@ -113,7 +117,7 @@ class SalesforceAccounts:
         accounts = known + (self._in(f"SELECT {self._select()} FROM Account WHERE Id IN ({{ids}}) ORDER BY Id", unread)
                             if unread else [])
         members: dict[str, list[str]] = {}
-        template = (f"SELECT Id, AccountId, {CONTACT_FIELDS}, {self.scores['engagement']} FROM Contact "
+        template = (f"SELECT Id, AccountId, {CONTACT_FIELDS}, {self.contact_engagement} FROM Contact "
                     "WHERE AccountId IN ({ids}) ORDER BY Id")
         for row in self._in(template, [a["Id"] for a in accounts]):
             members.setdefault(row["AccountId"], []).append(row["Id"])
@@ -131,18 +135,20 @@ class SalesforceAccounts:
         out = {i: self._contacts.pop(i) for i in contact_ids if i in self._contacts}
         unread = [i for i in contact_ids if i not in out and i.startswith(CONTACT_PREFIX)]
         if unread:
-            template = f"SELECT Id, {CONTACT_FIELDS}, {self.scores['engagement']} FROM Contact WHERE Id IN ({{ids}})"
+            template = f"SELECT Id, {CONTACT_FIELDS}, {self.contact_engagement} FROM Contact WHERE Id IN ({{ids}})"
             out.update((row["Id"], self._score(row)) for row in self._in(template, unread))
         return out
 
     def _score(self, row: dict) -> ContactScore:
         name = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p) or row.get("Email") or row["Id"]
-        value = row.get(self.scores["engagement"])
+        value = row.get(self.contact_engagement)
         return ContactScore(name, None if value is None else round(float(value)))
 
     def write_accounts(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
+        """One collection update, rechecked should its answer be lost as Leads' are: only the
+        Accounts that do not yet hold their values (the scored-at aside) are sent again."""
         rows = [{"id": u.lead_id, **to_fields(u.values, u.lead_id, self.config)} for u in updates]
-        answers = self.client.update_collection("Account", rows)
+        answers = self.client.update_collection("Account", rows, stamp_fields=(self.scores["scored_at"],))
         results = []
         for update, answer in zip(updates, answers, strict=True):
             if answer.get("success"):

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 from connector.crm.base import (
-    ApiUsage, CrmAdapter, FieldProblem, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate,
-    WriteResult,
+    ApiUsage, CrmAdapter, FieldProblem, Lacking, LeadPage, LeadRecord, OwnWriteCheck, RunTimes,
+    ScoreUpdate, WriteResult,
 )
 from connector.crm.salesforce.accounts import SalesforceAccounts
 from connector.crm.salesforce.client import COLLECTION_SIZE, SalesforceClient
@@ -33,7 +33,9 @@ from connector.crm.salesforce.mapping import (
 )
 from connector.crm.salesforce.reader import Checkpoint, LeadReader, max_stamp, minus
 from connector.crm.salesforce.schema import FieldCheck
+from connector.crm.salesforce.tasks import SalesforceTasks
 from connector.errors import UserError
+from connector.scoring.modelset import ModelSet
 
 if TYPE_CHECKING:
     from connector.scoring.model import ScoringModel
@@ -57,19 +59,18 @@ class SalesforceAdapter(CrmAdapter):
         include_contacts: bool = False,
         overlap_seconds: int = 300,
         bulk_threshold: int = 2000,
-        model: ScoringModel | None = None,
+        model: ScoringModel | ModelSet | None = None,
     ) -> None:
         self.client = client
-        self.model = model  # its [account] section, when it has one, scores Accounts
-        # Its [calibration], when it has one, writes the probability field too.
-        self.config = replace(config, probability=getattr(model, "calibration", None) is not None)
+        self.model = model  # the [account] section of one of its models, when one has it, scores Accounts
+        self.config = config
         self.overlap = overlap_seconds
         self.bulk_threshold = bulk_threshold
         self.max_batch = max(bulk_threshold * 5, COLLECTION_SIZE)
         self.times = RunTimes.begin()
         # A meeting is held once its start is past the scoring moment, not the wall clock.
-        events = EventMapper(self.config, lambda: self.times.scoring)
-        self.reader = LeadReader(client, self.config, events, include_contacts=include_contacts)
+        events = EventMapper(config, lambda: self.times.scoring)
+        self.reader = LeadReader(client, config, events, include_contacts=include_contacts)
         self._user_id: str | None = None
         self._user_known = False  # asked once per adapter: the answer does not change
         self._start: str | None = None  # when the run being read began (Salesforce's clock)
@@ -82,13 +83,22 @@ class SalesforceAdapter(CrmAdapter):
 
     # -- fields ----------------------------------------------------------------------------------
 
-    def field_setup(self, model: ScoringModel | None = None) -> SalesforceFields:
-        accounts = model is not None and model.account is not None
+    def field_setup(self, model: ScoringModel | ModelSet | None = None) -> SalesforceFields:
+        accounts = model is not None and ModelSet.of(model).account_model is not None
         return SalesforceFields(FieldCheck(self.client, self.config, self.reader.objects, accounts))
 
     def accounts(self) -> SalesforceAccounts:
+        """Accounts rolled up from their Contacts (`Contact.AccountId`; a Lead has no Account
+        until converted: docs/crm-api-facts.md, Salesforce › Objects leadscore reads and writes).
+        Their engagement is the Contacts' Leadscore engagement, which only a sync that scores
+        Contacts writes: without them every Account would roll up nothing."""
         assert self.model is not None
-        return SalesforceAccounts(self.client, self.config, self.model, self.overlap, self._integration_user)
+        if "Contact" not in self.reader.objects:
+            raise Lacking("salesforce: Accounts are scored from their Contacts' engagement scores, and "
+                          "Contacts are not scored (LEADSCORE_SALESFORCE_INCLUDE_CONTACTS is false); fix: set "
+                          "LEADSCORE_SALESFORCE_INCLUDE_CONTACTS=true, or remove the model's [account] section")
+        return SalesforceAccounts(self.client, self.config, ModelSet.of(self.model), self.overlap,
+                                  self._integration_user)
 
     def _integration_user(self) -> str | None:
         if not self._user_known:
@@ -104,6 +114,12 @@ class SalesforceAdapter(CrmAdapter):
         UserError before any write. A sync never changes the org's metadata, whatever `create`
         says: creating fields is `leadscore setup salesforce --create`, run by an admin."""
         FieldCheck(self.client, self.config, self.reader.objects).require()
+
+    def owner_tasks(self) -> SalesforceTasks:
+        return SalesforceTasks(self.client)
+
+    def record_url(self, lead_id: str) -> str:
+        return f"{self.client.instance_url}/{lead_id}"
 
     # -- reading ---------------------------------------------------------------------------------
 
@@ -190,9 +206,10 @@ class SalesforceAdapter(CrmAdapter):
         return [{"id": u.lead_id, **to_fields(u.values, u.lead_id, self.config)} for u in updates]
 
     def _collection(self, sobject: str, updates: Sequence[ScoreUpdate], retry: bool = True) -> dict[str, WriteResult]:
+        stamps = [name for neutral, name in self.config.score_fields().items()
+                  if neutral.endswith("scored_at")]  # every model's
         try:
-            answers = self.client.update_collection(sobject, self._rows(updates),
-                                                    stamp_field=self.config.score_fields()["scored_at"])
+            answers = self.client.update_collection(sobject, self._rows(updates), stamp_fields=stamps)
         except SalesforceMalformedRequest as exc:
             codes = {item.get("errorCode") for item in error_items(exc)}
             if codes & {"INVALID_FIELD", "INVALID_FIELD_FOR_INSERT_UPDATE"}:

@@ -16,7 +16,7 @@ import csv
 import io
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -176,6 +176,11 @@ class SalesforceClient:
     def base_url(self) -> str:
         return self.sf.base_url
 
+    @property
+    def instance_url(self) -> str:
+        """The org's address, where a record's page is `<instance_url>/<id>`."""
+        return f"https://{self.sf.sf_instance}"
+
     # -- the one place every call goes through -------------------------------------------------
 
     def _call(self, endpoint: str, fn: Callable[[Salesforce], T],
@@ -266,17 +271,27 @@ class SalesforceClient:
 
     # -- writes --------------------------------------------------------------------------------
 
+    def create(self, sobject: str, fields: dict,
+               recheck: Callable[[], dict | None] | None = None) -> str:
+        """POST /sobjects/{sobject}: one record made; its id (docs/crm-api-facts.md, Writing).
+        `recheck`: finds the record should the answer be lost after sending (`RetryPolicy.call`)."""
+        answer = self._call(f"sobjects/{sobject}",
+                            lambda sf: sf.restful(f"sobjects/{sobject}", method="POST", json=fields),
+                            recheck=recheck)
+        return str(answer["id"])
+
     def update_collection(self, sobject: str, records: Sequence[dict],
-                          stamp_field: str | None = None) -> list[dict]:
+                          stamp_fields: Collection[str] = ()) -> list[dict]:
         """PATCH /composite/sobjects, allOrNone false: one `{"id", "success", "errors"}` per record,
         in the order sent. Should the answer be lost after sending, the records are read back
-        first (one query) and only those not yet holding their values (`stamp_field` aside) are
-        sent again; the others answer success (docs/crm-api-facts.md, Salesforce › Writing)."""
+        first (one query) and only those not yet holding their values (`stamp_fields` aside:
+        every model's scored-at) are sent again; the others answer success (docs/crm-api-facts.md, Salesforce › Writing)."""
         if len(records) > COLLECTION_SIZE:
             raise ValueError(f"at most {COLLECTION_SIZE} records per collection call")
         self.written[f"collections:{sobject}"] += len(records)
         pending = {record["id"]: record for record in records}
         applied: set[str] = set()
+        skipped = {"id", *stamp_fields}
 
         def send(sf: Salesforce) -> list[dict]:
             body = {"allOrNone": False, "records": [
@@ -284,10 +299,10 @@ class SalesforceClient:
             return sf.restful("composite/sobjects", method="PATCH", json=body)
 
         def recheck() -> list[dict] | None:
-            names = sorted({k for r in pending.values() for k in r if k not in ("id", stamp_field)})
+            names = sorted({k for r in pending.values() for k in r if k not in skipped})
             ids = ", ".join(f"'{i}'" for i in pending)
             for row in self.query(f"SELECT Id, {', '.join(names)} FROM {sobject} WHERE Id IN ({ids})"):
-                sent = {k: v for k, v in pending[row["Id"]].items() if k not in ("id", stamp_field)}
+                sent = {k: v for k, v in pending[row["Id"]].items() if k not in skipped}
                 if holds(row, sent):
                     applied.add(row["Id"])
                     del pending[row["Id"]]

@@ -11,10 +11,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from connector.crm.base import field_kind, score_field, score_fields
 from connector.scoring.types import Event, Lead
 
 LEAD_PREFIX = "00Q"  # Id key prefixes (docs/crm-api-facts.md, Salesforce: "route each activity by its WhoId prefix")
 CONTACT_PREFIX = "003"
+USER_PREFIX = "005"
 ACCOUNT_PREFIX = "001"
 
 # leadscore's own fields, by neutral name (connector.crm.base.SCORE_FIELDS); "stage" is a setting.
@@ -27,8 +29,15 @@ SCORE_FIELD_NAMES = {
     "model": "Leadscore_Model__c",
     "scored_at": "Leadscore_Scored_At__c",
 }
-PROBABILITY_FIELD = "Leadscore_Probability__c"  # only with a calibrated model (MappingConfig.probability)
 NUMBER_FIELDS = frozenset({"fit", "engagement", "probability"})
+
+
+def custom_field(neutral: str) -> str:
+    """The custom field holding a neutral field: `fit` → `Leadscore_Fit__c`, a keyed model's
+    `enterprise_scored_at` → `Leadscore_Enterprise_Scored_At__c` (keys are short enough for
+    the 40-character limit: connector.scoring.checker.KEY_MAX)."""
+    return SCORE_FIELD_NAMES.get(neutral) or (
+        "Leadscore_" + "_".join(word.capitalize() for word in neutral.split("_")) + "__c")
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,9 @@ class MappingConfig:
     stage_values: Mapping[str, str] = field(default_factory=dict)
     rating_enabled: bool = False
     rating_values: Mapping[str, str] = field(default_factory=dict)
-    probability: bool = False  # the model has a [calibration]: its probability is read and written too
+    keys: tuple[str | None, ...] = (None,)  # the models' keys (connector.scoring.modelset)
+    rating_key: str | None = None  # the key of the model that moves the stage sets Rating too
+    calibrated: tuple[str | None, ...] = ()  # keys of the models with a [calibration]: they write a probability
 
     @classmethod
     def from_settings(cls, settings) -> MappingConfig:  # noqa: ANN001 (Settings)
@@ -59,16 +70,19 @@ class MappingConfig:
         )
 
     def score_fields(self) -> dict[str, str]:
-        """Neutral name -> API name of every field leadscore writes on Leads and Contacts (Rating aside)."""
-        extra = {"probability": PROBABILITY_FIELD} if self.probability else {}
-        return {**SCORE_FIELD_NAMES, **extra, "stage": self.stage_field}
+        """Neutral name -> API name of every field leadscore writes (Rating aside), for every
+        model: `enterprise_fit` → `Leadscore_Enterprise_Fit__c`; a calibrated model's probability
+        too (`Leadscore_Probability__c`)."""
+        names = {neutral: custom_field(neutral) for neutral in score_fields(self.keys)}
+        names.update({(p := score_field(key, "probability")): custom_field(p) for key in self.calibrated})
+        return {**names, "stage": self.stage_field}
 
     def property_fields(self, sobject: str) -> Mapping[str, str]:
         return self.lead_fields if sobject == "Lead" else self.contact_fields
 
     def select_fields(self, sobject: str) -> list[str]:
         """The fields one SOQL query reads: the model's inputs and leadscore's current values."""
-        names = ["Id", "SystemModstamp", "LastModifiedById"]
+        names = ["Id", "SystemModstamp", "LastModifiedById", "OwnerId"]
         for name in [*self.property_fields(sobject).values(), *self.score_fields().values()]:
             if name not in names:
                 names.append(name)
@@ -200,6 +214,13 @@ def to_lead(
     return Lead(id=record["Id"], properties=properties, events=ordered, stage=stage), written
 
 
+def owner_of(record: Mapping) -> str | None:
+    """The user who owns a Lead/Contact (`OwnerId`), or None when a queue (a Group, `00G`) owns
+    it: nobody to give a task to (docs/crm-api-facts.md, Salesforce › Objects leadscore reads)."""
+    owner = record.get("OwnerId")
+    return owner if isinstance(owner, str) and owner.startswith(USER_PREFIX) else None
+
+
 def to_fields(values: Mapping[str, str], record_id: str, config: MappingConfig) -> dict[str, object]:
     """leadscore's changed values (neutral names, text) as the record's API fields and types."""
     names = config.score_fields()
@@ -207,17 +228,19 @@ def to_fields(values: Mapping[str, str], record_id: str, config: MappingConfig) 
     for neutral, value in values.items():
         if neutral not in names:
             continue
-        if neutral in NUMBER_FIELDS:
+        kind = field_kind(neutral)
+        if kind in NUMBER_FIELDS:
             out[names[neutral]] = int(value) if value.lstrip("-").isdigit() else float(value)
-        elif neutral == "stage":
+        elif kind == "stage":
             out[names[neutral]] = config.stage_to_crm(value)
-        elif neutral == "scored_at":
+        elif kind == "scored_at":
             moment = parse_datetime(value)
             out[names[neutral]] = format_datetime(moment) if moment else value
         else:
             out[names[neutral]] = value
-    if config.rating_enabled and "label" in values and sobject_of(record_id) == "Lead":
-        rating = config.rating_values.get(values["label"])
+    label = score_field(config.rating_key, "label")
+    if config.rating_enabled and label in values and sobject_of(record_id) == "Lead":
+        rating = config.rating_values.get(values[label])
         if rating:
             out["Rating"] = rating
     return out

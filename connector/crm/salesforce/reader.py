@@ -22,6 +22,7 @@ from connector.crm.salesforce.mapping import (
     LEAD_PREFIX,
     EventMapper,
     MappingConfig,
+    owner_of,
     parse_datetime,
     soql_datetime,
     to_lead,
@@ -166,7 +167,8 @@ class LeadReader:
             except Exception as exc:  # this record fails alone, not its page
                 out.append(LeadRecord.unmapped(row["Id"], exc))
                 continue
-            out.append(LeadRecord(lead=lead, written=written, marker=row.get("SystemModstamp")))
+            out.append(LeadRecord(lead=lead, written=written, marker=row.get("SystemModstamp"),
+                                  owner=owner_of(row)))
         return out
 
     def _collect(self, ids: list[str], events: dict[str, list[Event]]) -> None:

@@ -11,14 +11,12 @@ with `FullName` and `Metadata`, the CustomField metadata type; Salesforce Toolin
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from connector.crm.base import score_field
 from connector.crm.salesforce.client import SalesforceClient
 from connector.crm.salesforce.mapping import MappingConfig
 from connector.errors import UserError
-
-
-ACCOUNT_LESS = frozenset({"stage", "probability"})  # written on Leads and Contacts only
 
 
 @dataclass(frozen=True)
@@ -35,22 +33,46 @@ def _spec(neutral: str, name: str, label: str, accepts: Sequence[str], **metadat
 
 
 def field_specs(config: MappingConfig) -> list[FieldSpec]:
+    """Every model's fields (`Leadscore_Fit__c` ..., `Leadscore_Enterprise_Fit__c` ... for the
+    model keyed `enterprise`), then the stage field."""
     names = config.score_fields()
-    text = ("string", "picklist", "textarea")
+    specs = [spec for key in config.keys for spec in _model_specs(names, key, key in config.calibrated)]
+    return [*specs, _spec("stage", names["stage"], "Leadscore Stage", _TEXT, type="Text", length=80)]
+
+
+def account_config(config: MappingConfig) -> MappingConfig:
+    """The mapping of leadscore's fields on Account: the plain names (`Leadscore_Fit__c` ...)
+    whatever the key of the model whose [account] section scores Accounts (one section per
+    portal: connector.scoring.modelset), no Rating and no probability (contacts' only)."""
+    return replace(config, keys=(None,), rating_key=None, calibrated=())
+
+
+def account_specs(config: MappingConfig) -> list[FieldSpec]:
+    """leadscore's fields on Account: a model's fields under the plain names, no stage."""
+    return [spec for spec in field_specs(account_config(config)) if spec.neutral != "stage"]
+
+
+_TEXT = ("string", "picklist", "textarea")
+
+
+def _model_specs(names: dict[str, str], key: str | None, calibrated: bool) -> list[FieldSpec]:
+    title = "Leadscore " + (" ".join(w.capitalize() for w in key.split("_")) + " " if key else "")
+
+    def spec(field: str, label: str, accepts: Sequence[str], **metadata: object) -> FieldSpec:
+        neutral = score_field(key, field)
+        return _spec(neutral, names[neutral], title + label, accepts, **metadata)
+
     return [
-        _spec("fit", names["fit"], "Leadscore Fit", ("double", "int"), type="Number", precision=6, scale=0),
-        _spec("engagement", names["engagement"], "Leadscore Engagement", ("double", "int"),
-              type="Number", precision=6, scale=0),
-        _spec("label", names["label"], "Leadscore Label", text, type="Text", length=40),
-        _spec("grade", names["grade"], "Leadscore Grade", text, type="Text", length=10),
-        _spec("reasons", names["reasons"], "Leadscore Reasons", ("textarea",),
-              type="LongTextArea", length=32768, visibleLines=10),
-        _spec("model", names["model"], "Leadscore Model", text, type="Text", length=255),
-        _spec("scored_at", names["scored_at"], "Leadscore Scored At", ("datetime",), type="DateTime"),
-        _spec("stage", names["stage"], "Leadscore Stage", text, type="Text", length=80),
+        spec("fit", "Fit", ("double", "int"), type="Number", precision=6, scale=0),
+        spec("engagement", "Engagement", ("double", "int"), type="Number", precision=6, scale=0),
+        spec("label", "Label", _TEXT, type="Text", length=40),
+        spec("grade", "Grade", _TEXT, type="Text", length=10),
+        spec("reasons", "Reasons", ("textarea",), type="LongTextArea", length=32768, visibleLines=10),
+        spec("model", "Model", _TEXT, type="Text", length=255),
+        spec("scored_at", "Scored At", ("datetime",), type="DateTime"),
         # A percent with one decimal, only with a calibrated model (docs/crm-api-facts.md, Salesforce › Schema).
-        *([_spec("probability", names["probability"], "Leadscore Probability", ("double", "percent"),
-                 type="Number", precision=4, scale=1)] if "probability" in names else []),
+        *([spec("probability", "Probability", ("double", "percent"), type="Number", precision=4, scale=1)]
+          if calibrated else []),
     ]
 
 
@@ -114,9 +136,8 @@ class FieldCheck:
                     found.append(Problem(sobject, path, "input", neutral))
         if self.accounts:
             fields = self._fields("Account")
-            for spec in field_specs(self.config):
-                if spec.neutral not in ACCOUNT_LESS:
-                    found.extend(check_field("Account", spec.name, spec.accepts, fields))
+            for spec in account_specs(self.config):
+                found.extend(check_field("Account", spec.name, spec.accepts, fields))
         return found
 
     def require(self) -> None:
@@ -128,7 +149,8 @@ class FieldCheck:
         """Create leadscore's missing fields through the Tooling API; returns their full names."""
         created = []
         for problem in self.problems():
-            spec = next((s for s in field_specs(self.config) if s.name == problem.field), None)
+            specs = account_specs(self.config) if problem.sobject == "Account" else field_specs(self.config)
+            spec = next((s for s in specs if s.name == problem.field), None)
             if problem.what != "missing" or spec is None:
                 continue
             full_name = f"{problem.sobject}.{spec.name}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import tempfile
+from importlib.resources import files
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,8 @@ from connector.errors import UserError
 from connector.sandbox.demo.accounts import show_accounts
 from connector.sandbox.demo.hubspot import hubspot_org
 from connector.sandbox.demo.salesforce import salesforce_org
-from connector.scoring import load_model
+from connector.sandbox.demo.tasks import TaskPreview
+from connector.scoring import ModelSet, label_of, load_model, load_models
 from connector.settings import Settings
 from connector.sync.diff import format_reasons
 from connector.sync.loop import RunHooks
@@ -32,6 +34,7 @@ from connector.sync.service import sync_once
 ORGS = {"hubspot": hubspot_org, "salesforce": salesforce_org}
 
 TOP = 10
+ENTERPRISE = "enterprise.toml"  # the second model shipped with leadscore (config/models/ links to it)
 
 
 def _distribution(title: str, counts: Counter, order: tuple[str, ...]) -> Table:
@@ -74,7 +77,8 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
     open_org = ORGS.get(crm)
     if open_org is None:
         raise UserError(f"--crm {crm}: no sandbox for that CRM; fix: use {' or '.join(ORGS)}.")
-    model = load_model(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    models = demo_models(settings)
+    model = models.first  # ranks the hottest leads; the others' scores are shown beside
     rank = {name: i for i, name in enumerate(model.label_names)}
     hottest: list[tuple] = []
     customers = [0]
@@ -82,14 +86,19 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
     with tempfile.TemporaryDirectory() as tmp, open_org(settings, Path(tmp), people=contacts, seed=seed) as org:
         cfg = org.settings
         now = datetime.now(UTC)
-        adapter = open_adapter(cfg, model)
+        _set_up(console, cfg, models)
+        adapter = open_adapter(cfg, models)
+        tasks = TaskPreview(settings.owner_tasks if settings.owner_tasks != "off" else "hot", models,
+                            now=now, due_days=settings.owner_task_due_days)
 
-        def keep(record, result) -> None:
+        def keep(record, results) -> None:
+            tasks.see(record, results)
             if record.lead.stage in CUSTOMER_STAGES:  # already bought: no lead for sales to call
                 customers[0] += 1
                 return
+            result = results[label_of(model)]
             key = (-rank.get(result.label, len(rank)), result.fit + result.engagement, record.lead.id)
-            item = (key, record, result)
+            item = (key, record, results)
             if len(hottest) < TOP:
                 heapq.heappush(hottest, item)
             elif key > hottest[0][0]:
@@ -105,7 +114,7 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
                                 f"{s.written} written, {sum(adapter.api_usage().calls.values())} API calls")
 
             try:
-                report = sync_once(cfg, full=True, as_of=now, adapter=adapter, model=model,
+                report = sync_once(cfg, full=True, as_of=now, adapter=adapter, model=models,
                                    hooks=RunHooks(on_result=keep, on_page=on_page))
                 floor = adapter.fewest_calls()
             finally:
@@ -116,24 +125,57 @@ def run_demo(settings: Settings, console: Console, *, contacts: int, seed: int, 
         console.print(stage_line(report), markup=False)
         console.print(f"API calls: {made} used, {floor} the fewest {org.crm}'s page and batch sizes allow "
                       f"({made / max(floor, 1):.2f}× the minimum)")
-        console.print(_distribution("Label distribution", report.labels, model.label_names))
+        for each in models:
+            which = f" ({label_of(each)})" if len(models) > 1 else ""
+            console.print(_distribution(f"Label distribution{which}",
+                                        report.tallies[label_of(each)].labels, each.label_names))
         console.print(_grade_matrix(report.grades, model))
-
         top = sorted(hottest, reverse=True)
-        left_out = f" ({customers[0]} customers left out)" if customers[0] else ""
-        table = Table(title=f"The {len(top)} hottest leads{left_out}", show_lines=True)
-        for col in ("lead", "label", "grade", "fit", "engagement", "why"):
-            table.add_column(col)
-        for _, record, result in top:
-            name = " ".join(p for p in (record.lead.properties.get("firstname"),
-                                        record.lead.properties.get("lastname")) if p)
-            title = record.lead.properties.get("jobtitle") or ""
-            table.add_row(f"{name or record.lead.id}\n{title}", result.label, result.grade,
-                          str(result.fit), str(result.engagement), _top_reasons(result))
-        console.print(table)
+        console.print(_hottest(top, models, customers[0]))
         if report.accounts is not None:
             show_accounts(console, report.accounts)
+        tasks.show(console)
         if top:
             org.show(console, top[0][1].lead.id)
 
 
+def demo_models(settings: Settings) -> ModelSet:
+    """LEADSCORE_MODEL_PATH's models, else the two shipped with leadscore: the default model and
+    the enterprise model keyed `enterprise`, so the demo shows two scores."""
+    if settings.model_path is not None:
+        return load_models(settings.model_path, named_by="LEADSCORE_MODEL_PATH")
+    return ModelSet((load_model(None), load_model(str(files("connector.defaults").joinpath(ENTERPRISE)))))
+
+
+def _set_up(console: Console, cfg: Settings, models: ModelSet) -> None:
+    """What `leadscore setup <crm> --create` does before a first sync (on Salesforce, the keyed
+    model's fields), through an adapter of its own: the sync's API calls are measured alone."""
+    adapter = open_adapter(cfg, models)
+    try:
+        done = adapter.field_setup(models).create_missing()
+    finally:
+        adapter.close()
+    if done:
+        console.print(f"setup: {len(done)} fields created first, as `leadscore setup {cfg.crm} --create` does")
+
+
+def _hottest(top: list[tuple], models: ModelSet, customers: int) -> Table:
+    """The hottest leads by the first model, with every other model's score beside (customers,
+    left out, counted in the title)."""
+    first, others = models.first, models.models[1:]
+    left_out = f" ({customers} customers left out)" if customers else ""
+    table = Table(title=f"The {len(top)} hottest leads{left_out}", show_lines=True)
+    for col in ("lead", "label", "grade", "fit", "engagement", "why"):
+        table.add_column(col)
+    for other in others:
+        table.add_column(f"{label_of(other)} score")
+    for _, record, results in top:
+        result = results[label_of(first)]
+        name = " ".join(p for p in (record.lead.properties.get("firstname"),
+                                    record.lead.properties.get("lastname")) if p)
+        title = record.lead.properties.get("jobtitle") or ""
+        beside = [f"{r.label} {r.grade}\nfit {r.fit}, engagement {r.engagement}"
+                  for r in (results[label_of(o)] for o in others)]
+        table.add_row(f"{name or record.lead.id}\n{title}", result.label, result.grade,
+                      str(result.fit), str(result.engagement), _top_reasons(result), *beside)
+    return table

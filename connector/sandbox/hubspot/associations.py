@@ -16,9 +16,9 @@ ASSOCIATIONS_PAGE = 500  # associations a page holds (the per-object read's defa
 # Object type names and ids HubSpot accepts in paths (developers.hubspot.com, "Object type IDs").
 ALIASES = {"contact": "contacts", "0-1": "contacts", "email": "emails", "0-49": "emails", "meeting": "meetings",
            "0-47": "meetings", "call": "calls", "0-48": "calls", "note": "notes", "0-46": "notes",
-           "company": "companies", "0-2": "companies"}
+           "task": "tasks", "0-27": "tasks", "company": "companies", "0-2": "companies"}
 SINGULAR = {"contacts": "contact", "emails": "email", "meetings": "meeting", "calls": "call", "notes": "note",
-            "companies": "company"}
+            "tasks": "task", "companies": "company"}
 
 
 def to_item(target: int, type_id: int) -> dict[str, Any]:

@@ -52,6 +52,10 @@ class PropertyDef:
     display_order: int = -1
 
 
+# The owners' ids (connector.sandbox.hubspot.owners.OWNERS): the options of `hubspot_owner_id`.
+OWNER_IDS = ("101", "102", "103", "104")
+
+
 def _p(name: str, label: str, type_: str = "string", field_type: str | None = None, group: str = "contactinformation",
        options: tuple[str, ...] = (), labels: tuple[str, ...] = ()) -> PropertyDef:
     default_field = {"string": "text", "number": "number", "enumeration": "select", "datetime": "date", "date": "date",
@@ -106,6 +110,7 @@ CONTACT_PROPERTIES = (
     _p("num_contacted_notes", "Number of times contacted", "number", group=_SALES),
     _p("hs_last_sales_activity_timestamp", "Last Engagement Date", "datetime", group=_SALES),
     _p("hubspotscore", "HubSpot Score", "number", group=_SALES),
+    _p("hubspot_owner_id", "Contact owner", "enumeration", "select", group=_SALES, options=OWNER_IDS),
 )
 # Each stage's entry date, stamped when a contact enters it (docs/crm-api-facts.md, HubSpot › Contacts).
 CONTACT_PROPERTIES += tuple(
@@ -158,12 +163,24 @@ ENGAGEMENT_PROPERTIES = {
     "notes": _COMMON_ENGAGEMENT + (
         _p("hs_note_body", "Note body", group="note", field_type="textarea"),
     ),
+    # Tasks: hs_timestamp is the due date (docs/crm-api-facts.md, HubSpot › Tasks).
+    "tasks": _COMMON_ENGAGEMENT + (
+        _p("hs_task_subject", "Task Title", group="task"),
+        _p("hs_task_body", "Notes", group="task", field_type="textarea"),
+        _p("hs_task_status", "Task Status", "enumeration", group="task",
+           options=("NOT_STARTED", "IN_PROGRESS", "WAITING", "COMPLETED", "DEFERRED")),
+        _p("hs_task_priority", "Priority", "enumeration", group="task", options=("NONE", "LOW", "MEDIUM", "HIGH")),
+        _p("hs_task_type", "Task Type", "enumeration", group="task",
+           options=("EMAIL", "CALL", "TODO", "LINKED_IN")),
+        _p("hubspot_owner_id", "Assigned to", "enumeration", group="task", options=OWNER_IDS),
+    ),
 }
 ENGAGEMENT_GROUPS = {
     "emails": (("engagement", "Engagement"), ("email", "Email information")),
     "meetings": (("engagement", "Engagement"), ("meeting", "Meeting information")),
     "calls": (("engagement", "Engagement"), ("call", "Call information")),
     "notes": (("engagement", "Engagement"), ("note", "Note information")),
+    "tasks": (("engagement", "Engagement"), ("task", "Task information")),
 }
 # The company's industry options the seeded companies use: HubSpot's internal names for the
 # generator's industries (docs/crm-api-facts.md, HubSpot › Companies).
@@ -198,7 +215,7 @@ COMPANY_GROUPS = (("companyinformation", "Company information"),)
 # (developers.hubspot.com/docs/api/crm/associations, "Association type id values"): contact →
 # company is 279 unlabelled (1 is the primary company), company → contact 280.
 ASSOCIATION_TYPE_IDS = {"emails": (197, 198), "meetings": (199, 200), "calls": (193, 194), "notes": (201, 202),
-                        "companies": (279, 280)}
+                        "tasks": (203, 204), "companies": (279, 280)}
 
 # Call outcome GUIDs HubSpot ships for the default dispositions (docs/crm-api-facts.md, HubSpot › Engagement history).
 CALL_DISPOSITIONS = {
@@ -217,6 +234,7 @@ DEFAULT_RETURNED = {
     "meetings": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     "calls": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     "notes": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
+    "tasks": ("hs_createdate", "hs_lastmodifieddate", "hs_object_id"),
     "companies": ("createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"),
 }
 # The created/modified date properties of each object type.

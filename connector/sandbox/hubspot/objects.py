@@ -17,7 +17,7 @@ MAX_LIST = 100
 MAX_BATCH = 100
 MAX_HISTORY_BATCH = 50
 OBJECT_LABEL = {"contacts": "CONTACT", "emails": "EMAIL", "meetings": "MEETING", "calls": "CALL", "notes": "NOTE",
-                "companies": "COMPANY"}
+                "tasks": "TASK", "companies": "COMPANY"}
 
 
 def property_names(values: list[str] | None) -> list[str]:
@@ -127,6 +127,7 @@ def create_object(store: Store, object_type: str, body: dict[str, Any]) -> tuple
     contact has is a 409 CONFLICT naming it (docs/crm-api-facts.md, HubSpot › Single objects)."""
     written = input_properties(body, "properties")
     values = validate_properties(store, object_type, written)
+    contacts = _contacts_to_associate(store, object_type, body.get("associations"))
     at = store.now_ms()
     with store.tx() as db:
         email = values.get("email") if object_type == "contacts" else None
@@ -140,7 +141,32 @@ def create_object(store: Store, object_type: str, body: dict[str, Any]) -> tuple
         object_id = store.insert_object(db, object_type, new_id, {}, at)
         store.log_write(db, object_type, object_id, at, "API", written)
         store.apply(db, object_type, object_id, values, "INTEGRATION", at)
+        db.executemany("INSERT OR IGNORE INTO associations VALUES (?, ?, ?)",
+                       [(cid, object_type, object_id) for cid in contacts])
     return 201, _one(store, object_type, object_id, written)
+
+
+def _contacts_to_associate(store: Store, object_type: str, given: Any) -> list[int]:
+    """The contacts a create's `associations` names (`[{"to": {"id"}, "types": [{"associationCategory",
+    "associationTypeId"}]}]`, the engagement-to-contact type: docs/crm-api-facts.md, HubSpot ›
+    Tasks); a wrong type or an unknown contact is a 400, as nothing is created then."""
+    if not given:
+        return []
+    if object_type == "contacts" or not isinstance(given, list):
+        raise errors.validation("associations: the sandbox associates a new engagement with contacts only.")
+    wanted = catalog.ASSOCIATION_TYPE_IDS[object_type][1]
+    ids: list[int] = []
+    for item in given:
+        target = inputs.object_id(str(((item or {}).get("to") or {}).get("id", "")))
+        types = [(t or {}).get("associationTypeId") for t in (item or {}).get("types") or []]
+        if target is None or not types or any(t != wanted for t in types):
+            raise errors.validation(f"associations: each needs to.id and types with associationTypeId {wanted} "
+                                    f"({SINGULAR[object_type]} to contact).")
+        ids.append(target)
+    missing = set(ids) - store.exists("contacts", ids)
+    if missing:
+        raise errors.validation(f"associations: no contact with id {', '.join(map(str, sorted(missing)))}.")
+    return ids
 
 
 def update_object(store: Store, object_type: str, key: str, query: dict[str, list[str]],
@@ -157,6 +183,7 @@ def update_object(store: Store, object_type: str, key: str, query: dict[str, lis
         raise errors.not_found()
     written = input_properties(body, "properties")
     values = validate_properties(store, object_type, written)
+    contacts = _contacts_to_associate(store, object_type, body.get("associations"))
     at = store.now_ms()
     with store.tx() as db:
         store.log_write(db, object_type, object_id, at, "API", written)

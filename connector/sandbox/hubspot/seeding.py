@@ -59,6 +59,8 @@ def contact_values(p: gen.Person) -> dict[str, object]:
         "industry": c.industry if p.index % 23 else None, "numemployees": employee_range(c.employees),
         "annualrevenue": revenue_text(c.annual_revenue, p.index), "country": country_text(p.country, p.index), "city": p.city,
         "lifecyclestage": stage,
+        # Most contacts have an owner (a rep); one in seven nobody has claimed yet.
+        "hubspot_owner_id": None if p.index % 7 == 3 else catalog.OWNER_IDS[p.index % len(catalog.OWNER_IDS)],
         "hs_analytics_source": SOURCE_MAP[p.source],
         "hs_lead_status": None if stage == "customer" else LEAD_STATUSES[p.index % 6],
     }

@@ -16,7 +16,7 @@ from connector.sandbox.seed import INDUSTRIES as SEED_INDUSTRIES
 
 KEY_PREFIXES = {"Lead": "00Q", "Contact": "003", "Account": "001", "Task": "00T", "Event": "00U",
                 "Campaign": "701", "CampaignMember": "00v", "User": "005", "CustomField": "00N",
-                "LeadHistory": "017"}
+                "Group": "00G", "LeadHistory": "017"}
 
 
 @dataclass
@@ -67,7 +67,9 @@ SYSTEM = [
     _f("LastModifiedById", "reference", updateable=False, reference_to="User", relationship="LastModifiedBy"),
     _f("SystemModstamp", "datetime", updateable=False),
 ]
+OWNER = _f("OwnerId", "reference", reference_to="User", relationship="Owner")
 PERSON = [
+    OWNER,
     _f("FirstName", "string", length=40), _f("LastName", "string", length=80), _f("Email", "email"),
     _f("Phone", "phone", length=40), _f("Title", "string", length=128),
     _f("LeadSource", "picklist", picklist=LEAD_SOURCES),
@@ -95,7 +97,8 @@ OBJECTS: dict[str, list[FieldDef]] = {
     "Task": SYSTEM + [
         _f("WhoId", "reference", relationship="Who", polymorphic=WHO),
         _f("TaskSubtype", "picklist", updateable=False), _f("Subject", "string"), _f("Status", "picklist"),
-        _f("IsClosed", "boolean", updateable=False), _f("ActivityDate", "date"),
+        _f("IsClosed", "boolean", updateable=False), _f("ActivityDate", "date"), OWNER,
+        _f("Description", "textarea", length=32000), _f("Priority", "picklist", picklist=("High", "Normal", "Low")),
         _f("CallDisposition", "string"), _f("CallDurationInSeconds", "int"),
     ],
     "Event": SYSTEM + [

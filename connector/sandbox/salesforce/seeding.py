@@ -62,6 +62,9 @@ class Seeder:
         base = {"FirstName": _clean(p.first_name), "LastName": _clean(p.last_name) or "Unknown",
                 "Email": p.email, "Phone": _clean(p.phone, 40), "Title": _clean(p.job_title, 128),
                 "LeadSource": LEAD_SOURCE.get(p.source, "Other"),
+                # Owned by one of the org's sales reps (User 2, 3, 4); one in seven by the lead
+                # queue (a Group: no person to give a task to).
+                "OwnerId": make_id("Group", 1) if p.index % 7 == 3 else make_id("User", 2 + p.index % 3),
                 "CreatedDate": created, "HasOptedOutOfEmail": False}
         if p.stage == "customer":
             account = self.accounts.get(p.company.index)

@@ -278,6 +278,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"name": sobject, "custom": False, "updateable": True, "queryable": True,
                                     "keyPrefix": make_id(sobject, 0)[:3],
                                     "fields": [f.describe() for f in store.catalog.fields[sobject].values()]})
+        if len(parts) == 2 and parts[0] == "sobjects" and method == "POST":
+            return self._create(parts[1], _json(body))
         if rest == "composite/sobjects":
             self._allow(method, ("PATCH",))
             return self._collections(_json(body))
@@ -316,6 +318,32 @@ class Handler(BaseHTTPRequestHandler):
         if not body["done"]:
             body["nextRecordsUrl"] = f"/services/data/v{version}/query/{locator}-{offset + size}"
         self._send(200, body)
+
+    def _create(self, name: str, body: Any) -> None:
+        """`POST /sobjects/Task`: one record made → 201 `{"id", "success": true, "errors": []}`
+        (docs/crm-api-facts.md, Salesforce › Writing). The sandbox makes Tasks only: the activity
+        leadscore leaves for an owner."""
+        store = self.server.org.store
+        sobject = store.catalog.object_name(name)
+        if sobject is None:
+            raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
+        if sobject != "Task":
+            raise ApiError(400, "INVALID_TYPE", f"the sandbox does not create {sobject} records")
+        if not isinstance(body, dict) or any(isinstance(v, (dict, list)) for v in body.values()):
+            raise ApiError(400, "JSON_PARSER_ERROR", "Cannot deserialize the request: expected an object of field values")
+        unknown = store.check_fields(sobject, body)
+        if unknown:
+            raise ApiError(400, "INVALID_FIELD", f"No such column '{unknown}' on sobject of type {sobject}", [unknown])
+        fixed = next((k for k in body if not store.catalog.get(sobject, k).updateable), None)
+        if fixed:
+            raise ApiError(400, "INVALID_FIELD_FOR_INSERT_UPDATE",
+                           f"Unable to create/update fields: {fixed}. Please check the security settings of this field.", [fixed])
+        who = body.get("WhoId")
+        if who is not None and not any(store.get(kind, str(who)) for kind in ("Lead", "Contact")):
+            raise ApiError(400, "INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["WhoId"])
+        record_id = store.insert(sobject, **{"IsClosed": body.get("Status") == "Completed",
+                                             "TaskSubtype": "Task", **body, "LastModifiedById": store.user_id})
+        return self._send(201, {"id": record_id, "success": True, "errors": []})
 
     def _collections(self, body: Any) -> None:
         """sObject Collections update (docs/crm-api-facts.md, Salesforce › Writing): the request is

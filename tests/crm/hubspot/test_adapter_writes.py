@@ -11,7 +11,8 @@ from connector.crm.errors import CrmRequestError
 from connector.crm.hubspot.adapter import HubSpotAdapter
 from connector.crm.hubspot.client import Response
 
-MODEL = SimpleNamespace(fit_plan=(SimpleNamespace(property="jobtitle"),))
+MODEL = SimpleNamespace(fit_plan=(SimpleNamespace(property="jobtitle"),), key=None, moves_stage=False,
+                        source="model.toml", account=None)
 INVALID_OPTION = {"status": "error", "message": "Property values were not valid",
                   "category": "VALIDATION_ERROR",
                   "errors": [{"message": "'lukewarm' is not a valid option", "code": "INVALID_OPTION"}]}

@@ -10,7 +10,8 @@ from connector.crm.hubspot.client import Response
 from connector.crm.hubspot.properties import ensure_properties, property_specs
 from connector.errors import UserError
 
-MODEL = SimpleNamespace(label_names=("hot", "warm", "cold"), grades=("A1", "A2"))
+MODEL = SimpleNamespace(label_names=("hot", "warm", "cold"), grades=("A1", "A2"), key=None,
+                        moves_stage=False, source="model.toml", account=None)
 NAMES = {f: "leadscore_" + f for f in ("fit", "engagement", "label", "grade", "reasons", "model", "scored_at")}
 
 

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 # Route (method, path pattern) → (client package, model of a 200/201 answer, of a 207 answer).
-_OBJ = "(contacts|emails|meetings|calls|notes|companies)"
+_OBJ = "(contacts|emails|meetings|calls|notes|tasks|companies)"
 MODELS: list[tuple[str, re.Pattern[str], str, str, str | None]] = [
     (m, re.compile("^" + p + "/?$"), pkg, ok, partial) for m, p, pkg, ok, partial in (
         ("GET", "/crm/v3/objects/contacts", "crm.contacts",
