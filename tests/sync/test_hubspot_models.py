@@ -112,7 +112,7 @@ def test_companies_roll_up_the_engagement_of_the_model_with_the_account_section(
         contacts = sb.store.associated("companies", "contacts", int(company))
         engaged = (int(sb.contact(c, ["leadscore_enterprise_engagement"])["leadscore_enterprise_engagement"])
                    for c in contacts)
-        top = sorted((e for e in engaged if e), reverse=True)[:3]  # contacts with no engagement add none
+        top = sorted(engaged, reverse=True)[:3]  # a contact with no engagement counts as 0
         expected = min(100, math.floor(sum(top) / len(top) + 0.5)) if top else 0
         held = sb.company(company, ["leadscore_engagement", "leadscore_enterprise_engagement"])
         assert int(held["leadscore_engagement"]) == expected
