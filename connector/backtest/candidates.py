@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -147,10 +147,44 @@ class Candidates:
 
 
 def derive(leads: Sequence[Lead], nows: Sequence[datetime]) -> Candidates:
-    """The candidate groups and counts for these leads (from their values only, not outcomes)."""
-    names = sorted({name for lead in leads for name in lead.properties})
-    groups = [g for g in (_group(name, [lead.properties.get(name) for lead in leads]) for name in names) if g]
-    return Candidates(tuple(groups), tuple(_counts(leads, nows)))
+    """The candidate groups and counts for these leads (from their values only, not outcomes).
+    The leads are read in one pass (a compact history builds each lead again on every pass)."""
+    values: dict[str, list[str | None]] = {}
+    counts: dict[tuple[str, int | None], list[int]] = {}
+    kinds: set[str] = set()
+    dated: set[str] = set()
+    for row, (lead, now) in enumerate(zip(leads, nows)):
+        for name, value in lead.properties.items():
+            values.setdefault(name, [None] * row).append(value)
+        for column in values.values():
+            if len(column) == row:
+                column.append(None)
+        for kind, by_window in _event_counts(lead, now, kinds, dated).items():
+            for window, count in by_window.items():
+                if count > 0:
+                    counts.setdefault((kind, window), []).append(min(count, 10**9))
+    names = sorted(values)
+    groups = [g for g in (_group(name, values[name]) for name in names) if g]
+    return Candidates(tuple(groups), tuple(_counts(len(nows), sorted(kinds), dated, counts)))
+
+
+def _event_counts(lead: Lead, now: datetime, kinds: set[str], dated: set[str]) -> dict[str, dict[int | None, int]]:
+    """The lead's positive event counts by type and recency window (as `EventCount.value` counts
+    them, uncapped); the types seen go to `kinds`, those dated other than at the cutoff to `dated`
+    (undated events were dated at the cutoff: connector.backtest.asof)."""
+    out: dict[str, dict[int | None, int]] = {}
+    for e in lead.events:
+        kinds.add(e.type)
+        if e.timestamp not in (None, now):
+            dated.add(e.type)
+        stamp = e.timestamp or now
+        if stamp > now:
+            continue
+        by_window = out.setdefault(e.type, {})
+        for window in (*WINDOWS, None):
+            if window is None or stamp >= now - timedelta(days=window):
+                by_window[window] = by_window.get(window, 0) + e.count
+    return out
 
 
 def _group(name: str, values: list[str | None]) -> Group | None:
@@ -193,16 +227,13 @@ def _number_group(name: str, numbers: np.ndarray, support: int) -> NumberGroup |
     return NumberGroup(name, tuple(kept)) if kept else None
 
 
-def _counts(leads: Sequence[Lead], nows: Sequence[datetime]) -> list[EventCount]:
-    kinds = sorted({e.type for lead in leads for e in lead.events})
-    # Undated events were dated at the cutoff (see connector.backtest.asof): no recency to learn.
-    dated = {e.type for lead, now in zip(leads, nows) for e in lead.events if e.timestamp not in (None, now)}
-    support = max(MIN_SUPPORT, math.ceil(0.005 * len(leads)))
+def _counts(n: int, kinds: Sequence[str], dated: set[str], counts: Mapping[tuple[str, int | None], list[int]]
+            ) -> list[EventCount]:
+    support = max(MIN_SUPPORT, math.ceil(0.005 * n))
     out: list[EventCount] = []
     for kind in kinds:
         for window in (*WINDOWS, None) if kind in dated else (None,):
-            probe = EventCount(kind, 10**9, window)
-            positive = np.array([c for c in (probe.value(lead, now) for lead, now in zip(leads, nows)) if c > 0])
+            positive = np.array(counts.get((kind, window), []))
             if len(positive) < support:
                 continue
             caps = {1} | {int(q) for q in np.quantile(positive, (0.25, 0.5, 0.75, 0.9), method="lower")}

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import bisect
 import zlib
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 
 from connector.backtest.asof import as_of
+from connector.backtest.compact import CompactHistory, CompactLeads
 from connector.backtest.loader import LabeledLead, LeadHistory
 from connector.crm.base import CrmAdapter, PropertyHistory, StagedLead
 from connector.errors import UserError
+from connector.scoring.types import Lead
 
 OUTCOME_STAGES = ("opportunity", "customer", "evangelist")
 MATCH_NEIGHBOURS = 20  # converters nearest by creation date a non-converter's age is drawn from
@@ -40,10 +41,23 @@ MATCH_NEIGHBOURS = 20  # converters nearest by creation date a non-converter's a
 MIN_CONVERSIONS = 50
 
 
-@dataclass(frozen=True, slots=True)
-class _Read:
-    staged: StagedLead
-    converted_at: datetime | None
+class _Reads:
+    """The full read's leads, compact (connector.backtest.compact), with when each was created
+    and (a converter) converted. Every attribute is kept: the CRM's history may match events
+    by them (HubSpot's counters as of a moment)."""
+
+    def __init__(self) -> None:
+        self.leads = CompactLeads()
+        self.created: list[datetime | None] = []
+        self.converted: list[datetime | None] = []
+
+    def append(self, lead: Lead, created: datetime | None, converted_at: datetime | None) -> None:
+        self.leads.append(lead)
+        self.created.append(created)
+        self.converted.append(converted_at)
+
+    def __len__(self) -> int:
+        return len(self.created)
 
 
 def _converted_at(staged: StagedLead, outcome_stages: Sequence[str]) -> datetime | None:
@@ -54,10 +68,9 @@ def _converted_at(staged: StagedLead, outcome_stages: Sequence[str]) -> datetime
 class _AgeMatcher:
     """Converters' ages at conversion, ordered by creation date, to match non-converters to."""
 
-    def __init__(self, reads: Sequence[_Read]) -> None:
-        pairs = sorted((r.staged.created, r.converted_at - r.staged.created) for r in reads
-                       if r.converted_at is not None and r.staged.created is not None
-                       and r.converted_at >= r.staged.created)
+    def __init__(self, reads: _Reads) -> None:
+        pairs = sorted((created, converted - created) for created, converted in zip(reads.created, reads.converted)
+                       if converted is not None and created is not None and converted >= created)
         self.created = [c for c, _ in pairs]
         self.ages = [a for _, a in pairs]
 
@@ -71,33 +84,39 @@ class _AgeMatcher:
         return min(created + age, now)
 
 
-def comparable_moments(reads: Sequence[_Read], now: datetime) -> list[datetime]:
+def comparable_moments(reads: _Reads, now: datetime) -> list[datetime]:
     """Each lead's moment: its conversion, or for a non-converter the age-matched moment."""
     matcher = _AgeMatcher(reads)
-    return [r.converted_at or matcher.moment(r.staged.lead.id, r.staged.created, now) for r in reads]
+    return [converted or matcher.moment(lead_id, created, now)
+            for lead_id, created, converted in zip(reads.leads.ids, reads.created, reads.converted)]
 
 
 def history_from_crm(adapter: CrmAdapter, properties: Sequence[str], outcome_stages: Sequence[str] = OUTCOME_STAGES,
-                     *, now: datetime, extra: Sequence[str] = (), exclude: Sequence[str] = ()) -> LeadHistory:
+                     *, now: datetime, extra: Sequence[str] = (), exclude: Sequence[str] = (),
+                     horizon_days: int | None = None, attributes: Mapping[str, Sequence[str]] | None = None
+                     ) -> LeadHistory:
     """Every lead of the CRM (one full read pass, then its property history in batches), labelled
     by its stage, each as it was at its moment (module docstring), with only the activity before
-    it. `properties` (the model's) and `extra` are the properties the leads carry, less `exclude`."""
+    it. `properties` (the model's) and `extra` are the properties the leads carry, less `exclude`.
+    With `horizon_days`, the calibration's snapshot too (`snapshot`): one more history read.
+    Leads are held compact (connector.backtest.compact), their events with only `attributes`
+    (per event type: those the model's conditions read; None: all)."""
     source = adapter.property_history()
     names = [n for n in dict.fromkeys([*properties, *extra]) if n not in set(exclude)]
-    reads: list[_Read] = []
+    reads = _Reads()
     undated = 0
     for staged in source.staged_leads(outcome_stages, [n for n in extra if n not in set(exclude)]):
         converted_at = _converted_at(staged, outcome_stages)
         if staged.lead.stage in outcome_stages and converted_at is None:
             undated += 1
             continue
-        reads.append(_Read(staged, converted_at if staged.lead.stage in outcome_stages else None))
+        reads.append(staged.lead, staged.created, converted_at if staged.lead.stage in outcome_stages else None)
     moments = comparable_moments(reads, now)
-    leads = _leads_then(source, reads, moments, names)
+    leads = _leads_then(source, reads, moments, names, attributes)
     warnings = []
     if undated:
         warnings.append(f"{undated} converted leads without a date of entering {'/'.join(outcome_stages)} were left out")
-    uncreated = sum(1 for r in reads if r.converted_at is None and r.staged.created is None)
+    uncreated = sum(1 for created, converted in zip(reads.created, reads.converted) if converted is None and created is None)
     if uncreated:
         warnings.append(f"{uncreated} leads that did not convert have no creation date: scored as of now")
     untracked = list(source.untracked(names))
@@ -105,19 +124,45 @@ def history_from_crm(adapter: CrmAdapter, properties: Sequence[str], outcome_sta
         warnings.append(f"{', '.join(untracked)}: no past values in {adapter.title} (history not tracked?), so their"
                         " values now were used, possibly set after converting (a leak); fix: track their history,"
                         f" or leave them out with --exclude {','.join(untracked)}")
+    snapshot = None
+    if horizon_days is not None:
+        snapshot = _snapshot(source, reads, now - timedelta(days=horizon_days), names, attributes)
     return LeadHistory(f"{adapter.title} (converted: reached {'/'.join(outcome_stages)})", "stage", leads, warnings,
-                       frozenset())
+                       frozenset(), horizon_days, snapshot, outcome_words(outcome_stages))
 
 
-def _leads_then(source: PropertyHistory, reads: Sequence[_Read], moments: Sequence[datetime], names: Sequence[str]
-                ) -> list[LabeledLead]:
+def outcome_words(stages: Sequence[str]) -> str:
+    """How the probability's sentence says converting: "became customers", "reached opportunity/customer"."""
+    if "customer" in stages and set(stages) <= {"customer", "evangelist"}:
+        return "became customers"
+    return f"reached {'/'.join(stages)}"
+
+
+def _snapshot(source: PropertyHistory, reads: _Reads, then: datetime, names: Sequence[str],
+              attributes: Mapping[str, Sequence[str]] | None) -> CompactHistory:
+    """The calibration's sample, a snapshot: every lead created by `then` and not converted by
+    then, as it was then (properties from their history, activity up to then), its outcome
+    whether it converted since. This is what the probability on a record claims: of leads
+    scored like this, how many converted within the horizon. (The fit's own moments, each
+    converter just before converting, would overstate it.)"""
+    kept = [i for i, (created, converted) in enumerate(zip(reads.created, reads.converted))
+            if created is not None and created <= then and (converted is None or converted > then)]
+    leads = source.leads_as_of(((reads.leads[i], then) for i in kept), names)
+    out = CompactHistory(attributes)
+    for i, lead in zip(kept, leads, strict=True):
+        out.append(LabeledLead(as_of(lead, then)[0], int(reads.converted[i] is not None), then))
+    return out
+
+
+def _leads_then(source: PropertyHistory, reads: _Reads, moments: Sequence[datetime], names: Sequence[str],
+                attributes: Mapping[str, Sequence[str]] | None) -> CompactHistory:
     """The leads as they were at their moments, each with only the activity up to it (dropped as
-    it streams, so a lead's later activity is never held)."""
-    pairs = ((r.staged.lead, m) for r, m in zip(reads, moments))
-    out: list[LabeledLead] = []
+    it streams, so a lead's later activity is never held), compact."""
+    pairs = ((reads.leads[i], m) for i, m in enumerate(moments))
+    out = CompactHistory(attributes)
     then: Iterator = source.leads_as_of(pairs, names)
-    for read, moment, lead in zip(reads, moments, then, strict=True):
-        out.append(LabeledLead(as_of(lead, moment)[0], int(read.converted_at is not None), moment))
+    for i, moment, lead in zip(range(len(reads)), moments, then, strict=True):
+        out.append(LabeledLead(as_of(lead, moment)[0], int(reads.converted[i] is not None), moment))
     return out
 
 

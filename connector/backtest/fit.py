@@ -141,6 +141,12 @@ def to_points(candidates: Candidates, weights: np.ndarray, max_points: int, supp
     )
 
 
+def scores(points: PointsTable, leads: Sequence[Lead], nows: Sequence[datetime]) -> tuple[np.ndarray, np.ndarray]:
+    """Every lead's fit and engagement score by the points table, in one pass over the leads."""
+    pairs = [(points.fit_score(lead, now), points.engagement_score(lead, now)) for lead, now in zip(leads, nows)]
+    return np.array([f for f, _ in pairs], dtype=int), np.array([e for _, e in pairs], dtype=int)
+
+
 def _band_table(fit: np.ndarray, engagement: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Leads and conversions with fit >= f and engagement >= e, for every pair of seen values."""
     fs, fi = np.unique(fit, return_inverse=True)
@@ -230,17 +236,29 @@ def _rare_cases(candidates: Candidates, x: np.ndarray) -> np.ndarray:
     return rare
 
 
+def _numbers(leads: Sequence[Lead], properties: Sequence[str]) -> dict[str, list[float]]:
+    """Each property's values that read as numbers, from one pass over the leads."""
+    out: dict[str, list[float]] = {name: [] for name in properties}
+    for lead in leads:
+        for name, found in out.items():
+            text = as_text(lead.properties.get(name))
+            number = as_number(text) if text else None
+            if number is not None:
+                found.append(number)
+    return out
+
+
 def _anchor_numbers(candidates: Candidates, weights: np.ndarray, x: np.ndarray, leads: Sequence[Lead]) -> Candidates:
     """Count each number group's rules from its weakest bin, so no rule fires on every lead that
     has a number (the lowest bin's points would otherwise go to every such lead: an intercept)."""
+    numbers = _numbers(leads, [g.property for g in candidates.groups if isinstance(g, NumberGroup)])
     groups, column = [], 0
     for group in candidates.groups:
         if isinstance(group, NumberGroup):
             bins = weights[column + 1 : column + len(group.cases)]
             seen = x[:, column + 1 : column + len(group.cases)].sum(0) > 0
             anchor = int(np.argmin(np.where(seen, bins, np.inf)))
-            numbers = [n for n in (as_number(t) for t in (as_text(lead.properties.get(group.property)) for lead in leads) if t) if n is not None]
-            group = group.anchored(anchor, numbers)
+            group = group.anchored(anchor, numbers[group.property])
         groups.append(group)
         column += len(group.cases)
     return Candidates(tuple(groups), candidates.counts)
@@ -263,8 +281,7 @@ def fit_model(leads: Sequence[Lead], nows: Sequence[datetime], outcomes: Sequenc
         weights, c = learn_weights(np.where(_rare_cases(candidates, x), 0.0, x), y, options.seed, c)
     candidates = _anchor_numbers(candidates, weights, x, leads)
     points = to_points(candidates, weights, options.max_points, candidates.matrix(leads, nows).sum(0))
-    fit = np.array([points.fit_score(lead, now) for lead, now in zip(leads, nows)])
-    engagement = np.array([points.engagement_score(lead, now) for lead, now in zip(leads, nows)])
+    fit, engagement = scores(points, leads, nows)
     labels, notes = choose_labels(fit, engagement, y, options)
     return FittedModel(
         points=points,

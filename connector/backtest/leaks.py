@@ -36,8 +36,10 @@ def suspects(candidates: Candidates, leads: Sequence[Lead], nows: Sequence[datet
     if y.min() == y.max():
         return []
     found = []
-    for group in candidates.groups:
-        cases = np.array([group.case_of(lead, now) for lead, now in zip(leads, nows)])
+    every = np.array([[group.case_of(lead, now) for group in candidates.groups] for lead, now in zip(leads, nows)],
+                     dtype=int).reshape(len(y), len(candidates.groups))  # one pass over the leads
+    for k, group in enumerate(candidates.groups):
+        cases = every[:, k]
         auc = single_column_auc(cases, y)
         share = np.bincount(cases, minlength=len(group.cases)) / len(y)
         rates = np.bincount(cases, weights=y, minlength=len(group.cases)) / np.maximum(np.bincount(cases, minlength=len(group.cases)), 1)

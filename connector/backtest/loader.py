@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -35,13 +35,21 @@ class LabeledLead:
 class LeadHistory:
     source: str
     outcome: str
-    leads: list[LabeledLead]
+    leads: Sequence[LabeledLead]  # a list, or compact (connector.backtest.compact.CompactHistory)
     warnings: list[str] = field(default_factory=list)
     left_out: frozenset[str] = frozenset()  # post-contact columns kept from the model
+    # The calibration's sample (connector.backtest.calibration): with `horizon_days`, the outcome
+    # is "converted within that many days of the moment scored". `snapshot` (--from-crm): every
+    # lead as it was `horizon_days` before now, not converted yet, its outcome whether it did
+    # since; without it the leads themselves are the sample (an export's outcome window, as told).
+    horizon_days: int | None = None
+    snapshot: Sequence[LabeledLead] | None = None
+    converted: str = "converted"  # how the calibration's sentence says it: "became customers"
 
     @property
     def outcomes(self) -> list[int]:
-        return [item.outcome for item in self.leads]
+        outcome = getattr(self.leads, "outcome", None)  # a compact history's array (connector.backtest.compact)
+        return outcome.tolist() if outcome is not None else [item.outcome for item in self.leads]
 
 
 def load_history(path: Path | str, outcome: str | None, mapping: LeadMapping = DEFAULT) -> LeadHistory:

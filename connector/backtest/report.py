@@ -24,7 +24,7 @@ from connector.backtest import metrics  # noqa: E402
 from connector.backtest.summary import ModelFacts, ScoredLead, split_grade  # noqa: E402
 
 CONVERTED, OTHER = "#1b7f3b", "#9aa5b1"
-CHARTS = ("roc", "gains", "labels", "grades", "distribution", "rules")
+CHARTS = ("roc", "gains", "labels", "grades", "distribution", "rules")  # and "reliability", with a calibration check
 
 
 def _figure(width: float = 5.2, height: float = 3.6) -> tuple[Figure, Any]:
@@ -134,8 +134,22 @@ def _rules(summary: dict, scored: Sequence[ScoredLead], facts: ModelFacts) -> Fi
     return fig
 
 
+def _reliability(summary: dict, scored: Sequence[ScoredLead], facts: ModelFacts) -> Figure:
+    fig, ax = _figure()
+    for check, marker in zip(summary["reliability"], ("o", "s")):
+        bins = check["bins"]
+        ax.plot([b["predicted"] for b in bins], [b["observed"] for b in bins], marker=marker, lw=1.5,
+                label=f"{check['table']} table (ECE {check['ece']:.1f} pts)")
+    top = max([5.0, *(max(b["predicted"], b["observed"]) for c in summary["reliability"] for b in c["bins"])])
+    ax.plot([0, top], [0, top], color=OTHER, ls="--", label="perfectly calibrated")
+    ax.set(xlabel="predicted probability %", ylabel="observed conversion %", title="Reliability (calibration) curve")
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
+    return fig
+
+
 _DRAW: dict[str, Callable[[dict, Sequence[ScoredLead], ModelFacts], Figure]] = {
     "roc": _roc, "gains": _gains, "labels": _labels, "grades": _grades, "distribution": _distribution, "rules": _rules,
+    "reliability": _reliability,
 }
 
 
@@ -170,7 +184,23 @@ def headline_rows(summary: dict) -> list[tuple[str, str]]:
         rows.append((f"top {top}% by score", f"converts {_pct(summary[f'top{top}_conversion'])}, holds {_pct(summary[f'top{top}_recall'])} of conversions"))
     for label, r in summary["conversion_by_label"].items():
         rows.append((f"label {label}", f"{r['leads']:,} leads, converts {r['rate']:.1%} ({r['low']:.1%}-{r['high']:.1%})"))
+    for check in summary.get("reliability", []):
+        rows.append((f"calibration ({check['table']} table)",
+                     f"expected calibration error {check['ece']:.1f} points on {check['leads']:,} leads, "
+                     f"{check['conversions']:,} converted within {check['horizon_days']} days"))
     return rows
+
+
+def _reliability_tables(summary: dict) -> str:
+    """Per table checked, its bands: predicted against observed, with the leads behind each."""
+    parts = []
+    for check in summary.get("reliability", []):
+        rows = [(f"{b['predicted']:.1f}%", f"{b['observed']:.1f}%", b["leads"]) for b in check["bins"]]
+        parts.append(f"<h3>{html.escape(check['table'])} table: expected calibration error {check['ece']:.1f} points</h3>"
+                     + _table(["predicted", "observed", "leads"], rows))
+    return ("<h2>Reliability of the probability</h2><p>Leads grouped by the probability the table gives them: "
+            "a calibrated table's groups convert as predicted (the diagonal). The expected calibration error is the "
+            "gap, weighted by leads.</p>" + "".join(parts)) if parts else ""
 
 
 def _points(value: float | None) -> str:
@@ -249,6 +279,7 @@ def _html(summary: dict, images: dict[str, bytes], title: str) -> str:
         + (f"<h2>Warnings</h2><ul>{warnings}</ul>" if warnings else "")
         + f"<h2>Charts</h2>{figures}"
         + f"<h2>Lift, gains and precision-recall by decile</h2>{deciles}<h2>Calibration</h2>{calibration}"
+        + _reliability_tables(summary)
         + f"<h2>Conversion by grade</h2>{grades}"
         + "<h2>Rules</h2><p>How often each rule fired, and the conversion rate of the leads it fired on against the rest "
         "(Wilson 95% intervals; the difference's interval by Newcombe's method). \"noise?\" means the difference's interval "
@@ -265,7 +296,8 @@ def write_report(summary: dict, scored: Sequence[ScoredLead], facts: ModelFacts,
     """Write `index.html` and one PNG per chart into `out_dir`; return the HTML's path."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    images = {name: _png(_DRAW[name](summary, scored, facts)) for name in CHARTS}
+    charts = [*CHARTS, *(["reliability"] if summary.get("reliability") else [])]
+    images = {name: _png(_DRAW[name](summary, scored, facts)) for name in charts}
     for name, data in images.items():
         (out / f"{name}.png").write_bytes(data)
     title = f"Backtest of {facts.name} {facts.version}"

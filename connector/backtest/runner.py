@@ -7,10 +7,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from connector.backtest import calibration
 from connector.backtest.asof import as_of, cutoff_of
 from connector.backtest.loader import LeadHistory
 from connector.backtest.summary import MissingInputs, ModelFacts, ScoredLead, summarize
+from connector.errors import UserError
 from connector.scoring import ScoringModel, score_lead
+from connector.scoring.compiled import Calibration
 
 
 def model_facts(model: ScoringModel) -> ModelFacts:
@@ -62,6 +65,7 @@ class Backtest:
     facts: ModelFacts
     summary: dict
     cutoff: datetime
+    calibration: Calibration | None = None  # the table estimated with `calibrate`
 
 
 def _note_events(dropped: int, undated: int, explicit_cutoff: bool) -> Iterable[str]:
@@ -71,8 +75,11 @@ def _note_events(dropped: int, undated: int, explicit_cutoff: bool) -> Iterable[
         yield f"{undated} undated events (totals of the export) were counted as of the cutoff: they may include later activity"
 
 
-def run_backtest(history: LeadHistory, model: ScoringModel, cutoff: datetime, explicit_cutoff: bool) -> Backtest:
-    """Score every lead as of its own cutoff (the mapping's as_of column) or `cutoff`."""
+def run_backtest(history: LeadHistory, model: ScoringModel, cutoff: datetime, explicit_cutoff: bool,
+                 calibrate: bool = False) -> Backtest:
+    """Score every lead as of its own cutoff (the mapping's as_of column) or `cutoff`. The
+    summary's `reliability`: the model's calibration table checked on the history's calibration
+    sample, and with `calibrate` a new table estimated on it (`Backtest.calibration`)."""
     scored: list[ScoredLead] = []
     dropped = undated = 0
     for item in history.leads:
@@ -85,4 +92,27 @@ def run_backtest(history: LeadHistory, model: ScoringModel, cutoff: datetime, ex
     facts = model_facts(model)
     per_lead = any(item.as_of for item in history.leads)
     warnings = [*history.warnings, *leaked_properties(model, history), *_note_events(dropped, undated, explicit_cutoff or per_lead)]
-    return Backtest(scored, facts, summarize(scored, facts, warnings, missing_inputs(model, history)), cutoff)
+    table, checks, notes = _reliability(history, model, cutoff, calibrate)
+    summary = summarize(scored, facts, [*warnings, *notes], missing_inputs(model, history))
+    summary["reliability"] = checks
+    return Backtest(scored, facts, summary, cutoff, table)
+
+
+def _reliability(history: LeadHistory, model: ScoringModel, cutoff: datetime, calibrate: bool
+                 ) -> tuple[Calibration | None, list[dict], list[str]]:
+    horizon = history.horizon_days or (model.calibration.horizon_days if model.calibration else None)
+    sample = calibration.scored_sample(model, history, cutoff, history.horizon_days)
+    if sample is None:
+        if calibrate:
+            raise UserError("--calibrate needs the window the outcomes were observed in; fix: pass --horizon-days N "
+                            "(with --leads: the days after each lead's moment its outcome was recorded).")
+        return None, [], []
+    entries = [calibration.check_table(model, *sample)] if model.calibration is not None else []
+    notes = []
+    if model.calibration is not None and model.calibration.horizon_days != horizon:
+        notes.append(f"the model's calibration table is for {model.calibration.horizon_days} days, this history's "
+                     f"outcomes for {horizon}: its reliability compares unlike windows")
+    if not calibrate:
+        return None, entries, notes
+    table, check = calibration.calibrate(model, *sample, horizon, history.converted)  # type: ignore[arg-type]
+    return table, [*entries, check], notes

@@ -52,7 +52,8 @@ def _names(text: str | None) -> list[str]:
     return [n.strip() for n in (text or "").split(",") if n.strip()]
 
 
-def _crm_history(scoring_model, stages: list[str], now: datetime, extra: list[str] = (), exclude: list[str] = ()):
+def _crm_history(scoring_model, stages: list[str], now: datetime, extra: list[str] = (), exclude: list[str] = (),
+                 horizon_days: int | None = None):
     """The CRM's leads as of their moments (connector.backtest.crm), and a line on the API calls
     it took against the fewest the CRM's page and batch sizes allow."""
     from connector.backtest.crm import history_from_crm
@@ -66,7 +67,9 @@ def _crm_history(scoring_model, stages: list[str], now: datetime, extra: list[st
         properties = sorted({plan.property for plan in scoring_model.fit_plan})
         adapter = open_adapter(settings(), scoring_model)
         try:
-            history = history_from_crm(adapter, properties, stages, now=now, extra=extra, exclude=exclude)
+            attributes = {event: plan.attributes for event, plan in scoring_model.event_plans.items()}
+            history = history_from_crm(adapter, properties, stages, now=now, extra=extra, exclude=exclude,
+                                       horizon_days=horizon_days, attributes=attributes)
             return history, _calls_line(adapter)
         finally:
             adapter.close()
@@ -118,8 +121,11 @@ def backtest(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Score as of this time: later events never count (default: the latest event)."),
     output: Format = typer.Option(Format.table, "--format", help="table (headline figures) or json (every figure)."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write the HTML report and PNG charts into this folder.", show_default="no report"),
+    calibrate: Optional[Path] = typer.Option(None, "--calibrate", help="Estimate a calibration table (score -> probability of converting within --horizon-days) on these leads and write the model with it to this file (it may be the --model file).", show_default="no table written"),
+    horizon_days: Optional[int] = typer.Option(None, "--horizon-days", min=1, help="The calibration's horizon. With --from-crm: the leads as they were this many days ago are the sample; with --leads: the window the export's outcomes were observed in.", show_default="the model's table's; else 90 with --from-crm"),
 ) -> None:
-    """Score leads whose outcome is known and show whether high scores convert."""
+    """Score leads whose outcome is known and show whether high scores convert (and, with a
+    calibrated model or --calibrate, whether its probabilities come true)."""
     require_extra("backtest", "backtest")
     from connector.backtest.runner import run_backtest
 
@@ -127,14 +133,19 @@ def backtest(
     if from_crm == (leads is not None):
         raise UserError("backtest needs exactly one source; fix: pass --leads FILE (an export) or --from-crm (the CRM itself).")
     calls = None
+    table_days = scoring_model.calibration.horizon_days if scoring_model.calibration else None
     if from_crm:
+        from connector.backtest.calibration import DEFAULT_HORIZON_DAYS
+
         explicit_cutoff = _cutoff(as_of)
         cutoff, explicit = (explicit_cutoff, True) if explicit_cutoff else (datetime.now(UTC), False)
-        history, calls = _crm_history(scoring_model, _stages(outcome_stages), cutoff)
+        horizon = horizon_days or table_days or (DEFAULT_HORIZON_DAYS if calibrate else None)
+        history, calls = _crm_history(scoring_model, _stages(outcome_stages), cutoff, horizon_days=horizon)
     else:
         history = _history(leads, outcome, mapping)
+        history.horizon_days = horizon_days
         cutoff, explicit = _default_cutoff(history, as_of)
-    result = run_backtest(history, scoring_model, cutoff, explicit)
+    result = run_backtest(history, scoring_model, cutoff, explicit, calibrate=calibrate is not None)
     if output is Format.json:
         print(json.dumps(result.summary, indent=2))
     else:
@@ -146,6 +157,25 @@ def backtest(
 
         page = write_report(result.summary, result.scored, result.facts, report)
         (console if output is Format.table else Console(stderr=True)).print(f"report: {page}")
+    if calibrate is not None and result.calibration is not None:
+        _write_calibrated(scoring_model, result.calibration, history, calibrate, output)
+
+
+def _write_calibrated(scoring_model, table, history, out: Path, output: Format) -> None:
+    """The model's text with the new table, checked by the core, written to `out`."""
+    from connector.backtest.calibration import table_text, with_table
+    from connector.scoring import parse_model
+
+    how = f"{table.leads:,} leads of {history.source}" + (
+        f", as they were {table.horizon_days} days before the cutoff" if history.snapshot is not None else "")
+    source = Path(scoring_model.source)
+    text = with_table(source.read_text(encoding="utf-8"), table_text(table, how))
+    parse_model(text, str(out))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    (console if output is Format.table else Console(stderr=True)).print(
+        f"calibrated: wrote {out} with a table of {len(table.bands)} bands ({table.conversions:,} of {table.leads:,} leads "
+        f"converted within {table.horizon_days} days)")
 
 
 def fit(
@@ -165,9 +195,11 @@ def fit(
     folds: int = typer.Option(5, "--folds", min=0, help="Held-out folds for validation (0: skip it)."),
     name: Optional[str] = typer.Option(None, "--name", help="Model name (default: the output file's name)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Learn as of this time: later events never count.", show_default="the latest event"),
+    horizon_days: Optional[int] = typer.Option(None, "--horizon-days", min=0, help="Write a calibration table: the probability of converting within this many days (0: none). With --leads, the window the export's outcomes were observed in.", show_default="90 with --from-crm; none with --leads"),
 ) -> None:
     """Learn points from outcomes (an export, or the CRM itself) and write them as a scoring model file."""
     require_extra("backtest", "fit")
+    from connector.backtest.calibration import DEFAULT_HORIZON_DAYS
     from connector.backtest.fit import FitOptions
     from connector.backtest.learn import learn
 
@@ -185,12 +217,15 @@ def fit(
 
         current = chosen_model(model, "--model")
         cutoff = _cutoff(as_of) or datetime.now(UTC)
-        history, calls = _crm_history(current, _stages(outcome_stages), cutoff, _names(properties), _names(exclude))
+        horizon = DEFAULT_HORIZON_DAYS if horizon_days is None else horizon_days
+        history, calls = _crm_history(current, _stages(outcome_stages), cutoff, _names(properties), _names(exclude),
+                                      horizon or None)
         require_conversions(history)
     else:
         if leads is None or mapping is None:
             raise UserError("fit needs a source; fix: pass --leads FILE --mapping FILE (an export) or --from-crm (the CRM itself).")
         history = _history(leads, outcome, mapping)
+        history.horizon_days = horizon_days or None
         cutoff, _ = _default_cutoff(history, as_of)
     learned = learn(history, cutoff, options, name or out.stem, validate=folds > 0, current=current)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -208,6 +243,10 @@ def _print_fit(learned, out: Path, source: str) -> None:
         console.print(f"  {band.name}: {minimums or 'every lead'}, {band.leads:,} leads converting {band.conversion:.1%} (training data)")
     for line in learned.validation.summary_lines() if learned.validation else []:
         console.print(f"  {escape(line)}")
+    if learned.calibration and model.calibration:
+        table = model.calibration
+        console.print(f"  calibration: {len(table.bands)} bands, {table.conversions:,} of {table.leads:,} held-out leads converted within "
+                      f"{table.horizon_days} days; expected calibration error {learned.calibration['ece']:.1f} points (cross-fitted)")
     for warning in learned.warnings:
         console.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     console.print(f"next: leadscore validate {out}; leadscore backtest --model {out} {source}")

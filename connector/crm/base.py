@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 SCORE_FIELDS = ("fit", "engagement", "label", "grade", "reasons", "model", "scored_at", "stage")
 # What each model of a set writes; the stage is one field whichever model moves it.
 MODEL_FIELDS = SCORE_FIELDS[:-1]
+# A calibrated model's conversion probability (percent): written only by a model with a table.
+PROBABILITY = "probability"
 
 
 def score_field(key: str | None, name: str) -> str:
@@ -47,11 +49,17 @@ def score_field(key: str | None, name: str) -> str:
 
 
 def field_kind(neutral: str) -> str:
-    """Which of SCORE_FIELDS a (possibly keyed) neutral name is: `enterprise_fit` → `fit`."""
-    for name in SCORE_FIELDS:
+    """Which of SCORE_FIELDS (or PROBABILITY) a (possibly keyed) neutral name is: `enterprise_fit` → `fit`."""
+    for name in (*SCORE_FIELDS, PROBABILITY):
         if neutral == name or neutral.endswith("_" + name):
             return name
     raise ValueError(f"{neutral!r} is not one of leadscore's fields")
+
+
+def probability_fields(models: Iterable[ScoringModel]) -> tuple[str, ...]:
+    """The probability fields of the models with a [calibration] table (`probability`,
+    `enterprise_probability`): a model without one neither reads nor writes it."""
+    return tuple(score_field(m.key, PROBABILITY) for m in models if getattr(m, "calibration", None) is not None)
 
 
 def score_fields(keys: Sequence[str | None]) -> tuple[str, ...]:

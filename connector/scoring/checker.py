@@ -18,7 +18,7 @@ from dataclasses import replace
 from connector.errors import UserError
 from connector.scoring import limits
 from connector.scoring.checking.report import type_name
-from connector.scoring.checking.accounts import AccountChecks
+from connector.scoring.checking.calibration import CalibrationChecks
 from connector.scoring.compiled import Bounds, Group, ScoringModel
 from connector.scoring.decay import NO_DECAY
 
@@ -37,20 +37,21 @@ class ModelError(UserError):
 
 
 KEY_MAX = 20
+CALIBRATED_KEY_MAX = KEY_MAX - 2  # `_Probability` is two characters longer than `_Scored_At`
 KEY_PATTERN = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
 UNKEYED = "default"  # how figures name the model without a key
 
 _TOP_KEYS = ("model", "scores", "lists", "groups", "fit", "engagement", "decay", "labels", "grade", "stages",
-             "account")
+             "account", "calibration")
 
 
-class _Parser(AccountChecks):
+class _Parser(CalibrationChecks):
     """The whole file: its metadata, score bounds, lists and groups, then the parts' sections."""
 
     def parse(self, data: dict[str, object]) -> ScoringModel:
         self.keys(data, _TOP_KEYS, "", None)
         for key in _TOP_KEYS:
-            if key in ("fit", "engagement", "labels", "account"):
+            if key in ("fit", "engagement", "labels", "account", "calibration"):
                 continue
             if key in data and not isinstance(data[key], dict):
                 self.problem(key, f"expected a table, got {type_name(data[key])}", f"write it as a [{key}] section",
@@ -80,9 +81,16 @@ class _Parser(AccountChecks):
             stages=stages, stage_rules=tuple(stage_rules), key=key, moves_stage=moves_stage,
         )
         account = self.parse_account(data.get("account"), model)
+        calibration = self.parse_calibration(data.get("calibration"), fit_bounds, engagement_bounds)
+        if calibration is not None and key is not None and len(key) > CALIBRATED_KEY_MAX:
+            self.problem("model.key", f"{key!r} is {len(key)} characters, too long for a calibrated model's "
+                         f"Salesforce field Leadscore_<Key>_Probability__c (40 at most)",
+                         f"shorten the key to {CALIBRATED_KEY_MAX} characters", self.key_line(self.header_line("model"), "key"))
         if self.problems:
             raise ModelError(self.source, self.messages())
-        return replace(model, account=account) if account is not None else model
+        if account is not None or calibration is not None:
+            model = replace(model, account=account, calibration=calibration)
+        return model
 
     def parse_meta(self, table: object) -> tuple[str | None, str | None, str | None]:
         line = self.header_line("model")

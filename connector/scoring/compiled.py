@@ -7,6 +7,7 @@ adds the engine's plans (rules by property and by event type) and its small memo
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from connector.scoring.conditions import Condition, base_op
@@ -145,6 +146,38 @@ class EventPlan:
 ROLLUPS = ("sum", "max", "top3_mean")
 
 
+@dataclass(frozen=True, slots=True)
+class CalibrationBand:
+    """Leads whose score (fit + engagement) is at least `min_score` (and below the next band's):
+    `probability` percent of them converted within the horizon; `leads` is how many the band
+    was estimated on."""
+
+    min_score: int
+    probability: float
+    leads: int
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """A model file's `[calibration]` table: a score's conversion probability within
+    `horizon_days`, estimated on `leads` held-out leads (`conversions` of them converted).
+    Bands ascend by score and never by probability the other way (the checker makes sure)."""
+
+    horizon_days: int
+    leads: int
+    conversions: int
+    outcome: str  # what converting means, as the sentence says it: "became customers"
+    bands: tuple[CalibrationBand, ...]
+    minimums: tuple[int, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "minimums", tuple(band.min_score for band in self.bands))
+
+    def probability(self, score: int) -> float:
+        """The percent of the band holding `score` (a score below the first band: the first)."""
+        return self.bands[max(0, bisect_right(self.minimums, score) - 1)].probability
+
+
 @dataclass(frozen=True)
 class AccountModel:
     """A model file's `[account]` section: how a company (account) is scored.
@@ -184,6 +217,7 @@ class ScoringModel:
     key: str | None = None
     moves_stage: bool = False
     account: AccountModel | None = None  # the [account] section; None: companies are not scored
+    calibration: Calibration | None = None  # the [calibration] table; None: no probability
     # Precompiled for the engine.
     fit_plan: tuple[FitPlan, ...] = field(init=False, repr=False, compare=False)
     fit_steps: tuple[tuple[str, bool, dict, FitPlan], ...] = field(init=False, repr=False, compare=False)

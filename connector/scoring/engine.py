@@ -29,13 +29,13 @@ from operator import attrgetter
 from typing import NamedTuple
 
 from connector.scoring.caps import Entry, Held, add_up, apply_group_caps, bound_score
-from connector.scoring.compiled import Bounds, EngagementRule, EventPlan, FitPlan, ScoringModel, StageRule
+from connector.scoring.compiled import Bounds, Calibration, EngagementRule, EventPlan, FitPlan, ScoringModel, StageRule
 from connector.scoring.conditions import Condition
 from connector.scoring.events import EVENT_TYPES, SCHEDULED_EVENTS
 from connector.scoring.limits import EVENT_COUNT
 from connector.scoring.points import UNIT, to_points, to_units
 from connector.scoring.reasons import engagement_text, fit_body, make_reason
-from connector.scoring.types import DataWarning, Event, Lead, Reason, ScoreResult
+from connector.scoring.types import DataWarning, Event, Lead, Probability, Reason, ScoreResult
 from connector.scoring.values import as_interval, as_text, email_domain, is_unusable, shown
 
 CACHE_LIMIT = 4096  # entries per cache; a full cache is emptied, so memory stays flat
@@ -119,7 +119,12 @@ def score_lead(lead: Lead, model: ScoringModel, now: datetime) -> ScoreResult:
         tuple(warnings) if warnings else (),
         model.name,
         model.version,
+        _probability(model.calibration, fit + engagement) if model.calibration is not None else None,
     )
+
+
+def _probability(calibration: Calibration, score: int) -> Probability:
+    return Probability(calibration.probability(score), calibration.horizon_days, calibration.outcome)
 
 
 def _total(entries: list[Entry], model: ScoringModel, bounds: Bounds, score: str, reasons: list[Reason]) -> int:

@@ -86,6 +86,22 @@ WARNING_KINDS: dict[str, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class Probability:
+    """The model's calibrated chance that a lead scored like this one converts: `percent` of
+    the leads with this score converted within `horizon_days` (the model's [calibration])."""
+
+    percent: float
+    horizon_days: int
+    outcome: str  # "became customers"
+
+    @property
+    def sentence(self) -> str:
+        """The plain line the reasons end with; it carries no points."""
+        shown = "under 1%" if 0 < self.percent < 0.5 else f"{self.percent:.0f}%"
+        return f"of leads scored like this, {shown} {self.outcome} within {self.horizon_days} days"
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreResult:
     lead_id: str
     fit: int
@@ -97,6 +113,7 @@ class ScoreResult:
     warnings: tuple[DataWarning, ...]  # what in the lead's data could not be used
     model_name: str
     model_version: str
+    probability: Probability | None = None  # with the model's [calibration] only
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,21 +10,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
-from connector.crm.base import MODEL_FIELDS, score_field
+from connector.crm.base import MODEL_FIELDS, PROBABILITY, score_field
 from connector.scoring.types import ScoreResult
 
-NUMBER_FIELDS = ("fit", "engagement")
+NUMBER_FIELDS = ("fit", "engagement", "probability")
 REASONS_MAX = 65_536  # HubSpot: a string property holds at most 65,536 characters
 
 
 def format_reasons(result: ScoreResult) -> str:
-    """One reason a line, as a rep reads them on the record: "+20 senior title: VP Sales"."""
+    """One reason a line, as a rep reads them on the record: "+20 senior title: VP Sales"; with a
+    calibrated model, then the plain sentence of its probability (no points: the reasons still
+    add up to the scores)."""
     lines = []
     for reason in result.reasons:
         text = reason.text.strip()
         if not text.startswith(("+", "-")):
             text = f"{reason.points:+d} {text}"
         lines.append(text)
+    if result.probability is not None:
+        lines.append(result.probability.sentence)
     joined = "\n".join(lines)
     return joined if len(joined) <= REASONS_MAX else joined[: REASONS_MAX - 1] + "…"
 
@@ -47,7 +51,15 @@ def desired_values(result: ScoreResult) -> dict[str, str]:
     }
     if result.stage is not None:
         values["stage"] = result.stage
+    if result.probability is not None:
+        values["probability"] = format_percent(result.probability.percent)
     return values
+
+
+def format_percent(percent: float) -> str:
+    """A probability as the number property holds it: percent, one decimal, a dot ("42.5"; docs/crm-api-facts.md,
+    HubSpot › Properties)."""
+    return f"{percent:.1f}"
 
 
 def _same(name: str, new: str, old: str | None) -> bool:
@@ -82,7 +94,7 @@ def model_changes(
     """One model's changed values by neutral field name (`enterprise_fit` for the model keyed
     `enterprise`; see connector.crm.base.score_field). `written` holds every model's values;
     the stage is compared and written only for the model that moves it."""
-    own = {name: written.get(score_field(key, name)) for name in (*MODEL_FIELDS, "stage")}
+    own = {name: written.get(score_field(key, name)) for name in (*MODEL_FIELDS, PROBABILITY, "stage")}
     changed = changed_values(result, own, now)
     if not moves_stage:
         changed.pop("stage", None)

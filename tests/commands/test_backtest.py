@@ -195,3 +195,28 @@ def test_fit_refuses_both_hot_target_and_hot_share(tmp_path):
                      "--hot-target", "0.8", "--hot-share", "0.1")
     assert run.returncode != 0
     assert "--hot-target and --hot-share both size the hot band; fix: pass one of them." in run.stderr
+
+
+def test_backtest_calibrate_writes_the_model_with_a_table_and_reports_its_reliability(tmp_path):
+    leads, outcomes = history(n=600, seed=5)
+    rows = [{"id": lead.id, "won": str(y), "properties": dict(lead.properties)} for lead, y in zip(leads, outcomes)]
+    path = _jsonl(tmp_path / "history.jsonl", rows)
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[source]\noutcome = "won"\n')
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL)
+    out = tmp_path / "calibrated.toml"
+    run = _leadscore("backtest", "--model", str(model), "--leads", str(path), "--mapping", str(mapping),
+                     "--horizon-days", "30", "--calibrate", str(out), "--report", str(tmp_path / "report"))
+    assert run.returncode == 0, run.stderr
+    assert f"calibrated: wrote {out}" in run.stdout and "expected calibration error" in run.stdout
+    table = load_model(out).calibration
+    assert table.horizon_days == 30 and table.leads == 600 and table.conversions == sum(outcomes)
+    assert (tmp_path / "report" / "reliability.png").is_file()
+
+
+def test_backtest_calibrate_without_a_window_says_to_give_one(files, tmp_path):
+    model, leads = files
+    run = _leadscore("backtest", "--model", str(model), "--leads", str(leads), "--outcome", "won",
+                     "--calibrate", str(tmp_path / "m.toml"))
+    assert run.returncode == 1 and "pass --horizon-days N" in run.stderr

@@ -1,7 +1,7 @@
 from datetime import datetime, timezone
 
-from connector.scoring.types import Reason, ScoreResult
-from connector.sync.diff import changed_values, format_reasons, format_time
+from connector.scoring.types import Probability, Reason, ScoreResult
+from connector.sync.diff import changed_values, format_reasons, format_time, model_changes
 
 NOW = datetime(2026, 3, 2, 9, 30, 5, 123456, tzinfo=timezone.utc)
 
@@ -68,3 +68,23 @@ def test_empty_reasons_equal_an_unset_property_numbers_never_do():
                "model": "m 1"}
     assert changed_values(bare, written, NOW) == {}
     assert set(changed_values(bare, {**written, "fit": None}, NOW)) == {"fit", "scored_at"}
+
+
+def test_a_calibrated_result_writes_its_probability_and_ends_the_reasons_with_its_sentence():
+    calibrated = result(probability=Probability(42.25, 90, "became customers"))
+    changed = changed_values(calibrated, WRITTEN, NOW)
+    assert changed["probability"] == "42.2"
+    assert changed["reasons"].splitlines() == ["+20 senior title: VP Sales", "-10 free email domain",
+                                               "of leads scored like this, 42% became customers within 90 days"]
+
+
+def test_a_probability_the_crm_holds_as_a_number_is_not_written_again():
+    calibrated = result(probability=Probability(42.0, 90, "became customers"))
+    held = {**WRITTEN, "probability": "42", "reasons": format_reasons(calibrated)}
+    assert changed_values(calibrated, held, NOW) == {}
+
+
+def test_a_keyed_models_probability_is_compared_under_its_own_name():
+    calibrated = result(probability=Probability(42.0, 90, "became customers"))
+    held = {f"enterprise_{k}": v for k, v in {**WRITTEN, "probability": "42.0", "reasons": format_reasons(calibrated)}.items()}
+    assert model_changes(calibrated, held, NOW, key="enterprise", moves_stage=False) == {}

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from connector.crm.base import (
     ApiUsage, CrmAdapter, LeadPage, LeadRecord, OwnWriteCheck, RunTimes, ScoreUpdate, WriteResult,
+    probability_fields,
     score_fields,
 )
 from connector.crm.errors import CrmError, CrmRequestError
@@ -108,6 +109,9 @@ class HubSpotAdapter(CrmAdapter):
         # Every model's properties (`<prefix><key>_fit`) read in one request: one read pass
         # feeds every model.
         self.names = {field: prefix + field for field in score_fields(models.keys)}
+        # A calibrated model ([calibration]) writes its probability too; without one the
+        # property is neither read nor created.
+        self.names.update({field: prefix + field for field in probability_fields(models)})
         self.names["stage"] = STAGE_PROPERTY
         self.to_neutral = {hubspot: field for field, hubspot in self.names.items()}
         self.read_properties = list(dict.fromkeys(

@@ -1,6 +1,7 @@
 """leadscore's contact properties in HubSpot: their definitions and `ensure_properties`.
 
-Types follow docs/crm-api-facts.md (Properties): numbers for the scores, enumerations (select) for the
+Types follow docs/crm-api-facts.md (Properties): numbers for the scores (and the probability, a
+percent, when the model is calibrated), enumerations (select) for the
 label and the grade with options from the model, multi-line text for the reasons, a datetime for
 when it was scored, text for the model. A property that exists with another type is never
 overwritten: it is a UserError saying how to fix it.
@@ -65,7 +66,18 @@ def _model_specs(model: ScoringModel) -> list[PropertySpec]:
                      "Name and version of the scoring model that scored the contact."),
         PropertySpec(score_field(key, "scored_at"), f"{title} scored at", "datetime", "date",
                      f"When leadscore last changed this contact's scores{which}."),
+        *_probability_spec(model, title, which),
     ]
+
+
+def _probability_spec(model: ScoringModel, title: str, which: str) -> list[PropertySpec]:
+    """The probability's property, only for a model with a [calibration] table."""
+    calibration = getattr(model, "calibration", None)
+    if calibration is None:
+        return []
+    return [PropertySpec(score_field(model.key, "probability"), f"{title} probability", "number", "number",
+                         f"Percent of leads scored like this that converted within {calibration.horizon_days} "
+                         f"days (leadscore's calibration{which}).")]
 
 
 def _create_body(name: str, spec: PropertySpec, group: str) -> dict:

@@ -53,7 +53,8 @@ def connect(options: SalesforceOptions, model: ScoringModel | ModelSet | None = 
     mapping = options.mapping
     if model is not None:
         models = ModelSet.of(model)
-        mapping = replace(mapping, keys=models.keys, rating_key=models.stage_model.key)
+        mapping = replace(mapping, keys=models.keys, rating_key=models.stage_model.key,
+                          calibrated=tuple(m.key for m in models if m.calibration is not None))
     return SalesforceAdapter(
         make_client(options, **client_kwargs),
         mapping,

@@ -29,7 +29,7 @@ SCORE_FIELD_NAMES = {
     "model": "Leadscore_Model__c",
     "scored_at": "Leadscore_Scored_At__c",
 }
-NUMBER_FIELDS = frozenset({"fit", "engagement"})
+NUMBER_FIELDS = frozenset({"fit", "engagement", "probability"})
 
 
 def custom_field(neutral: str) -> str:
@@ -53,6 +53,7 @@ class MappingConfig:
     rating_values: Mapping[str, str] = field(default_factory=dict)
     keys: tuple[str | None, ...] = (None,)  # the models' keys (connector.scoring.modelset)
     rating_key: str | None = None  # the key of the model that moves the stage sets Rating too
+    calibrated: tuple[str | None, ...] = ()  # keys of the models with a [calibration]: they write a probability
 
     @classmethod
     def from_settings(cls, settings) -> MappingConfig:  # noqa: ANN001 (Settings)
@@ -70,8 +71,10 @@ class MappingConfig:
 
     def score_fields(self) -> dict[str, str]:
         """Neutral name -> API name of every field leadscore writes (Rating aside), for every
-        model: `enterprise_fit` → `Leadscore_Enterprise_Fit__c`."""
+        model: `enterprise_fit` → `Leadscore_Enterprise_Fit__c`; a calibrated model's probability
+        too (`Leadscore_Probability__c`)."""
         names = {neutral: custom_field(neutral) for neutral in score_fields(self.keys)}
+        names.update({(p := score_field(key, "probability")): custom_field(p) for key in self.calibrated})
         return {**names, "stage": self.stage_field}
 
     def property_fields(self, sobject: str) -> Mapping[str, str]:

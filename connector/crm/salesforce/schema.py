@@ -36,15 +36,15 @@ def field_specs(config: MappingConfig) -> list[FieldSpec]:
     """Every model's fields (`Leadscore_Fit__c` ..., `Leadscore_Enterprise_Fit__c` ... for the
     model keyed `enterprise`), then the stage field."""
     names = config.score_fields()
-    specs = [spec for key in config.keys for spec in _model_specs(names, key)]
+    specs = [spec for key in config.keys for spec in _model_specs(names, key, key in config.calibrated)]
     return [*specs, _spec("stage", names["stage"], "Leadscore Stage", _TEXT, type="Text", length=80)]
 
 
 def account_config(config: MappingConfig) -> MappingConfig:
     """The mapping of leadscore's fields on Account: the plain names (`Leadscore_Fit__c` ...)
     whatever the key of the model whose [account] section scores Accounts (one section per
-    portal: connector.scoring.modelset), and no Rating."""
-    return replace(config, keys=(None,), rating_key=None)
+    portal: connector.scoring.modelset), no Rating and no probability (contacts' only)."""
+    return replace(config, keys=(None,), rating_key=None, calibrated=())
 
 
 def account_specs(config: MappingConfig) -> list[FieldSpec]:
@@ -55,7 +55,7 @@ def account_specs(config: MappingConfig) -> list[FieldSpec]:
 _TEXT = ("string", "picklist", "textarea")
 
 
-def _model_specs(names: dict[str, str], key: str | None) -> list[FieldSpec]:
+def _model_specs(names: dict[str, str], key: str | None, calibrated: bool) -> list[FieldSpec]:
     title = "Leadscore " + (" ".join(w.capitalize() for w in key.split("_")) + " " if key else "")
 
     def spec(field: str, label: str, accepts: Sequence[str], **metadata: object) -> FieldSpec:
@@ -70,6 +70,9 @@ def _model_specs(names: dict[str, str], key: str | None) -> list[FieldSpec]:
         spec("reasons", "Reasons", ("textarea",), type="LongTextArea", length=32768, visibleLines=10),
         spec("model", "Model", _TEXT, type="Text", length=255),
         spec("scored_at", "Scored At", ("datetime",), type="DateTime"),
+        # A percent with one decimal, only with a calibrated model (docs/crm-api-facts.md, Salesforce › Schema).
+        *([spec("probability", "Probability", ("double", "percent"), type="Number", precision=4, scale=1)]
+          if calibrated else []),
     ]
 
 
