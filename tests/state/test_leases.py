@@ -73,15 +73,23 @@ def test_a_replica_joining_gets_the_portals_the_first_hands_back(pg):
         second.release()
 
 
+def _age(store, owner, by: timedelta) -> None:
+    """Move `owner`'s heartbeats back by `by`: as if it had stopped beating that long ago."""
+    with store.engine.begin() as conn:
+        for table in ("leases", "locks"):
+            conn.execute(sa.text(f"update {table} set heartbeat_at = heartbeat_at - :by "
+                                 "where owner = :owner"), {"by": by, "owner": owner})
+
+
 def test_a_dead_replicas_portals_are_taken_over_and_its_runs_marked_interrupted(pg):
-    dead = _replica(pg, "lost-node pid 1", stale_seconds=1)
+    dead = _replica(pg, "lost-node pid 1")
     assert dead.owns("p1")
     dead._stop.set()  # the process dies: no more heartbeats, nothing released
     run = pg.start_run("p1", "incremental", T0)
-    survivor = _replica(pg, "host-b pid 2", stale_seconds=1)
+    survivor = _replica(pg, "host-b pid 2")
     try:
         assert not survivor.owns("p1")  # still fresh
-        threading.Event().wait(1.2)
+        _age(pg, "lost-node pid 1", STALE + timedelta(seconds=1))
         assert survivor.owns("p1")
         [record] = pg.runs("p1")
         assert (record.id, record.outcome) == (run, "interrupted")
