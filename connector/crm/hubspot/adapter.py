@@ -34,7 +34,7 @@ from connector.crm.hubspot.tasks import HubSpotTasks
 from connector.crm.hubspot.writing import BatchUpdate
 from connector.scoring.modelset import ModelSet
 from connector.scoring.types import Lead
-from connector.state import checkpoint
+from connector.crm import checkpoint
 
 if TYPE_CHECKING:
     from connector.crm.hubspot.client import HubSpotClient

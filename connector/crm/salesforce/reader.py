@@ -28,7 +28,7 @@ from connector.crm.salesforce.mapping import (
     to_lead,
 )
 from connector.scoring.types import Event
-from connector.state import checkpoint
+from connector.crm import checkpoint
 
 # A GET's request line and headers together must stay under 16,384 bytes (help article 000386264;
 # Airbyte's REQUEST_SIZE_LIMITS); 2 KB is left for the headers (a bearer token is ~112 bytes).
