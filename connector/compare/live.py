@@ -16,7 +16,7 @@ from connector.backtest.runner import model_facts
 from connector.crm.base import CrmAdapter, LeadRecord, RunTimes
 from connector.scoring import ScoringModel, score_lead
 from connector.scoring.types import ScoreResult
-from connector.sync.diff import format_reasons
+from connector.crm.text import format_reasons
 from connector.sync.loop import display_name
 
 EXAMPLES = 20

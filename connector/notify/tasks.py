@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from connector.crm.base import LeadRecord, OwnerTask, OwnerTasks
 from connector.state.tasks import NO_OWNER, PENDING, TaskLedger
-from connector.sync.diff import format_reasons
+from connector.crm.text import format_reasons
 
 if TYPE_CHECKING:
     from connector.scoring.compiled import ScoringModel

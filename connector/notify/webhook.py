@@ -32,7 +32,7 @@ from connector.crm.base import CrmAdapter, LeadRecord
 from connector.notify.tasks import turned
 from connector.scoring.modelset import label_of
 from connector.state.tasks import DONE, PENDING, Entry, Ledger
-from connector.sync.diff import format_reasons, format_time
+from connector.crm.text import format_reasons, format_time
 
 if TYPE_CHECKING:
     from connector.scoring.compiled import ScoringModel

@@ -8,35 +8,13 @@ real change, or it alone would make every lead change on every run.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 
 from connector.crm.base import MODEL_FIELDS, PROBABILITY, score_field
+from connector.crm.text import format_reasons, format_time
 from connector.scoring.types import ScoreResult
 
 NUMBER_FIELDS = ("fit", "engagement", "probability")
-REASONS_MAX = 65_536  # HubSpot: a string property holds at most 65,536 characters
-
-
-def format_reasons(result: ScoreResult) -> str:
-    """One reason a line, as a rep reads them on the record: "+20 senior title: VP Sales"; with a
-    calibrated model, then the plain sentence of its probability (no points: the reasons still
-    add up to the scores)."""
-    lines = []
-    for reason in result.reasons:
-        text = reason.text.strip()
-        if not text.startswith(("+", "-")):
-            text = f"{reason.points:+d} {text}"
-        lines.append(text)
-    if result.probability is not None:
-        lines.append(result.probability.sentence)
-    joined = "\n".join(lines)
-    return joined if len(joined) <= REASONS_MAX else joined[: REASONS_MAX - 1] + "…"
-
-
-def format_time(moment: datetime) -> str:
-    """ISO 8601 in UTC with milliseconds, as HubSpot writes datetimes."""
-    utc = moment.astimezone(timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def desired_values(result: ScoreResult) -> dict[str, str]:

@@ -1,7 +1,8 @@
 from datetime import datetime, timezone
 
 from connector.scoring.types import Probability, Reason, ScoreResult
-from connector.sync.diff import changed_values, format_reasons, format_time, model_changes
+from connector.crm.text import format_reasons
+from connector.sync.diff import changed_values, model_changes
 
 NOW = datetime(2026, 3, 2, 9, 30, 5, 123456, tzinfo=timezone.utc)
 
@@ -18,14 +19,6 @@ def result(**kw):
 WRITTEN = {"fit": "40", "engagement": "12", "label": "warm", "grade": "C4",
            "reasons": "+20 senior title: VP Sales\n-10 free email domain", "model": "b2b 1.0.0",
            "scored_at": "2026-03-01T00:00:00.000Z", "stage": "lead"}
-
-
-def test_reasons_are_one_signed_line_each():
-    assert format_reasons(result()) == "+20 senior title: VP Sales\n-10 free email domain"
-
-
-def test_times_are_iso_utc_with_milliseconds():
-    assert format_time(NOW) == "2026-03-02T09:30:05.123Z"
 
 
 def test_nothing_changed_means_nothing_to_write():
@@ -53,11 +46,6 @@ def test_stage_is_written_only_when_the_core_moves_it():
     assert changed_values(result(stage="marketingqualifiedlead"), WRITTEN, NOW)["stage"] == (
         "marketingqualifiedlead"
     )
-
-
-def test_reasons_longer_than_a_property_holds_are_cut():
-    long = result(reasons=tuple(Reason(f"r{i}", "fit", 1, "x" * 1000) for i in range(100)))
-    assert len(format_reasons(long)) == 65_536
 
 
 def test_empty_reasons_equal_an_unset_property_numbers_never_do():

@@ -7,7 +7,7 @@ import pytest
 
 from connector.errors import UserError
 from connector.settings import Settings
-from connector.sync.diff import format_time
+from connector.crm.text import format_time
 from connector.sync.service import open_store, sync_once
 from tests.sync.fakes import FakeCrm
 from tests.sync.hubspot_helpers import MODEL

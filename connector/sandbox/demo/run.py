@@ -26,7 +26,7 @@ from connector.sandbox.demo.salesforce import salesforce_org
 from connector.sandbox.demo.tasks import TaskPreview
 from connector.scoring import ModelSet, label_of, load_model, load_models
 from connector.settings import Settings
-from connector.sync.diff import format_reasons
+from connector.crm.text import format_reasons
 from connector.sync.loop import RunHooks
 from connector.sync.output import stage_line, stats_line
 from connector.sync.service import sync_once
