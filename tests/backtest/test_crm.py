@@ -14,17 +14,16 @@ from hubspot.crm.contacts import BatchInputSimplePublicObjectBatchInput, SimpleP
 from connector.backtest.crm import OUTCOME_STAGES, history_from_crm
 from connector.crm.hubspot.history import value_as_of
 from connector.backtest.runner import run_backtest
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.scoring import load_model, score_lead
 from connector.scoring.leadfile import parse_timestamp
 from connector.settings import Settings
 from connector.crm.registry import open_adapter
-from tests.sync.hubspot_helpers import ANCHOR, FAST, MODEL, NOW, contact_ids
+from tests.sync.hubspot_helpers import FAST, MODEL, NOW, contact_ids, fast_portal
 
 
 @pytest.fixture(scope="module")
 def sb():
-    with HubSpotSandbox.start(contacts=200, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sandbox:
+    with fast_portal(200, 11) as sandbox:
         yield sandbox
 
 
@@ -128,7 +127,7 @@ def test_marketing_totals_are_the_totals_the_lead_had_then(sb, crm_history):
 
 
 def test_a_property_changed_after_converting_is_read_as_it_was(tmp_path):
-    with HubSpotSandbox.start(contacts=60, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sb:
+    with fast_portal(60, 5) as sb:
         cfg = Settings(_env_file=None, crm="hubspot", hubspot_url=sb.url, hubspot_token=sb.token,
                        data_dir=tmp_path, portal="test", **FAST)
         model = load_model(MODEL)

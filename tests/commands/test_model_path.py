@@ -15,7 +15,7 @@ import connector.scoring.modelset
 from connector.cli import _register, app
 from connector.sandbox.hubspot import HubSpotSandbox
 from connector.worker.portal import sync_portal
-from tests.sync.hubspot_helpers import ANCHOR, NOW, ROOT, settings_for
+from tests.sync.hubspot_helpers import ANCHOR, NOW, ROOT, fast_portal, settings_for
 
 runner = CliRunner()
 PACKAGED = ROOT / "connector" / "defaults" / "scoring.toml"
@@ -77,8 +77,7 @@ def test_a_worker_run_loads_and_checks_the_model_once(tmp_path, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(connector.scoring.modelset, "load_model", counting)
-    with HubSpotSandbox.start(contacts=20, seed=3, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sb:
+    with fast_portal(20, 3) as sb:
         report = sync_portal("test", settings_for(sb, tmp_path, as_of=NOW), True, threading.Event())
     assert report.outcome == "success"
     assert len(loads) == 1

@@ -12,9 +12,8 @@ from typer.testing import CliRunner
 
 from connector.cli import _register, app
 from connector.observability import metrics
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.worker.portal import sync_portal
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, ROOT, settings_for
+from tests.sync.hubspot_helpers import MODEL, NOW, ROOT, fast_portal, settings_for
 
 runner = CliRunner()
 ENTERPRISE = ROOT / "config" / "models" / "enterprise.toml"
@@ -24,8 +23,7 @@ LEADS = ROOT / "config" / "sample_leads.jsonl"
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=60, seed=3, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sandbox:
+    with fast_portal(60, 3) as sandbox:
         yield sandbox
 
 

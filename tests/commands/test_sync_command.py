@@ -11,15 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from connector.cli import _register, app
-from connector.sandbox.hubspot import HubSpotSandbox
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, ROOT, batch_updates
+from tests.sync.hubspot_helpers import MODEL, NOW, ROOT, batch_updates, fast_portal
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=120, seed=3, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sandbox:
+    with fast_portal(120, 3) as sandbox:
         yield sandbox
 
 

@@ -8,9 +8,8 @@ from typer.testing import CliRunner
 
 from connector.cli import _register, app
 from connector.compare.live import reading_model, stage_checks
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.scoring import load_model, parse_model
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, contact_ids
+from tests.sync.hubspot_helpers import MODEL, NOW, contact_ids, fast_portal
 
 runner = CliRunner()
 # The edit under review: a booked meeting makes an SQL only with a fit of 50, not 30, and a demo
@@ -27,7 +26,7 @@ def edited_model_text() -> str:
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=80, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sandbox:
+    with fast_portal(80, 5) as sandbox:
         yield sandbox
 
 

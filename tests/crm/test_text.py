@@ -1,18 +1,6 @@
-from datetime import datetime, timezone
-
 from connector.crm.text import format_reasons, format_time
-from connector.scoring.types import Reason, ScoreResult
-
-NOW = datetime(2026, 3, 2, 9, 30, 5, 123456, tzinfo=timezone.utc)
-
-
-def result(**kw):
-    base = dict(lead_id="1", fit=40, engagement=12, label="warm", grade="C4", stage=None,
-                reasons=(Reason("senior_title", "fit", 20, "senior title: VP Sales"),
-                         Reason("free_mail", "fit", -10, "free email domain")),
-                warnings=(), model_name="b2b", model_version="1.0.0")
-    base.update(kw)
-    return ScoreResult(**base)
+from connector.scoring.types import Reason
+from tests.sync.test_diff import NOW, result
 
 
 def test_reasons_are_one_signed_line_each():

@@ -8,17 +8,15 @@ from datetime import timedelta
 import pytest
 from hubspot import HubSpot
 
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.state import StateStore, default_url
 from connector.state.tasks import DONE, NO_OWNER, TaskLedger
 from connector.sync.service import sync_once
-from tests.sync.hubspot_helpers import ANCHOR, NOW, contact_ids, settings_for
+from tests.sync.hubspot_helpers import NOW, contact_ids, fast_portal, settings_for
 
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=150, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sandbox:
+    with fast_portal(150, 5) as sandbox:
         yield sandbox
 
 

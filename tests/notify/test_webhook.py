@@ -13,10 +13,9 @@ import pytest
 from tenacity import wait_none
 
 from connector.notify.webhook import SIGNATURE, WebhookSender, sign
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.state.tasks import Entry
 from connector.sync.service import sync_once
-from tests.sync.hubspot_helpers import ANCHOR, NOW, contact_ids, settings_for
+from tests.sync.hubspot_helpers import NOW, contact_ids, fast_portal, settings_for
 
 SECRET = "whsec-test-0000"
 
@@ -65,8 +64,7 @@ def receiver():
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=120, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sandbox:
+    with fast_portal(120, 5) as sandbox:
         yield sandbox
 
 

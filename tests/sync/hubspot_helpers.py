@@ -7,6 +7,7 @@ from pathlib import Path
 
 from hubspot import HubSpot
 
+from connector.sandbox.hubspot import HubSpotSandbox
 from connector.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,6 +18,13 @@ OURS = ("leadscore_fit", "leadscore_engagement", "leadscore_label", "leadscore_g
         "leadscore_reasons", "leadscore_model", "leadscore_scored_at", "lifecyclestage")
 FAST = {"hubspot_rate_limit_per_10s": 5000, "hubspot_search_per_second": 500,
         "retry_max_wait_seconds": 0.2}
+
+
+def fast_portal(contacts: int, seed: int, **options) -> HubSpotSandbox:
+    """A seeded sandbox portal whose history ends at ANCHOR, with limits high enough that a test
+    never waits on them (the sync is told the same limits: FAST)."""
+    return HubSpotSandbox.start(contacts=contacts, seed=seed, anchor=ANCHOR, rate_limit_per_10s=5000,
+                                search_per_second=500, **options)
 
 
 def settings_for(sb, tmp_path: Path, **extra) -> Settings:

@@ -8,19 +8,17 @@ from datetime import timedelta
 
 import pytest
 
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.state import StateStore, default_url
 from connector.sync.accounts import ACCOUNTS_SUFFIX
 from connector.sync.service import sync_once
-from tests.sync.hubspot_helpers import ANCHOR, NOW, settings_for
+from tests.sync.hubspot_helpers import NOW, fast_portal, settings_for
 
 SCORES = ("leadscore_fit", "leadscore_engagement", "leadscore_label", "leadscore_grade", "leadscore_reasons")
 
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=300, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sandbox:
+    with fast_portal(300, 11) as sandbox:
         yield sandbox
 
 
@@ -154,8 +152,7 @@ def test_a_stop_request_before_the_companies_leaves_their_pass_open_for_the_next
 
 def test_a_lost_answer_to_a_company_update_resends_only_what_hubspot_does_not_hold(tmp_path, caplog):
     # Fault seed 2 drops the answer of the companies' batch update after HubSpot applied it.
-    with HubSpotSandbox.start(contacts=120, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500, faults="rate_drop=0.5,seed=2") as sb:
+    with fast_portal(120, 11, faults="rate_drop=0.5,seed=2") as sb:
         cfg = settings_for(sb, tmp_path, retry_attempts=10)
         with caplog.at_level("INFO", logger="connector.crm"):
             report = sync_once(cfg, full=True, as_of=NOW)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import os
 
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.sync.service import sync_once
 from tests.sync.hubspot_helpers import (
-    ANCHOR, FAST, MODEL, NOW, api_writes, batch_updates, contact_ids, crm_state, settings_for,
+    FAST, MODEL, NOW, api_writes, batch_updates, contact_ids, crm_state, fast_portal, settings_for,
 )
 from tests.sync.workers import empty_env_file, kill_at_first_write, leadscore
 
@@ -28,12 +27,12 @@ def worker_env(sb, tmp_path) -> dict[str, str]:
 
 
 def test_killed_mid_sync_and_restarted_ends_as_a_clean_run_writing_nothing_twice(tmp_path):
-    with HubSpotSandbox.start(contacts=CONTACTS, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as clean:
+    with fast_portal(CONTACTS, 5) as clean:
         sync_once(settings_for(clean, tmp_path / "clean"), full=True, as_of=NOW)
         expected = crm_state(clean, contact_ids(clean))
         clean_updates = batch_updates(clean)
 
-    with HubSpotSandbox.start(contacts=CONTACTS, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sb:
+    with fast_portal(CONTACTS, 5) as sb:
         env = worker_env(sb, tmp_path / "killed")
         at_kill = kill_at_first_write(leadscore("sync", "--full", env=env), lambda: batch_updates(sb))
         assert 0 < at_kill < clean_updates, "the kill must land in the middle of the writes"

@@ -7,9 +7,8 @@ import math
 import pytest
 from hubspot import HubSpot
 
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.sync.service import sync_once
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, ROOT, api_writes, contact_ids, settings_for
+from tests.sync.hubspot_helpers import MODEL, NOW, ROOT, api_writes, contact_ids, fast_portal, settings_for
 
 ENTERPRISE = ROOT / "config" / "models" / "enterprise.toml"
 BOTH = f"{MODEL}, {ENTERPRISE}"
@@ -19,8 +18,7 @@ KEYED = [f"leadscore_enterprise_{n}" for n in ("fit", "engagement", "label", "gr
 
 
 def _sandbox():
-    return HubSpotSandbox.start(contacts=150, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000,
-                                search_per_second=500)
+    return fast_portal(150, 5)
 
 
 def _reads(report) -> dict[str, int]:

@@ -11,14 +11,13 @@ from hubspot import HubSpot
 
 from connector.crm.errors import CrmAuthError, CrmScopeError
 from connector.errors import UserError
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.state import StateStore, default_url
 from connector.scoring import load_model
 from connector.crm.registry import open_adapter
 from connector.sync.loop import RunHooks
 from connector.sync.service import sync_once
 from tests.sync.hubspot_helpers import (
-    ANCHOR, NOW, api_writes, batch_updates, contact_ids, crm_state, settings_for,
+    NOW, api_writes, batch_updates, contact_ids, crm_state, fast_portal, settings_for,
 )
 
 STAGES = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
@@ -27,7 +26,7 @@ STAGES = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", 
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=300, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sandbox:
+    with fast_portal(300, 11) as sandbox:
         yield sandbox
 
 
@@ -105,11 +104,11 @@ def test_partial_207_batch_is_kept_failed_and_retried_on_the_next_run(sb, tmp_pa
 
 
 def test_faults_end_in_the_same_crm_state_as_a_clean_run(tmp_path):
-    with HubSpotSandbox.start(contacts=300, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as clean:
+    with fast_portal(300, 11) as clean:
         sync_once(settings_for(clean, tmp_path / "clean"), full=True, as_of=NOW)
         expected = crm_state(clean, contact_ids(clean))
     faults = "rate_429=0.15,retry_after=0.05,rate_5xx=0.1,rate_drop=0.05,rate_partial=0.1,seed=9"
-    with HubSpotSandbox.start(contacts=300, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500, faults=faults) as sb:
+    with fast_portal(300, 11, faults=faults) as sb:
         cfg = settings_for(sb, tmp_path / "faulty", retry_attempts=8)
         first = sync_once(cfg, full=True, as_of=NOW)
         sb.set_faults(None)
@@ -207,8 +206,7 @@ def test_dry_run_writes_nothing_and_lists_every_change(sb, cfg):
 
 
 def test_web_events_detail_page_views_so_url_rules_apply(tmp_path):
-    with HubSpotSandbox.start(contacts=30, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sb:
+    with fast_portal(30, 11) as sb:
         _web_events_scenario(sb, tmp_path)
 
 

@@ -9,12 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.scoring import load_model
 from connector.state import StateStore, default_url
 from connector.sync.loop import RunHooks
 from connector.sync.service import sync_once
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, ROOT, batch_updates, contact_ids, settings_for
+from tests.sync.hubspot_helpers import MODEL, NOW, ROOT, batch_updates, contact_ids, fast_portal, settings_for
 
 LATER = NOW + timedelta(days=21)  # three weeks of decay
 ENTERPRISE = ROOT / "config" / "models" / "enterprise.toml"
@@ -22,8 +21,7 @@ ENTERPRISE = ROOT / "config" / "models" / "enterprise.toml"
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=300, seed=23, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sandbox:
+    with fast_portal(300, 23) as sandbox:
         yield sandbox
 
 

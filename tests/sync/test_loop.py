@@ -4,20 +4,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from connector.state import StateStore, default_url
 from connector.crm.base import RunTimes
 from connector.sync import RunHooks, run_sync
 from tests.sync.fakes import CrashingWrite, FakeCrm, FakeModel, fake_score
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 MODEL = FakeModel()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = StateStore.open(default_url(tmp_path))
-    yield s
-    s.close()
 
 
 def sync(crm, store, **kw):

@@ -11,7 +11,6 @@ import pytest
 
 from connector.crm.base import LeadRecord, RunTimes
 from connector.scoring.types import DataWarning
-from connector.state import StateStore, default_url
 from connector.sync import RunHooks, run_sync
 from connector.sync.fingerprint import ModelStamp
 from tests.sync.fakes import FakeCrm, FakeModel, fake_score
@@ -20,13 +19,6 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 MODEL = FakeModel()
 V1 = ModelStamp("test-model 1 sha256:aaaaaaaaaaaa", "name = 'test-model'\nversion = '1'\n")
 V2 = ModelStamp("test-model 2 sha256:bbbbbbbbbbbb", "name = 'test-model'\nversion = '2'\n")
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = StateStore.open(default_url(tmp_path))
-    yield s
-    s.close()
 
 
 def sync(crm, store, score=fake_score, **kw):

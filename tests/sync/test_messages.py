@@ -12,7 +12,7 @@ from connector.crm.errors import CrmUnavailable
 from connector.sandbox.hubspot import HubSpotSandbox
 from connector.settings import Settings
 from connector.sync.service import sync_once
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, settings_for
+from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, fast_portal, settings_for
 
 
 def closed_port() -> int:
@@ -46,8 +46,7 @@ def test_the_first_run_says_no_full_rescore_has_finished_yet(tmp_path, caplog):
 
 def test_progress_lines_count_leads_read_and_those_unchanged_since_our_write_apart(tmp_path, caplog):
     # Search without lag, so that the next run finds our own writes at once and skips them.
-    with HubSpotSandbox.start(contacts=30, seed=3, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500, search_lag_seconds=0) as sb:
+    with fast_portal(30, 3, search_lag_seconds=0) as sb:
         cfg = settings_for(sb, tmp_path)
         sync_once(cfg, full=True, as_of=NOW)
         with caplog.at_level(logging.INFO, logger="connector.sync.loop"):

@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-import pytest
-
 from connector.crm.base import RunTimes
 from connector.scoring import ModelSet
-from connector.state import StateStore, default_url
 from connector.sync import RunHooks, run_sync
 from tests.sync.fakes import FakeCrm, FakeModel, fake_score
 
@@ -17,13 +14,6 @@ NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 MODELS = ModelSet((FakeModel(source="b2b.toml"), FakeModel(key="enterprise", source="ent.toml")))
 PLAIN = {"fit", "engagement", "label", "grade", "reasons", "model", "scored_at"}
 KEYED = {f"enterprise_{name}" for name in PLAIN}
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = StateStore.open(default_url(tmp_path))
-    yield s
-    s.close()
 
 
 def sync(crm, store, models=MODELS, **kw):

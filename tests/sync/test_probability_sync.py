@@ -8,13 +8,12 @@ import pytest
 from hubspot import HubSpot
 
 from connector.crm.registry import open_adapter
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.sandbox.salesforce import SalesforceSandbox
 from connector.scoring import load_model
 from connector.sync.service import sync_once
 from tests.scoring.test_calibration import TABLE
 from tests.sync import hubspot_helpers, salesforce_helpers
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, contact_ids
+from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, contact_ids, fast_portal
 
 
 @pytest.fixture
@@ -30,7 +29,7 @@ def _sentence(reasons: str) -> str:
 
 def test_hubspot_contacts_carry_leadscore_probability_in_percent(calibrated, tmp_path):
     model = load_model(calibrated)
-    with HubSpotSandbox.start(contacts=40, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sb:
+    with fast_portal(40, 5) as sb:
         sync_once(hubspot_helpers.settings_for(sb, tmp_path, model_path=calibrated), full=True, as_of=NOW)
         for cid in contact_ids(sb):
             held = sb.contact(cid, ["leadscore_probability", "leadscore_fit", "leadscore_engagement", "leadscore_reasons"])
@@ -41,7 +40,7 @@ def test_hubspot_contacts_carry_leadscore_probability_in_percent(calibrated, tmp
 
 
 def test_a_model_without_a_table_creates_no_probability_property(tmp_path):
-    with HubSpotSandbox.start(contacts=5, seed=5, anchor=ANCHOR, rate_limit_per_10s=5000, search_per_second=500) as sb:
+    with fast_portal(5, 5) as sb:
         sync_once(hubspot_helpers.settings_for(sb, tmp_path), full=True, as_of=NOW)
         names = {p.name for p in HubSpot(access_token=sb.token, host=sb.url).crm.properties.core_api.get_all("contacts").results}
         assert "leadscore_fit" in names and "leadscore_probability" not in names

@@ -11,17 +11,15 @@ from hubspot import HubSpot
 from hubspot.crm.objects import SimplePublicObjectInput
 
 from connector.crm.errors import CrmUnavailable
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.scoring import load_model
 from connector.crm.registry import open_adapter
 from connector.sync.service import sync_once
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, NOW, settings_for
+from tests.sync.hubspot_helpers import MODEL, NOW, fast_portal, settings_for
 
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=60, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sandbox:
+    with fast_portal(60, 11) as sandbox:
         yield sandbox
 
 

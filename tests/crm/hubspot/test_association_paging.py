@@ -7,12 +7,11 @@ from __future__ import annotations
 import pytest
 
 from connector.crm.hubspot import reader
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.sandbox.hubspot.associations import ASSOCIATIONS_PAGE
 from connector.sandbox.seed import HEAVY_INDEX
 from connector.scoring import load_model
 from connector.crm.registry import open_adapter
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, settings_for
+from tests.sync.hubspot_helpers import MODEL, fast_portal, settings_for
 
 HEAVY = str(HEAVY_INDEX + 1)
 PER_OBJECT = f"/crm/v4/objects/contacts/{HEAVY}/associations/emails"
@@ -20,8 +19,7 @@ PER_OBJECT = f"/crm/v4/objects/contacts/{HEAVY}/associations/emails"
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=20, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sandbox:
+    with fast_portal(20, 11) as sandbox:
         yield sandbox
 
 

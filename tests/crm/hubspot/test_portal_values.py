@@ -7,19 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.sandbox.hubspot.catalog import EMPLOYEE_RANGES
 from connector.scoring import load_model, score_lead
 from connector.crm.registry import open_adapter
-from tests.sync.hubspot_helpers import ANCHOR, MODEL, settings_for
+from tests.sync.hubspot_helpers import MODEL, fast_portal, settings_for
 
 IDS = [str(i) for i in range(1, 121)]
 
 
 @pytest.fixture(scope="module")
 def sb():
-    with HubSpotSandbox.start(contacts=120, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sandbox:
+    with fast_portal(120, 11) as sandbox:
         yield sandbox
 
 

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from connector.sandbox.hubspot import HubSpotSandbox
 from connector.sandbox.hubspot.sandbox import DEFAULT_SEARCH_LAG_SECONDS
 from connector.sync.service import sync_once
-from tests.sync.hubspot_helpers import ANCHOR, NOW, api_writes, settings_for
+from tests.sync.hubspot_helpers import NOW, api_writes, fast_portal, settings_for
 
 DISQUALIFIED = "lead status says disqualified"
 
 
 @pytest.fixture
 def sb():
-    with HubSpotSandbox.start(contacts=120, seed=11, anchor=ANCHOR, rate_limit_per_10s=5000,
-                              search_per_second=500) as sandbox:
+    with fast_portal(120, 11) as sandbox:
         assert sandbox.server.portal.search_lag() == DEFAULT_SEARCH_LAG_SECONDS > 0
         yield sandbox
 
