@@ -3,6 +3,7 @@ and the SQLite file a sandbox keeps its data in."""
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +22,13 @@ class LoopbackServer(ThreadingHTTPServer):
     def __init__(self, port: int, handler: type[BaseHTTPRequestHandler]) -> None:
         super().__init__((HOST, port), handler)
         self._thread: threading.Thread | None = None
+
+    def get_request(self):  # type: ignore[no-untyped-def]
+        """Answers go out at once (TCP_NODELAY). The handler writes the headers and the body in two
+        sends; with Nagle on, the body waited for the client's delayed ACK, about 40 ms a call."""
+        request, address = super().get_request()
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return request, address
 
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that went away (a timeout, a dropped connection) is not the server's error."""

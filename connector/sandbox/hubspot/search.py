@@ -51,11 +51,8 @@ def search(store: Store, object_type: str, body: dict[str, Any], raw_length: int
     order = _order(store, object_type, sorts)
     names = store.known(object_type, inputs.texts(body.get("properties"), "properties"))
     with store.lock:
-        source = store.search_source(object_type)
-        total = store.db.execute(f"SELECT COUNT(*) FROM {source} WHERE {where}", params).fetchone()[0]
-        take = min(limit, MAX_RESULTS - after)
-        rows = store.db.execute(f"{store.select_sql(object_type, names, source)} WHERE {where} ORDER BY {order} "
-                                "LIMIT ? OFFSET ?",                                (*params, take, after)).fetchall()
+        total, rows = store.search_page(object_type, names, where, params, order,
+                                        min(limit, MAX_RESULTS - after), after)
     results = [store.to_object(object_type, names, r) for r in rows]
     nxt = after + len(rows)
     more = nxt < min(total, MAX_RESULTS)

@@ -229,3 +229,32 @@ def test_contains_token_ignores_case_beyond_ascii(wclient, sandbox):
     sandbox.wait_for_search_index()
     result = _search(wclient, [{"propertyName": "lastname", "operator": "CONTAINS_TOKEN", "value": "ölafsdóttir"}])
     assert "7" in _ids(result)
+
+
+def _listing(client, page_size=7):
+    """Every contact with a lastname, paged by offset, sorted by a property the page does not
+    return: (total, [(id, jobtitle)])."""
+    found, after, total = [], None, None
+    while True:
+        page = _search(client, [{"propertyName": "lastname", "operator": "HAS_PROPERTY"}], limit=page_size,
+                       after=after, sorts=[{"propertyName": "lastname", "direction": "ASCENDING"}],
+                       properties=["jobtitle"])
+        total = page.total
+        found += [(c.id, c.properties["jobtitle"]) for c in page.results]
+        if page.paging is None:
+            return total, found
+        after = page.paging.next.after
+
+
+def test_pending_writes_leave_totals_order_and_pages_as_they_were(wclient, sandbox):
+    sandbox.wait_for_search_index()
+    before = _listing(wclient)
+    moved, cleared = before[1][-1][0], before[1][0][0]
+    sandbox.set_contact(int(moved), {"jobtitle": "Chief Scoring Officer", "lastname": "AAA"})
+    sandbox.set_contact(int(cleared), {"lastname": ""})
+    assert _listing(wclient) == before
+    sandbox.wait_for_search_index()
+    total, after = _listing(wclient)
+    assert total == before[0] - 1
+    assert after[0] == (moved, "Chief Scoring Officer")
+    assert cleared not in {cid for cid, _ in after}
