@@ -184,6 +184,7 @@ def main() -> None:
                     sb.set_contact(cid, {"jobtitle": f"{title} ({n})"})  # always a change
                 else:
                     sb.add_engagement(cid, kind="meeting", at=now - timedelta(hours=1), outcome="completed")
+            sb.wait_for_search_index()  # minutes pass between the edits and the next run in production
             inc = run_child(sb, state, "incremental", args.scale)
             show(f"incremental sync, {len(ids)} contacts changed ({args.changed:.0%})", inc, args.scale)
             time.sleep(OVERLAP + 1)

@@ -309,8 +309,9 @@ class AccountSource(Protocol):
     def accounts_of(self, contact_ids: Sequence[str]) -> set[str]:
         """The accounts these contacts belong to."""
 
-    def read_accounts(self, ids: Sequence[str]) -> list[AccountRecord]:
-        """These accounts with their contacts; ids the CRM no longer has are left out."""
+    def read_accounts(self, ids: Sequence[str]) -> Iterable[AccountRecord]:
+        """These accounts with their contacts; ids the CRM no longer has are left out. An
+        iterable, so that a source may read the contacts of a few accounts at a time."""
 
     def contact_scores(self, contact_ids: Sequence[str]) -> Mapping[str, ContactScore]:
         """Contacts' engagement scores as leadscore last wrote them."""

@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from connector.crm.base import AccountRecord, AccountSource, ContactScore, RunTimes, ScoreUpdate
@@ -35,16 +35,21 @@ log = logging.getLogger(__name__)
 
 ACCOUNTS_SUFFIX = "#accounts"
 READ_CHUNK = 1000  # accounts read at once: one associations call, ten batch reads
+SCORE_CONTACTS = 5000  # contacts whose scores are held at once while their accounts are scored
 TOP = 10  # accounts kept for the demo's list
+CONTRIBUTORS_KEPT = 10  # contributing contacts kept with each account, most engaged first
 
 
 @dataclass(frozen=True)
 class ScoredAccount:
-    """An account as scored in the pass, with its contributing contacts, most engaged first."""
+    """An account as scored in the pass, with its most engaged contributing contacts (at most
+    CONTRIBUTORS_KEPT: a large account's whole list is only needed while it is scored) and how
+    many contributed in all."""
 
     record: AccountRecord
     result: ScoreResult
     contributions: tuple[Contribution, ...]
+    contributors: int
 
 
 @dataclass
@@ -149,12 +154,25 @@ class AccountPass:
         return {i for i, stamp in stamps.items() if stamp and ours.get(i) == stamp}
 
     # Scoring -----------------------------------------------------------------------------
-    def _score(self, records: Sequence[AccountRecord]) -> list[ScoredAccount]:
+    def _score(self, records: Sequence[AccountRecord]) -> Iterator[ScoredAccount]:
+        """The accounts scored in groups of about SCORE_CONTACTS contacts (an account larger than
+        that on its own), so that the contact scores held at once do not grow with the portal."""
+        group: list[AccountRecord] = []
+        size = 0
+        for record in records:
+            if group and size + len(record.contacts) > SCORE_CONTACTS:
+                yield from self._score_group(group)
+                group, size = [], 0
+            group.append(record)
+            size += len(record.contacts)
+        if group:
+            yield from self._score_group(group)
+
+    def _score_group(self, records: Sequence[AccountRecord]) -> Iterator[ScoredAccount]:
         contacts = {c for r in records for c in r.contacts}
         known = self.scores.get_many(contacts)
         unknown = sorted(contacts - known.keys(), key=_order)
         read = self.source.contact_scores(unknown) if unknown else {}
-        out = []
         for record in records:
             contributions = []
             for contact in record.contacts:
@@ -162,12 +180,12 @@ class AccountPass:
                 if score is not None and score.engagement is not None:
                     contributions.append(Contribution(contact, score.name, score.engagement))
             result = score_account(record.account, contributions, self.section, self.times.scoring)
-            scored = ScoredAccount(record, result, tuple(top_contributors(contributions)))
+            top = tuple(top_contributors(contributions)[:CONTRIBUTORS_KEPT])
+            scored = ScoredAccount(record, result, top, len(contributions))
             self.report.read += 1
             self.report.labels[result.label] += 1
             self._keep(scored)
-            out.append(scored)
-        return out
+            yield scored
 
     def _keep(self, scored: ScoredAccount) -> None:
         rank = self.section.fit.label_names.index(scored.result.label)

@@ -26,7 +26,11 @@ if TYPE_CHECKING:
     from connector.scoring.compiled import AccountModel
     from connector.scoring.modelset import ModelSet
 
-COMPANY_BASE = ("name", "domain", "hs_object_id", "hs_lastmodifieddate")
+COMPANY_BASE = ("name", "domain", "hs_object_id", "hs_lastmodifieddate", "num_associated_contacts")
+# Associations asked for in one v4 batch read, by the companies' own counts: a chunk of 1,000
+# large companies would otherwise bring hundreds of thousands at once, and the sync's memory would
+# grow with the size of the portal's largest companies.
+ASSOCIATIONS_PER_CALL = 10_000
 NAME_PROPERTIES = ("firstname", "lastname", "email")
 
 
@@ -80,17 +84,21 @@ class HubSpotCompanies:
         links = reader.associated_ids(self.client, "contacts", "companies", list(contact_ids))
         return {c for targets in links.values() for c in targets}
 
-    def read_accounts(self, ids: Sequence[str]) -> list[AccountRecord]:
+    def read_accounts(self, ids: Sequence[str]) -> Iterator[AccountRecord]:
+        """The companies (batch reads of 100), then their contacts group by group: each group's
+        associations are read and its records given out before the next group's are read."""
         objects = reader.batch_read(self.client, "companies", list(ids), self.read_properties)
-        contacts = reader.associated_ids(self.client, "companies", "contacts", [str(o["id"]) for o in objects])
-        records = []
-        for obj in objects:
-            props = obj.get("properties") or {}
-            own = {k: v for k, v in props.items() if k not in self.to_neutral}
-            written = {self.to_neutral[k]: v for k, v in props.items() if k in self.to_neutral}
-            account = Account(str(obj["id"]), props.get("name") or props.get("domain") or str(obj["id"]), own)
-            records.append(AccountRecord(account, written, tuple(contacts.get(str(obj["id"]), ()))))
-        return records
+        for group in _association_groups(objects):
+            contacts = reader.associated_ids(self.client, "companies", "contacts", [str(o["id"]) for o in group])
+            for obj in group:
+                yield self._record(obj, contacts.get(str(obj["id"]), ()))
+
+    def _record(self, obj: Mapping, contacts: Sequence[str]) -> AccountRecord:
+        props = obj.get("properties") or {}
+        own = {k: v for k, v in props.items() if k not in self.to_neutral}
+        written = {self.to_neutral[k]: v for k, v in props.items() if k in self.to_neutral}
+        account = Account(str(obj["id"]), props.get("name") or props.get("domain") or str(obj["id"]), own)
+        return AccountRecord(account, written, tuple(contacts))
 
     def contact_scores(self, contact_ids: Sequence[str]) -> dict[str, ContactScore]:
         engagement = self.contact_engagement
@@ -120,3 +128,21 @@ class HubSpotCompanies:
 
     def _properties(self, values: Mapping[str, str]) -> dict[str, str]:
         return {self.names[f]: v for f, v in values.items()}
+
+
+def _association_groups(objects: Sequence[Mapping]) -> Iterator[list[Mapping]]:
+    """The companies in groups for one associations batch read each: at most the batch's 1,000
+    inputs, and about ASSOCIATIONS_PER_CALL contacts by their `num_associated_contacts` (a company
+    larger than that alone; a missing count counts as one). The count is HubSpot's calculated
+    property (docs/crm-api-facts.md, HubSpot › Companies); a stale one only moves a group's edge."""
+    group: list[Mapping] = []
+    size = 0
+    for obj in objects:
+        count = max(1, _engagement((obj.get("properties") or {}).get("num_associated_contacts")) or 1)
+        if group and (len(group) >= reader.ASSOCIATION_BATCH or size + count > ASSOCIATIONS_PER_CALL):
+            yield group
+            group, size = [], 0
+        group.append(obj)
+        size += count
+    if group:
+        yield group

@@ -21,7 +21,7 @@ def show_accounts(console: Console, report: AccountReport) -> None:
     for scored in report.top:
         result = scored.result
         contacts = "\n".join(f"{c.name} ({c.engagement})" for c in scored.contributions[:CONTACTS_SHOWN])
-        more = len(scored.contributions) - CONTACTS_SHOWN
+        more = scored.contributors - CONTACTS_SHOWN
         if more > 0:
             contacts += f"\n+{more} more"
         table.add_row(scored.record.account.name, result.label, result.grade, str(result.fit),

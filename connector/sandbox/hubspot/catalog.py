@@ -208,6 +208,7 @@ COMPANY_PROPERTIES = (
     _p("createdate", "Create Date", "datetime", group="companyinformation"),
     _p("hs_lastmodifieddate", "Last Modified Date", "datetime", group="companyinformation"),
     _p("hs_object_id", "Record ID", "number", group="companyinformation"),
+    _p("num_associated_contacts", "Number of Associated Contacts", "number", group="companyinformation"),
 )
 COMPANY_GROUPS = (("companyinformation", "Company information"),)
 
@@ -244,7 +245,11 @@ DATE_PROPERTIES = {
     "companies": ("createdate", "hs_lastmodifieddate"),
 }
 OBJECT_TYPES = ("contacts", *ENGAGEMENT_PROPERTIES, "companies")
-READ_ONLY = {"hs_object_id", "createdate", "lastmodifieddate", "hs_createdate", "hs_lastmodifieddate"}
+# Counts HubSpot calculates from a record's associations (docs/crm-api-facts.md, HubSpot ›
+# Companies): computed when read, never stored, never written.
+CALCULATED = {"companies": {"num_associated_contacts"}}
+READ_ONLY = {"hs_object_id", "createdate", "lastmodifieddate", "hs_createdate", "hs_lastmodifieddate",
+             *CALCULATED["companies"]}
 
 
 def default_properties(object_type: str) -> tuple[PropertyDef, ...]:

@@ -26,7 +26,7 @@ def property_json(store: Store, object_type: str, prop: PropertyDef) -> dict[str
         "description": prop.description, "groupName": prop.group,
         "options": [{"label": label, "value": value, "displayOrder": i, "hidden": False}
                     for i, (value, label) in enumerate(zip(prop.options, prop.option_labels))],
-        "displayOrder": prop.display_order, "calculated": False, "externalOptions": False, "hasUniqueValue": False,
+        "displayOrder": prop.display_order, "calculated": prop.name in catalog.CALCULATED.get(object_type, ()), "externalOptions": False, "hasUniqueValue": False,
         "hidden": False, "hubspotDefined": prop.hubspot_defined, "formField": not prop.hubspot_defined,
         "modificationMetadata": {"archivable": not prop.hubspot_defined, "readOnlyDefinition": prop.hubspot_defined,
                                  "readOnlyValue": prop.name in catalog.READ_ONLY},

@@ -280,7 +280,8 @@ def seed_portal(store: Store, seed: int, count: int, anchor: datetime,
     contact_cols = sorted({p.name for p in catalog.CONTACT_PROPERTIES} - {"hs_object_id", "createdate", "lastmodifieddate"})
     eng_cols = {kind: [p.name for p in props if p.name not in ("hs_object_id", "hs_createdate", "hs_lastmodifieddate")]
                 for kind, props in catalog.ENGAGEMENT_PROPERTIES.items()}
-    company_cols = sorted({p.name for p in catalog.COMPANY_PROPERTIES} - {"hs_object_id", *catalog.DATE_PROPERTIES["companies"]})
+    company_cols = sorted({p.name for p in catalog.COMPANY_PROPERTIES}
+                          - {"hs_object_id", *catalog.DATE_PROPERTIES["companies"], *catalog.CALCULATED["companies"]})
     with store.tx() as db:
         store.set_meta(db, "seed", str(seed))
         store.set_meta(db, "contacts", str(count))

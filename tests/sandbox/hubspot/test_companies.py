@@ -85,3 +85,25 @@ def test_a_token_without_the_companies_scope_is_refused(shared):
     with pytest.raises(ApiException) as err:
         client.crm.companies.basic_api.get_page(limit=1)
     assert err.value.status == 403
+
+
+def test_a_company_counts_its_associated_contacts(client, shared):
+    ids = _company_ids(shared)[:5]
+    answer = client.crm.companies.batch_api.read(BatchReadInputSimplePublicObjectId(
+        inputs=[{"id": str(i)} for i in ids], properties=["num_associated_contacts"]))
+    links = _assoc(client, "companies", "contacts", ids)
+    expected = {r._from.id: str(len(r.to)) for r in links.results}
+    assert {r.id: r.properties["num_associated_contacts"] for r in answer.results} == expected
+    props = {p.name: p for p in client.crm.properties.core_api.get_all("companies").results}
+    assert props["num_associated_contacts"].calculated
+    assert props["num_associated_contacts"].modification_metadata.read_only_value
+
+
+def test_the_associated_contacts_count_cannot_be_written(sandbox):
+    client = client_for(sandbox)
+    company = _company_ids(sandbox, range(1, 61))[0]
+    with pytest.raises(ApiException) as err:
+        client.crm.companies.batch_api.update(BatchInputSimplePublicObjectBatchInput(
+            inputs=[{"id": str(company), "properties": {"num_associated_contacts": "7"}}]))
+    assert err.value.status == 400
+    assert "READ_ONLY_VALUE" in err.value.body
