@@ -2,7 +2,8 @@
 company properties (the model's [account] section).
 
 Calls stay near the floor (docs/crm-api-facts.md, HubSpot › Companies, › Associations v4): a
-company's contacts come from one v4 associations batch read per 1,000 companies, the companies
+company's contacts come from one v4 associations batch read per 1,000 companies (fewer where
+their `num_associated_contacts` add up to more than ASSOCIATIONS_PER_CALL), the companies
 themselves and the contacts' written engagement from batch reads of 100, the scores go back in
 batch updates of 100, and companies whose own properties changed come from a keyset search on
 `hs_lastmodifieddate` (companies have no `lastmodifieddate`).
