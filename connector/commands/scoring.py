@@ -21,7 +21,7 @@ from rich.table import Table
 from connector.commands.invocation import settings
 from connector.errors import UserError
 from connector.scoring import ModelSet, ScoreResult, ScoringModel, label_of, load_model, load_models, score_lead
-from connector.scoring.compiled import AccountModel
+from connector.scoring.compiled import AccountModel, Calibration
 from connector.scoring.modelset import split_paths
 from connector.scoring.leadfile import read_leads
 from connector.scoring.types import Lead
@@ -93,7 +93,7 @@ def _leads(path: Path, mapping: Path | None, as_of: datetime) -> Iterator[Lead]:
         yield dated_at(lead, as_of)[0]
 
 
-CSV_FIELDS = ("id", "fit", "engagement", "label", "grade", "stage", "reasons", "warnings", "model")
+CSV_FIELDS = ("id", "fit", "engagement", "label", "grade", "stage", "probability", "reasons", "warnings", "model")
 
 
 def write_csv(results: Iterable[tuple[str | None, ScoreResult]], out, *,  # type: ignore[no-untyped-def]
@@ -104,7 +104,9 @@ def write_csv(results: Iterable[tuple[str | None, ScoreResult]], out, *,  # type
     writer.writerow(("key", *CSV_FIELDS) if keyed else CSV_FIELDS)
     for key, result in results:
         row = as_json(result)
+        chance = row["probability"]
         cells = [row["id"], row["fit"], row["engagement"], row["label"], row["grade"], row["stage"] or "",
+                 "" if chance is None else chance["percent"],  # type: ignore[index]
                  "; ".join(row["reasons"]), "; ".join(row["warnings"]), row["model"]]
         writer.writerow([key, *cells] if keyed else cells)
 
@@ -146,10 +148,20 @@ def as_json(result: ScoreResult) -> dict[str, object]:
         "label": result.label,
         "grade": result.grade,
         "stage": result.stage,
+        "probability": _probability(result),
         "reasons": [reason.text for reason in result.reasons],
         "warnings": list(result.warnings),
         "model": f"{result.model_name} {result.model_version}",
     }
+
+
+def _probability(result: ScoreResult) -> dict[str, object] | None:
+    """The calibrated chance as the sync writes it (percent, one decimal), with its horizon and
+    outcome; None for a model without a [calibration] table."""
+    chance = result.probability
+    if chance is None:
+        return None
+    return {"percent": round(chance.percent, 1), "within_days": chance.horizon_days, "outcome": chance.outcome}
 
 
 def write_json(results: Iterable[tuple[str | None, ScoreResult]], out) -> None:  # type: ignore[no-untyped-def]
@@ -171,11 +183,17 @@ def print_table(results: Iterable[ScoreResult], model: ScoringModel, as_of: date
     table.add_column("label")
     table.add_column("grade")
     table.add_column("stage", overflow="fold")
+    calibrated = model.calibration is not None
+    if calibrated:
+        table.add_column("probability", justify="right")
     table.add_column("reasons", ratio=1)
     for result in results:
         notes = [reason.text for reason in result.reasons] + [f"warning: {w}" for w in result.warnings]
+        chance = [f"{result.probability.percent:.1f}%"] if result.probability is not None else []
+        if result.probability is not None:
+            notes.append(result.probability.sentence)  # as the record's reasons end
         table.add_row(result.lead_id, str(result.fit), str(result.engagement), result.label, result.grade,
-                      result.stage or "", "\n".join(notes))
+                      result.stage or "", *(chance if calibrated else []), "\n".join(notes))
     console = Console(highlight=False)
     if not console.is_terminal:  # a file or a pipe: lines as long as a reason needs, not 80 columns
         console = Console(highlight=False, width=160)
@@ -224,8 +242,18 @@ def summarize(model: ScoringModel) -> Iterator[str]:
             where = f" where {', '.join(c.summary for c in srule.where)}" if srule.where else ""
             conditions.append(f"a {srule.event}{where}{within}")
         yield f"  to {srule.stage} when " + " and ".join(conditions)
+    if model.calibration is not None:
+        yield from _calibration_summary(model.calibration)
     if model.account is not None:
         yield from _account_summary(model.account)
+
+
+def _calibration_summary(table: Calibration) -> Iterator[str]:
+    """The [calibration] table: what it estimates, from how many leads, and its bands."""
+    yield (f"calibration: the chance a lead {table.outcome} within {table.horizon_days} days, estimated on "
+           f"{table.leads} held-out leads ({table.conversions} converted):")
+    yield "  " + ", ".join(f"score ≥ {band.min_score}: {band.probability:g}% ({band.leads} leads)"
+                           for band in table.bands)
 
 
 _ROLLUP_WORDS = {"sum": "the sum", "max": "the highest", "top3_mean": "the mean of the three highest"}

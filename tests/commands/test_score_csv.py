@@ -80,8 +80,19 @@ def test_score_csv_format_writes_one_row_per_lead_with_the_reasons():
     result = _score("--leads", str(SAMPLES), "--format", "csv")
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
-    assert list(rows[0]) == ["id", "fit", "engagement", "label", "grade", "stage", "reasons", "warnings", "model"]
+    assert list(rows[0]) == ["id", "fit", "engagement", "label", "grade", "stage", "probability", "reasons", "warnings", "model"]
     expected = json.loads(_score("--leads", str(SAMPLES), "--format", "json").output)
     assert [r["id"] for r in rows] == [e["id"] for e in expected]
     assert rows[0]["reasons"] == "; ".join(expected[0]["reasons"])
     assert int(rows[0]["fit"]) == expected[0]["fit"]
+
+
+def test_score_csv_has_the_calibrated_percent_in_its_probability_column(tmp_path):
+    from tests.scoring.test_calibration import BASE, TABLE
+
+    model = tmp_path / "calibrated.toml"
+    model.write_text(BASE + TABLE, encoding="utf-8")
+    args = ["score", "--leads", str(SAMPLES), "--model", str(model), "--now", "2026-11-20T12:00:00Z"]
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(app, [*args, "--format", "csv"]).output)))
+    expected = json.loads(runner.invoke(app, [*args, "--format", "json"]).output)
+    assert [float(r["probability"]) for r in rows] == [e["probability"]["percent"] for e in expected]

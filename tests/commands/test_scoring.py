@@ -81,3 +81,43 @@ def test_score_rejects_a_bad_now():
     result = runner.invoke(app, ["score", "--leads", str(SAMPLES), "--now", "yesterday"])
     assert result.exit_code != 0
     assert "--now 'yesterday' is not an ISO 8601 time" in str(result.exception)
+
+
+def _calibrated(tmp_path):
+    from tests.scoring.test_calibration import BASE, TABLE
+
+    path = tmp_path / "calibrated.toml"
+    path.write_text(BASE + TABLE, encoding="utf-8")
+    return path
+
+
+def test_score_json_carries_the_calibrated_probability(tmp_path):
+    result = runner.invoke(app, ["score", "--leads", str(SAMPLES), "--model", str(_calibrated(tmp_path)),
+                                 "--now", "2026-11-20T12:00:00Z", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    expected = {4.0, 20.0, 55.5}
+    assert {row["probability"]["percent"] for row in rows} <= expected
+    assert all(row["probability"]["within_days"] == 90 for row in rows)
+    assert all(row["probability"]["outcome"] == "became customers" for row in rows)
+
+
+def test_score_json_without_a_table_has_no_probability():
+    result = runner.invoke(app, ["score", "--leads", str(SAMPLES), "--model", str(DEFAULT_MODEL),
+                                 "--now", "2026-11-20T12:00:00Z", "--format", "json"])
+    assert {row["probability"] for row in json.loads(result.output)} == {None}
+
+
+def test_score_table_shows_the_probability_and_its_sentence(tmp_path):
+    result = runner.invoke(app, ["score", "--leads", str(SAMPLES), "--model", str(_calibrated(tmp_path)),
+                                 "--now", "2026-11-20T12:00:00Z"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "probability" in result.output
+    assert "became customers within 90 days" in result.output
+
+
+def test_validate_summarises_the_calibration_table(tmp_path):
+    result = runner.invoke(app, ["validate", str(_calibrated(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "calibration: the chance a lead became customers within 90 days, estimated on 500 held-out leads (60 converted)" in result.output
+    assert "score ≥ 40: 20% (150 leads)" in result.output
