@@ -6,7 +6,8 @@
 
 Both first make `.venv` and install leadscore with its pinned dependencies
 (`constraints.txt`) when that has not been done yet or the pins changed. Anything after the
-command is passed on (`python3 tasks.py test -k decay`, `python3 tasks.py leadscore --help`).
+command is passed on (`python3 tasks.py test -k decay`, `python3 tasks.py leadscore --help`);
+`test` runs the files on every core (pytest-xdist; `-n 0` after it runs them in one process).
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ def main(argv: list[str]) -> int:
     ensure_env()
     command, rest = argv[0], argv[1:]
     if command == "test":
-        args = [str(BIN / "python"), "-m", "pytest", *rest]
+        # One worker per core (CI's two), each test file on one worker: a file's module
+        # fixtures (a seeded portal, a fitted history) are built once, as in a serial run.
+        args = [str(BIN / "python"), "-m", "pytest", "-n", "auto", "--dist", "loadfile", *rest]
     elif command == "demo":
         args = [str(BIN / "leadscore"), "demo", *rest]
     else:
