@@ -1,6 +1,14 @@
 import logging
+import os
 
 import pytest
+
+# The commands' module-level rich consoles fix their width from COLUMNS when they are made (at
+# import), and the tests that widen the output set COLUMNS for one invocation: with COLUMNS in the
+# environment at import (pytest-xdist's workers have COLUMNS=80; a shell may export it), those
+# consoles would stay at that width. Without it they read COLUMNS each time they print.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
 
 
 @pytest.fixture(autouse=True)
