@@ -258,3 +258,26 @@ def test_pending_writes_leave_totals_order_and_pages_as_they_were(wclient, sandb
     assert total == before[0] - 1
     assert after[0] == (moved, "Chief Scoring Officer")
     assert cleared not in {cid for cid, _ in after}
+
+
+def _window_ids(client):
+    """Every contact modified since the epoch, by keyset pages on hs_object_id."""
+    found, last = [], 0
+    while True:
+        page = _search(client, [{"propertyName": "hs_object_id", "operator": "GT", "value": str(last)},
+                                {"propertyName": "lastmodifieddate", "operator": "GTE", "value": "0"},
+                                {"propertyName": "lastmodifieddate", "operator": "LT", "value": "9999999999999"}],
+                       limit=25, sorts=["hs_object_id"])
+        found += [c.id for c in page.results]
+        if not page.results:
+            return page.total, found
+        last = int(page.results[-1].id)
+
+
+def test_pages_walked_in_id_order_find_what_sorted_pages_find(client, monkeypatch):
+    from connector.sandbox.hubspot import store
+
+    sorted_pages = _window_ids(client)
+    monkeypatch.setattr(store, "SORT_AT_MOST", 5)
+    assert _window_ids(client) == sorted_pages
+    assert sorted_pages[1] == [str(i) for i in range(1, 301)]
