@@ -226,3 +226,26 @@ def _web_events_scenario(sb, tmp_path):
 
 seen: dict[str, str] = {}
 
+
+
+def test_a_run_that_finds_only_our_own_writes_still_saves_its_progress(sb, cfg, monkeypatch):
+    import json
+
+    from connector.crm.hubspot import adapter, reader
+
+    sync_once(cfg, full=True, as_of=NOW)
+    sb.wait_for_search_index()
+    monkeypatch.setattr(reader, "SEARCH_LIMIT", 50)  # pages of 50; a page of contacts is 250
+    monkeypatch.setattr(adapter, "PAGE_CONTACTS", 250)
+    saved = []
+    original = StateStore.save_checkpoint
+
+    def save(self, portal, value, *args, **kwargs):
+        saved.append((portal, value))
+        return original(self, portal, value, *args, **kwargs)
+
+    monkeypatch.setattr(StateStore, "save_checkpoint", save)
+    report = sync_once(cfg, as_of=NOW)
+    assert report.stats.skipped == 300 and report.stats.scored == 0
+    passes = [json.loads(v)["pass"] for p, v in saved if not p.endswith("#accounts")]
+    assert any(p and p["phase"] == "contacts" and p["after"] == 250 for p in passes)

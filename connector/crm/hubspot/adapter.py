@@ -237,9 +237,11 @@ class HubSpotAdapter(CrmAdapter):
             fresh = self._not_ours(results, own_writes)
             skipped += len(results) - len(fresh)
             kept += fresh
-            if len(kept) + reader.SEARCH_LIMIT > PAGE_CONTACTS:
+            if len(kept) + reader.SEARCH_LIMIT > PAGE_CONTACTS or (not kept and skipped >= PAGE_CONTACTS):
+                # A page of nothing but our own writes still moves the checkpoint on: the run
+                # after a full sync finds every contact so, and would otherwise save no progress.
                 current.after = last
-                yield self._live(kept), skipped
+                yield (self._live(kept) if kept else []), skipped
                 kept, skipped = [], 0
         if kept or skipped:
             current.after = last
