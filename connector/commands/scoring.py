@@ -183,17 +183,17 @@ def print_table(results: Iterable[ScoreResult], model: ScoringModel, as_of: date
     table.add_column("label")
     table.add_column("grade")
     table.add_column("stage", overflow="fold")
-    calibrated = model.calibration is not None
-    if calibrated:
+    if model.calibration is not None:
         table.add_column("probability", justify="right")
     table.add_column("reasons", ratio=1)
     for result in results:
         notes = [reason.text for reason in result.reasons] + [f"warning: {w}" for w in result.warnings]
-        chance = [f"{result.probability.percent:.1f}%"] if result.probability is not None else []
+        chance = []  # a calibrated model's every result has its probability
         if result.probability is not None:
             notes.append(result.probability.sentence)  # as the record's reasons end
+            chance = [f"{result.probability.percent:.1f}%"]
         table.add_row(result.lead_id, str(result.fit), str(result.engagement), result.label, result.grade,
-                      result.stage or "", *(chance if calibrated else []), "\n".join(notes))
+                      result.stage or "", *chance, "\n".join(notes))
     console = Console(highlight=False)
     if not console.is_terminal:  # a file or a pipe: lines as long as a reason needs, not 80 columns
         console = Console(highlight=False, width=160)

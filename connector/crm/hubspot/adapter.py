@@ -241,7 +241,7 @@ class HubSpotAdapter(CrmAdapter):
                 # A page of nothing but our own writes still moves the checkpoint on: the run
                 # after a full sync finds every contact so, and would otherwise save no progress.
                 current.after = last
-                yield (self._live(kept) if kept else []), skipped
+                yield self._live(kept), skipped
                 kept, skipped = [], 0
         if kept or skipped:
             current.after = last

@@ -40,7 +40,8 @@ def contact_name(props: Mapping[str, str | None]) -> str:
     return name or props.get("email") or ""
 
 
-def _engagement(value: str | None) -> int | None:
+def _whole(value: str | None) -> int | None:
+    """A number property's value as a whole number (None: empty or not a number)."""
     try:
         return round(float(value)) if value not in (None, "") else None
     except ValueError:
@@ -105,7 +106,7 @@ class HubSpotCompanies:
         engagement = self.contact_engagement
         objects = reader.batch_read(self.client, "contacts", list(contact_ids), [*NAME_PROPERTIES, engagement])
         return {str(o["id"]): ContactScore(contact_name(o.get("properties") or {}) or str(o["id"]),
-                                           _engagement((o.get("properties") or {}).get(engagement)))
+                                           _whole((o.get("properties") or {}).get(engagement)))
                 for o in objects}
 
     def write_accounts(self, updates: Sequence[ScoreUpdate]) -> list[WriteResult]:
@@ -139,7 +140,7 @@ def _association_groups(objects: Sequence[Mapping]) -> Iterator[list[Mapping]]:
     group: list[Mapping] = []
     size = 0
     for obj in objects:
-        count = max(1, _engagement((obj.get("properties") or {}).get("num_associated_contacts")) or 1)
+        count = max(1, _whole((obj.get("properties") or {}).get("num_associated_contacts")) or 1)
         if group and (len(group) >= reader.ASSOCIATION_BATCH or size + count > ASSOCIATIONS_PER_CALL):
             yield group
             group, size = [], 0

@@ -273,7 +273,8 @@ class Store:
         # Sorted by id with many matches: walk the ids in order and stop at the page's end. Left
         # to itself, SQLite takes a date range's index (it guesses a two-sided range matches few
         # rows) and sorts every match for each page: a million times over in a full window.
-        live_table = f"{table} INDEXED BY ix_{object_type}_live" if order.startswith("_id ") and total > SORT_AT_MOST else table
+        walk = order.startswith("_id ") and total > SORT_AT_MOST
+        live_table = f"{table} INDEXED BY ix_{object_type}_live" if walk else table
         if not self.db.execute(f"SELECT 1 FROM {index} LIMIT 1").fetchone():
             sql = f"{self.select_sql(object_type, names, live_table)} WHERE {where}{page}"
             return total, self.db.execute(sql, (*params, take, after)).fetchall()
